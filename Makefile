@@ -1,0 +1,31 @@
+# Inkwell — the two commands that matter:
+#   make run    serve the app on its embedded defaults (SQLite, in-process cache, local folder)
+#   make test   run the whole test suite (MariaDB/Redis-backed tests run when MYSQL_*/TEST_REDIS_URL are set)
+GO ?= go
+BIN := bin
+
+.PHONY: run test build vet bee migrate-mysql clean
+
+run: build
+	$(BIN)/inkwell serve
+
+build:
+	$(GO) build -o $(BIN)/inkwell .
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -count=1 -p 2 ./...
+
+# bee v2.3.0 from the separate tools module (its dependencies stay out of go.mod).
+bee: $(BIN)/bee
+$(BIN)/bee: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o ../$(BIN)/bee github.com/beego/bee/v2
+
+# Apply the migrations to MySQL with bee itself (same result as `inkwell migrate up`).
+migrate-mysql: bee
+	$(BIN)/bee migrate -driver=mysql -conn="$(MYSQL_USER):$(MYSQL_PASSWORD)@tcp($(MYSQL_HOST):$${MYSQL_PORT:-3306})/$(MYSQL_DATABASE)"
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,194 @@
+// Package config reads Inkwell's settings. The environment wins over
+// conf/app.conf, which wins over the built-in defaults, so the binary runs
+// with zero set-up and every deployment overrides only what it must.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Source answers a conf/app.conf key; web.AppConfig satisfies it in the
+// server, a map satisfies it in tests.
+type Source interface {
+	String(key string) (string, error)
+}
+
+// MySQL is the connection the Beego models article builds from MYSQL_*.
+type MySQL struct {
+	User, Password, Host string
+	Port                 int
+	Database             string
+}
+
+// Config is every setting of ARCHITECTURE.md's configuration contract.
+type Config struct {
+	RunMode         string
+	HTTPPort        int
+	DBDriver        string
+	SQLitePath      string
+	MySQL           MySQL
+	GoogleClientIDs []string
+	GoogleCertsURL  string
+	AuthDevLogin    bool
+	RedisURL        string
+	StorageURL      string
+	PublicBaseURL   string
+	// TrustedProxies lists the peer addresses (IPs or CIDRs) whose
+	// X-Forwarded-* headers are believed; everyone else's are ignored.
+	TrustedProxies []string
+	// ShutdownTimeout bounds how long in-flight requests may finish after SIGTERM.
+	ShutdownTimeout time.Duration
+	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
+	MaxBodyBytes int64
+}
+
+// DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
+const DefaultGoogleCertsURL = "https://www.googleapis.com/oauth2/v3/certs"
+
+// Load reads the configuration from the environment, then conf/app.conf
+// (through src, which may be nil), then the defaults, and validates it.
+func Load(src Source) (Config, error) {
+	r := reader{src: src}
+	cfg := Config{
+		RunMode:    r.str("RUNMODE", "dev"),
+		DBDriver:   r.str("DB_DRIVER", "sqlite"),
+		SQLitePath: r.str("SQLITE_PATH", "data/inkwell.db"),
+		MySQL: MySQL{
+			User:     r.str("MYSQL_USER", ""),
+			Password: r.str("MYSQL_PASSWORD", ""),
+			Host:     r.str("MYSQL_HOST", ""),
+			Database: r.str("MYSQL_DATABASE", ""),
+		},
+		GoogleClientIDs: splitList(r.str("GOOGLE_CLIENT_ID", "")),
+		GoogleCertsURL:  r.str("GOOGLE_CERTS_URL", DefaultGoogleCertsURL),
+		RedisURL:        r.str("REDIS_URL", ""),
+		StorageURL:      r.str("STORAGE_URL", "file://data/media"),
+		PublicBaseURL:   strings.TrimRight(r.str("PUBLIC_BASE_URL", "http://localhost:8080"), "/"),
+		TrustedProxies:  splitList(r.str("TRUSTED_PROXIES", "")),
+	}
+	cfg.HTTPPort = r.integer("HTTP_PORT", 8080)
+	cfg.MySQL.Port = r.integer("MYSQL_PORT", 3306)
+	cfg.AuthDevLogin = r.boolean("AUTH_DEV_LOGIN", false)
+	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate refuses settings the server must not start with.
+func (c Config) Validate() error {
+	switch c.RunMode {
+	case "dev", "test", "prod":
+	default:
+		return fmt.Errorf("config: RUNMODE must be dev, test or prod, got %q", c.RunMode)
+	}
+	if c.HTTPPort < 1 || c.HTTPPort > 65535 {
+		return fmt.Errorf("config: HTTP_PORT must be 1-65535, got %d", c.HTTPPort)
+	}
+	switch c.DBDriver {
+	case "sqlite":
+		if c.SQLitePath == "" {
+			return fmt.Errorf("config: SQLITE_PATH must not be empty")
+		}
+	case "mysql":
+		var missing []string
+		for name, v := range map[string]string{"MYSQL_USER": c.MySQL.User, "MYSQL_HOST": c.MySQL.Host, "MYSQL_DATABASE": c.MySQL.Database} {
+			if v == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("config: DB_DRIVER=mysql needs %s", strings.Join(slices.Sorted(slices.Values(missing)), ", "))
+		}
+	default:
+		return fmt.Errorf("config: DB_DRIVER must be sqlite or mysql, got %q", c.DBDriver)
+	}
+	if _, err := url.ParseRequestURI(c.PublicBaseURL); err != nil {
+		return fmt.Errorf("config: PUBLIC_BASE_URL is not a URL: %q", c.PublicBaseURL)
+	}
+	if c.RunMode == "prod" {
+		if c.AuthDevLogin {
+			return fmt.Errorf("config: AUTH_DEV_LOGIN=true is refused when RUNMODE=prod (it lets anyone sign in as anyone)")
+		}
+		if len(c.GoogleClientIDs) == 0 {
+			return fmt.Errorf("config: GOOGLE_CLIENT_ID is required when RUNMODE=prod (the accepted token audience)")
+		}
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)
+	}
+	return nil
+}
+
+// reader looks a name up in the environment, then in conf/app.conf under
+// its lower-case form (DB_DRIVER → db_driver), then falls back.
+type reader struct {
+	src Source
+	err error
+}
+
+func (r *reader) str(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return strings.TrimSpace(v)
+	}
+	if r.src != nil {
+		if v, err := r.src.String(strings.ToLower(name)); err == nil && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return def
+}
+
+func (r *reader) integer(name string, def int) int {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("config: %s must be an integer, got %q", name, s)
+	}
+	return n
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("config: %s must be true or false, got %q", name, s)
+	}
+	return b
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("config: %s must be a duration such as 25s, got %q", name, s)
+	}
+	return d
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+package controllers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+
+	"github.com/beego/beego/v2/server/web"
+	beecontext "github.com/beego/beego/v2/server/web/context"
+
+	"inkwell/apperror"
+	"inkwell/logging"
+)
+
+// BaseController owns JSON rendering, the error envelope of API.md and
+// "who is calling"; every controller embeds it.
+type BaseController struct {
+	web.Controller
+}
+
+// ErrorBody is API.md's error envelope.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of the envelope.
+type ErrorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+var statusByCode = map[string]int{
+	apperror.CodeBadRequest:        http.StatusBadRequest,
+	apperror.CodeValidation:        http.StatusBadRequest,
+	apperror.CodeUnauthorized:      http.StatusUnauthorized,
+	apperror.CodeForbidden:         http.StatusForbidden,
+	apperror.CodeNotFound:          http.StatusNotFound,
+	apperror.CodeMethodNotAllowed:  http.StatusMethodNotAllowed,
+	apperror.CodeConflict:          http.StatusConflict,
+	apperror.CodeTooLarge:          http.StatusRequestEntityTooLarge,
+	apperror.CodeUnsupportedMedia:  http.StatusUnsupportedMediaType,
+	apperror.CodeInsufficientFunds: http.StatusUnprocessableEntity,
+	apperror.CodeRateLimited:       http.StatusTooManyRequests,
+	apperror.CodeInternal:          http.StatusInternalServerError,
+	apperror.CodeUnavailable:       http.StatusServiceUnavailable,
+}
+
+// StatusFor maps an API error code to its HTTP status.
+func StatusFor(code string) int {
+	if s, ok := statusByCode[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// RenderJSON writes v as JSON with status.
+func (c *BaseController) RenderJSON(status int, v any) {
+	WriteJSON(c.Ctx, status, v)
+}
+
+// RenderError writes err as the error envelope. Errors that are not
+// *apperror.Error are logged and shown as a bare 500.
+func (c *BaseController) RenderError(err error) {
+	WriteError(c.Ctx, err)
+}
+
+// WriteJSON writes v as JSON with status on a Beego context.
+func WriteJSON(ctx *beecontext.Context, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		WriteError(ctx, fmt.Errorf("render json: %w", err))
+		return
+	}
+	ctx.Output.Header("Content-Type", "application/json; charset=utf-8")
+	ctx.Output.SetStatus(status)
+	_ = ctx.Output.Body(body)
+}
+
+// WriteError writes err as API.md's error envelope on a Beego context.
+func WriteError(ctx *beecontext.Context, err error) {
+	ae, ok := apperror.As(err)
+	if !ok {
+		ae = &apperror.Error{Code: apperror.CodeInternal, Message: "internal error", Err: err}
+	}
+	status := StatusFor(ae.Code)
+	if status >= 500 {
+		logger().Error("request failed", "request_id", logging.RequestID(ctx.Request.Context()),
+			"code", ae.Code, "error", err.Error())
+	}
+	if ae.Code == apperror.CodeUnauthorized {
+		ctx.Output.Header("WWW-Authenticate", `Bearer`)
+	}
+	body, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: ae.Code, Message: ae.Message, Fields: ae.Fields}})
+	ctx.Output.Header("Content-Type", "application/json; charset=utf-8")
+	ctx.Output.SetStatus(status)
+	_ = ctx.Output.Body(body)
+}
+
+// DecodeJSON reads the request body as JSON into dst: 415 for another
+// content type, 413 over the body limit, 400 for malformed JSON or wrong types.
+func (c *BaseController) DecodeJSON(dst any) error {
+	ct := c.Ctx.Request.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return apperror.New(apperror.CodeUnsupportedMedia, "send the body as application/json")
+	}
+	dec := json.NewDecoder(c.Ctx.Request.Body)
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apperror.New(apperror.CodeBadRequest, "the body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var maxErr *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &maxErr):
+		return apperror.New(apperror.CodeTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxErr.Limit))
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return apperror.New(apperror.CodeBadRequest, "the body must be a JSON object")
+		}
+		return &apperror.Error{Code: apperror.CodeValidation, Message: "some fields have the wrong type",
+			Fields: map[string]string{field: "must be " + typeErr.Type.String()}}
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return apperror.New(apperror.CodeBadRequest, "the body is not valid JSON")
+	case errors.Is(err, io.EOF):
+		return apperror.New(apperror.CodeBadRequest, "the body is empty")
+	}
+	return apperror.New(apperror.CodeBadRequest, "the body could not be read: "+err.Error())
+}
+
+func logger() *slog.Logger {
+	if services != nil && services.Log != nil {
+		return services.Log
+	}
+	return slog.Default()
+}

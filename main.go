@@ -1,0 +1,113 @@
+// Command inkwell is the whole platform in one binary: with no arguments (or
+// `serve`) it serves the API, the PWA and Swagger; `migrate` manages the schema.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/beego/beego/v2/server/web"
+
+	"inkwell/config"
+	"inkwell/database"
+	"inkwell/database/schema"
+	_ "inkwell/routers"
+)
+
+const usage = `usage: inkwell [command]
+
+commands:
+  serve                  serve the API, PWA and Swagger on HTTP_PORT (default)
+  migrate up             apply every pending migration
+  migrate down           revert the most recent migration
+  migrate status         list migrations and whether each is applied
+  help                   show this text
+
+Configuration comes from the environment, then conf/app.conf; see README.md.
+`
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(ctx, args)
+	case "migrate":
+		err = runMigrate(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		err = fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "inkwell: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// loadConfig reads the configuration with conf/app.conf as the fallback layer.
+func loadConfig() (config.Config, error) {
+	return config.Load(web.AppConfig)
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("migrate needs one of up, down, status\n\n%s", usage)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, cfg, "default")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	runner := &schema.Runner{DB: db.SQL, Dialect: db.Dialect, Log: func(f string, a ...any) { fmt.Printf(f+"\n", a...) }}
+	switch args[0] {
+	case "up":
+		applied, err := runner.Up(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("migrate up: %d applied on %s %s\n", len(applied), cfg.DBDriver, database.Describe(cfg))
+	case "down":
+		name, err := runner.Down(ctx)
+		if err != nil {
+			return err
+		}
+		if name == "" {
+			fmt.Println("migrate down: nothing to revert")
+		}
+	case "status":
+		st, err := runner.Status(ctx)
+		if err != nil {
+			return err
+		}
+		pending := 0
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied " + s.AppliedAt
+			} else {
+				pending++
+			}
+			fmt.Printf("%-45s %s\n", s.Name, state)
+		}
+		fmt.Printf("%d migrations, %d pending\n", len(st), pending)
+	default:
+		return fmt.Errorf("unknown migrate command %q (want up, down or status)", args[0])
+	}
+	return nil
+}

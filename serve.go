@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/beego/beego/v2/core/logs"
+	"github.com/beego/beego/v2/server/web"
+
+	"inkwell/config"
+	"inkwell/controllers"
+	"inkwell/database"
+	"inkwell/database/schema"
+	"inkwell/logging"
+	"inkwell/server"
+)
+
+func runServe(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("serve takes no arguments\n\n%s", usage)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := logging.New(os.Stdout, cfg.RunMode)
+	configureBeego(cfg)
+
+	db, err := database.Open(ctx, cfg, "default")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		db.Close()
+		log.Info("database closed")
+	}()
+	runner := &schema.Runner{DB: db.SQL, Dialect: db.Dialect, Log: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }}
+	if cfg.DBDriver == "sqlite" {
+		// The embedded default migrates itself so one command runs the app.
+		if _, err := runner.Up(ctx); err != nil {
+			return err
+		}
+	} else if n, err := runner.Pending(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("migrations pending: /readyz answers 503 until `inkwell migrate up` runs", "pending", n)
+	}
+
+	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner})
+	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
+	return server.Serve(ctx, log, fmt.Sprintf(":%d", cfg.HTTPPort), server.Handler(log, cfg.MaxBodyBytes), cfg.ShutdownTimeout, nil)
+}
+
+// configureBeego aligns Beego with Inkwell's configuration: our run mode,
+// no template rendering (the API speaks JSON), our panic handler.
+func configureBeego(cfg config.Config) {
+	web.BConfig.RunMode = cfg.RunMode
+	web.BConfig.AppName = "inkwell"
+	web.BConfig.CopyRequestBody = false
+	web.BConfig.WebConfig.AutoRender = false
+	web.BConfig.EnableErrorsRender = false
+	web.BConfig.RecoverPanic = true
+	web.BConfig.RecoverFunc = controllers.RecoverPanic
+	web.BConfig.Log.AccessLogs = false
+	web.BConfig.Listen.HTTPPort = cfg.HTTPPort
+	// Our middleware logs each request as JSON; Beego's own lines would repeat it.
+	logs.SetLevel(logs.LevelWarning)
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"inkwell/logging"
+)
+
+// Middleware gives every request an id (a valid incoming X-Request-Id is
+// kept, so a proxy's id follows the request), caps its body, logs one line
+// when it ends, and turns a panic that escaped Beego into a JSON 500.
+func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !logging.ValidRequestID(id) {
+			id = logging.NewRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(logging.WithRequestID(r.Context(), id))
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					writeRawError(rec, http.StatusInternalServerError, "internal", "internal error (request id "+id+")")
+				}
+			}
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.Log(r.Context(), level, "request",
+				"request_id", id, "method", r.Method, "path", r.URL.Path, "status", status,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes,
+				"remote", r.RemoteAddr)
+		}()
+		if r.ContentLength > maxBodyBytes {
+			writeRawError(rec, http.StatusRequestEntityTooLarge, "too_large",
+				fmt.Sprintf("the body is larger than %d bytes", maxBodyBytes))
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func writeRawError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":{"code":%q,"message":%q}}`, code, message)
+}
+
+// statusRecorder remembers the status and size for the access log while
+// keeping the writer's optional interfaces reachable (streaming, upgrades).
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("server: response writer cannot be hijacked")
+	}
+	return h.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,63 @@
+// Package server runs the HTTP server around Beego's router: request ids,
+// one structured log line per request, the body limit, a last-resort panic
+// guard, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/beego/beego/v2/server/web"
+)
+
+// Handler initialises Beego's router (filter chains, error pages) and wraps
+// it in Inkwell's middleware.
+func Handler(log *slog.Logger, maxBodyBytes int64) http.Handler {
+	web.BeeApp.Handlers.Init()
+	return Middleware(log, maxBodyBytes, web.BeeApp.Handlers)
+}
+
+// Serve listens on addr and serves h until ctx is cancelled, then stops
+// accepting connections and waits up to drain for in-flight requests.
+// ready, if not nil, receives the bound address once listening.
+func Serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, drain time.Duration, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
