@@ -146,3 +146,14 @@ func logger() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// UserIDKey is where the auth filter leaves the caller's user id (int64)
+// in the Beego context's input data.
+const UserIDKey = "inkwell.user_id"
+
+// UserID is the signed-in caller's id, set by the auth filter on every
+// /api/v1 route; 0 means no one is signed in.
+func (c *BaseController) UserID() int64 {
+	id, _ := c.Ctx.Input.GetData(UserIDKey).(int64)
+	return id
+}
