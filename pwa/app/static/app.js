@@ -1,0 +1,94 @@
+// Inkwell's web app: boots the router, the service worker, the offline
+// banner, the install button and the offline outbox.
+import * as router from '/static/router.js';
+import * as session from '/static/session.js';
+import * as outbox from '/static/outbox.js';
+import { toast } from '/static/dom.js';
+
+function setupOfflineBanner() {
+  const banner = document.getElementById('offline-banner');
+  const update = () => {
+    banner.hidden = navigator.onLine;
+    document.documentElement.classList.toggle('offline', !navigator.onLine);
+  };
+  window.addEventListener('online', () => { update(); sendQueued(); });
+  window.addEventListener('offline', update);
+  update();
+}
+
+async function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  const hadController = !!navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // A new version took over: offer a reload (never reload under someone's typing).
+    if (hadController) document.getElementById('update-banner').hidden = false;
+  });
+  document.getElementById('update-reload').addEventListener('click', () => location.reload());
+  try {
+    // updateViaCache 'none': the browser always asks the server for sw.js.
+    await navigator.serviceWorker.register('/sw.js', { scope: '/', updateViaCache: 'none' });
+  } catch (err) {
+    console.warn('service worker not registered', err);
+  }
+}
+
+function setupInstallButton() {
+  const button = document.getElementById('install-button');
+  let deferred = null;
+  const standalone = () => matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
+  window.addEventListener('beforeinstallprompt', (e) => {
+    e.preventDefault();
+    deferred = e;
+    button.hidden = standalone();
+  });
+  window.addEventListener('appinstalled', () => {
+    deferred = null;
+    button.hidden = true;
+    toast('Inkwell is installed.');
+  });
+  button.addEventListener('click', async () => {
+    if (!deferred) return;
+    button.hidden = true;
+    deferred.prompt();
+    const { outcome } = await deferred.userChoice;
+    deferred = null;
+    if (outcome !== 'accepted') toast('You can install Inkwell later from the browser menu.');
+  });
+}
+
+let sending = false;
+/** Sends what was written offline; announces the result. */
+export async function sendQueued() {
+  if (sending || !navigator.onLine || !session.token()) return;
+  sending = true;
+  try {
+    const { sent, failed } = await outbox.flush();
+    if (sent.length) toast(sent.length === 1 ? 'Your offline change was saved.' : `${sent.length} offline changes were saved.`);
+    if (failed) toast('Some offline changes could not be saved — see My drafts.');
+  } catch (err) {
+    console.warn('outbox flush failed', err);
+  } finally {
+    sending = false;
+  }
+}
+
+function setupSession() {
+  session.onChange((event) => {
+    if (event === 'expired') {
+      const here = location.pathname + location.search;
+      const next = location.pathname === '/signin' ? '/' : here;
+      router.navigate('/signin?expired=1&next=' + encodeURIComponent(next), { replace: true });
+    } else if (event === 'signout') {
+      navigator.serviceWorker?.controller?.postMessage({ type: 'clear-data' });
+      router.navigate('/signin', { replace: true });
+    } else if (event === 'start') {
+      sendQueued();
+    }
+  });
+}
+
+setupOfflineBanner();
+setupInstallButton();
+setupSession();
+router.start().then(() => sendQueued());
+registerServiceWorker();

@@ -1,0 +1,39 @@
+// Markdown for the editor's live preview, and the last line of defence for
+// the server's body_html. marked (vendored from npm, see docs/pwa.md) turns
+// markdown into HTML; DOMPurify removes scripts, event handlers,
+// javascript:/data: URLs and anything else that could run, so the HTML put
+// into the page is always sanitized — even the server's, which is already
+// sanitized when the post is written.
+import { marked } from '/static/vendor/marked.esm.js';
+import DOMPurify from '/static/vendor/purify.es.mjs';
+
+const PURIFY = {
+  USE_PROFILES: { html: true },
+  FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
+  FORBID_ATTR: ['style'],
+  ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
+};
+
+// Links out of a post open safely in a new tab.
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A' && node.getAttribute('href')) {
+    node.setAttribute('rel', 'noopener noreferrer nofollow');
+    node.setAttribute('target', '_blank');
+  }
+});
+
+/** Sanitized HTML for markdown source. */
+export function render(markdown) {
+  const html = marked.parse(String(markdown || ''), { gfm: true, breaks: false, async: false });
+  return DOMPurify.sanitize(html, PURIFY);
+}
+
+/** Sanitized copy of server HTML. */
+export function sanitize(html) {
+  return DOMPurify.sanitize(String(html || ''), PURIFY);
+}
+
+/** Puts sanitized HTML into el. */
+export function show(el, safeHtml) {
+  el.innerHTML = safeHtml; // safeHtml comes from render()/sanitize() above
+}

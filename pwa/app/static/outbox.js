@@ -1,0 +1,195 @@
+// Offline writes. A post created or edited while offline (or while the
+// server cannot be reached) is queued in IndexedDB and sent when the
+// connection returns.
+//
+// No duplicates on retry: each queued create has a client key (UUID) that
+// goes out as an Idempotency-Key header (honoured by a server that supports
+// it). Independently of the server, the entry records its state before each
+// attempt: once the server has answered, the created id is stored and the
+// create is never sent again. If an attempt failed after the request may
+// have reached the server (network error mid-request), the entry is
+// "uncertain" and, before any retry, the caller's own recent posts are
+// searched for one with the same title and text written after the entry was
+// queued; a match is adopted instead of creating a second post. Only one tab
+// flushes at a time (Web Locks). PATCH edits are idempotent and just retried.
+import * as api from '/static/api.js';
+
+const DB = 'inkwell';
+const STORE = 'outbox';
+const changeListeners = new Set();
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => {
+      req.result.createObjectStore(STORE, { keyPath: 'key' });
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function tx(mode, fn) {
+  const db = await open();
+  try {
+    return await new Promise((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      const store = t.objectStore(STORE);
+      let out;
+      Promise.resolve(fn(store)).then((v) => { out = v; });
+      t.oncomplete = () => resolve(out);
+      t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const reqP = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+
+/** Every queued entry, oldest first. */
+export async function list() {
+  const all = await tx('readonly', (s) => reqP(s.getAll()));
+  return (all || []).sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
+}
+
+async function put(entry) { await tx('readwrite', (s) => reqP(s.put(entry))); emitChange(); }
+async function remove(key) { await tx('readwrite', (s) => reqP(s.delete(key))); emitChange(); }
+
+/** Removes everything (sign-out). */
+export async function clear() { await tx('readwrite', (s) => reqP(s.clear())); emitChange(); }
+
+export function onChange(fn) { changeListeners.add(fn); return () => changeListeners.delete(fn); }
+function emitChange() { for (const fn of changeListeners) fn(); }
+
+/**
+ * Queues a create (postId null) or an edit. An edit of a post that is itself
+ * still queued updates that entry, so the post is created once with the
+ * latest text. Returns the entry.
+ */
+export async function enqueue({ postId = null, localKey = null, fields, uncertain = false }) {
+  const now = new Date().toISOString();
+  if (localKey) {
+    const existing = (await list()).find((e) => e.key === localKey);
+    if (existing && !existing.createdId) {
+      existing.fields = fields;
+      existing.updatedAt = now;
+      if (existing.state === 'failed') existing.state = 'queued';
+      await put(existing);
+      return existing;
+    }
+  }
+  const entry = {
+    key: crypto.randomUUID(),
+    op: postId ? 'update' : 'create',
+    postId,
+    fields,
+    queuedAt: now,
+    updatedAt: now,
+    // queued | sending | uncertain (may have reached the server) | failed
+    state: uncertain && !postId ? 'uncertain' : 'queued',
+    createdId: null,
+    error: null,
+  };
+  await put(entry);
+  return entry;
+}
+
+/** One entry by key, or null. */
+export async function getEntry(key) {
+  return (await tx('readonly', (s) => reqP(s.get(key)))) || null;
+}
+
+/** Drops a queued entry (the person discarded it). */
+export async function discard(key) { await remove(key); }
+
+let flushing = null;
+
+/**
+ * Sends every queued entry. Returns {sent: [post…], failed: n}. Safe to call
+ * often: one flush at a time per tab, one tab at a time via Web Locks.
+ */
+export function flush() {
+  if (flushing) return flushing;
+  const run = async () => {
+    if (navigator.locks) {
+      return navigator.locks.request('inkwell-outbox', () => flushAll());
+    }
+    return flushAll();
+  };
+  flushing = run().finally(() => { flushing = null; });
+  return flushing;
+}
+
+async function flushAll() {
+  const sent = [];
+  let failed = 0;
+  for (const entry of await list()) {
+    if (!navigator.onLine) break;
+    if (entry.state === 'failed') { failed++; continue; }
+    try {
+      const post = await send(entry);
+      sent.push(post);
+      await remove(entry.key);
+    } catch (err) {
+      if (err instanceof api.ApiError && err.offline) {
+        // The request may have left the device: decide on the next try.
+        entry.state = entry.op === 'create' ? 'uncertain' : 'queued';
+        await put(entry);
+        break;
+      }
+      if (err instanceof api.ApiError && (err.status === 401 || err.status >= 500)) {
+        // Signed out or the server is struggling: keep it, try later.
+        entry.state = entry.state === 'sending' ? 'uncertain' : entry.state;
+        await put(entry);
+        break;
+      }
+      // The server refused it (validation, forbidden…): keep the text and
+      // show the reason; the person fixes it in the editor.
+      entry.state = 'failed';
+      entry.error = api.describe(err);
+      await put(entry);
+      failed++;
+    }
+  }
+  return { sent, failed };
+}
+
+async function send(entry) {
+  if (entry.op === 'update') {
+    return api.updatePost(entry.postId, entry.fields);
+  }
+  if (entry.createdId) {
+    // The server created it already and its answer reached us.
+    return api.updatePost(entry.createdId, entry.fields);
+  }
+  if (entry.state === 'uncertain') {
+    const found = await findCreated(entry);
+    if (found) {
+      entry.createdId = found.id;
+      await put(entry);
+      return api.updatePost(found.id, entry.fields);
+    }
+  }
+  entry.state = 'sending';
+  await put(entry);
+  const post = await api.createPost(entry.fields, entry.key);
+  entry.createdId = post.id;
+  entry.state = 'sent';
+  await put(entry);
+  return post;
+}
+
+/** Looks for a post the server created from this entry before its answer was lost. */
+async function findCreated(entry) {
+  const me = await api.me();
+  const candidates = entry.fields.status === 'published'
+    ? (await api.feed({ author: me.id, limit: 50 })).items || []
+    : await api.myDrafts(me.id);
+  const since = Date.parse(entry.queuedAt) - 5 * 60 * 1000; // allow clock skew
+  return candidates.find((p) => p.author?.id === me.id
+    && p.title === entry.fields.title
+    && p.body_markdown === entry.fields.body_markdown
+    && Date.parse(p.created_at) >= since) || null;
+}

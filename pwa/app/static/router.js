@@ -1,0 +1,97 @@
+// Client-side routes (the server answers each with the shell; keep in step
+// with pwa.ClientRoutes in pwa/pwa.go).
+import * as session from '/static/session.js';
+import * as feed from '/static/views/feed.js';
+import * as post from '/static/views/post.js';
+import * as editor from '/static/views/editor.js';
+import * as drafts from '/static/views/drafts.js';
+import * as profile from '/static/views/profile.js';
+import * as signin from '/static/views/signin.js';
+
+const routes = [
+  { re: /^\/$/, view: feed, tab: 'feed', auth: true },
+  { re: /^\/signin$/, view: signin, auth: false },
+  { re: /^\/write$/, view: editor, tab: 'write', auth: true },
+  { re: /^\/drafts$/, view: drafts, tab: 'drafts', auth: true },
+  { re: /^\/me$/, view: profile, tab: 'me', auth: true },
+  { re: /^\/posts\/(\d+)$/, view: post, auth: true, names: ['id'] },
+  { re: /^\/posts\/(\d+)\/edit$/, view: editor, auth: true, names: ['id'] },
+];
+
+let generation = 0;
+let firstRenderDone = false;
+let leaving = null;
+
+/** Goes to url inside the app. */
+export function navigate(url, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
+  return render();
+}
+
+/** Renders the screen for the current location. */
+export async function render() {
+  const gen = ++generation;
+  if (leaving) { try { leaving(); } catch { /* a view's cleanup must not block navigation */ } leaving = null; }
+  const main = document.getElementById('main');
+  const path = location.pathname;
+  const route = routes.find((r) => r.re.test(path));
+  if (!route) {
+    main.replaceChildren(notFound());
+    return;
+  }
+  if (route.auth && !session.token()) {
+    const next = location.pathname + location.search;
+    history.replaceState(null, '', '/signin?next=' + encodeURIComponent(next));
+    return render();
+  }
+  const m = path.match(route.re);
+  const params = {};
+  (route.names || []).forEach((n, i) => { params[n] = m[i + 1]; });
+  const ctx = {
+    params,
+    query: new URLSearchParams(location.search),
+    alive: () => gen === generation,
+    navigate,
+    onLeave: (fn) => { leaving = fn; },
+  };
+  document.querySelectorAll('#tabbar a').forEach((a) => {
+    if (a.dataset.tab === route.tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  });
+  document.getElementById('tabbar').hidden = !session.token();
+  await route.view.render(main, ctx);
+  if (ctx.alive()) {
+    window.scrollTo(0, 0);
+    // Move focus to the new screen's heading so keyboard and screen-reader
+    // users land on it (not for the first render of the page).
+    const heading = main.querySelector('h1');
+    if (heading && firstRenderDone) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+    firstRenderDone = true;
+  }
+}
+
+function notFound() {
+  document.title = 'Not found · Inkwell';
+  const wrap = document.createElement('section');
+  const h1 = document.createElement('h1');
+  h1.textContent = 'Page not found';
+  const a = document.createElement('a');
+  a.href = '/';
+  a.textContent = 'Back to the feed';
+  wrap.append(h1, a);
+  return wrap;
+}
+
+/** Turns same-origin link clicks into in-app navigation. */
+export function start() {
+  document.addEventListener('click', (e) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const a = e.target.closest('a[href]');
+    if (!a || a.target === '_blank' || a.hasAttribute('download')) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || !routes.some((r) => r.re.test(url.pathname))) return;
+    e.preventDefault();
+    navigate(url.pathname + url.search);
+  });
+  window.addEventListener('popstate', () => render());
+  return render();
+}

@@ -1,0 +1,212 @@
+// Write or edit a post: title, tags, markdown with a live (sanitized)
+// preview. Every keystroke is saved on the device; saving while offline
+// queues the post in the outbox, sent when the connection returns.
+import { h, replace, toast } from '/static/dom.js';
+import * as api from '/static/api.js';
+import * as autosave from '/static/autosave.js';
+import * as markdown from '/static/markdown.js';
+import * as outbox from '/static/outbox.js';
+import { errorBox } from '/static/views/common.js';
+
+const TAG_RE = /^[a-z0-9-]{1,32}$/;
+
+export function parseTags(raw) {
+  const seen = new Set();
+  for (const t of String(raw || '').split(/[\s,]+/)) {
+    const tag = t.trim().replace(/^#/, '').toLowerCase();
+    if (tag) seen.add(tag);
+  }
+  return [...seen];
+}
+
+function validate(fields) {
+  const errs = {};
+  if (!fields.title.trim()) errs.title = 'required';
+  else if ([...fields.title].length > 200) errs.title = 'at most 200 characters';
+  if (fields.body_markdown.length > 200000) errs.body_markdown = 'at most 200,000 characters';
+  if (fields.tags.length > 10) errs.tags = 'at most 10 tags';
+  else if (fields.tags.some((t) => !TAG_RE.test(t))) errs.tags = 'each tag is 1–32 lowercase letters, digits or dashes';
+  return errs;
+}
+
+export async function render(main, ctx) {
+  const id = ctx.params.id ? Number(ctx.params.id) : null;
+  const queuedKey = ctx.query.get('queued');
+  const slot = id ? String(id) : (queuedKey ? 'queued-' + queuedKey : 'new');
+  document.title = (id ? 'Edit post' : 'Write') + ' · Inkwell';
+  replace(main, h('p', { class: 'loading' }, 'Opening the editor…'));
+
+  // Where the text comes from: the server's post, a queued offline post, or
+  // nothing — and the device's unsaved copy wins over all of them.
+  let server = null;
+  let queued = null;
+  const notices = [];
+  if (id) {
+    try {
+      server = (await api.post(id)).post;
+    } catch (err) {
+      if (!ctx.alive()) return;
+      if (!autosave.load(slot)) {
+        replace(main, h('h1', {}, 'Edit post'), errorBox(err, () => render(main, ctx)));
+        return;
+      }
+      notices.push(h('p', { class: 'alert alert-warn' }, 'The post could not be loaded (' + api.describe(err) + '). You are editing the copy saved on this device.'));
+    }
+  } else if (queuedKey) {
+    queued = await outbox.getEntry(queuedKey);
+  }
+  if (!ctx.alive()) return;
+
+  const base = server
+    ? { title: server.title, tags: (server.tags || []).join(' '), body_markdown: server.body_markdown, status: server.status }
+    : queued
+      ? { title: queued.fields.title, tags: (queued.fields.tags || []).join(' '), body_markdown: queued.fields.body_markdown, status: queued.fields.status }
+      : { title: '', tags: '', body_markdown: '', status: 'draft' };
+  const local = autosave.load(slot);
+  let start = base;
+  if (local && (local.title !== base.title || local.tags !== base.tags || local.body_markdown !== base.body_markdown)) {
+    start = { ...base, title: local.title, tags: local.tags, body_markdown: local.body_markdown };
+    notices.push(h('p', { class: 'alert alert-ok' },
+      'Restored the text you had not saved yet (kept on this device). ',
+      (server || queued) ? h('button', { type: 'button', class: 'link-button', onclick: () => { autosave.clear(slot); render(main, ctx); } }, 'Discard it') : null));
+  }
+  if (id) {
+    const pending = (await outbox.list()).find((e) => e.op === 'update' && e.postId === id);
+    if (pending) notices.push(h('p', { class: 'alert alert-warn' }, 'Changes to this post made offline are waiting to be sent.'));
+  }
+  if (queued) notices.push(h('p', { class: 'alert alert-warn' }, 'This post was written offline and has not reached the server yet.'));
+  if (!ctx.alive()) return;
+
+  const fieldError = (name) => h('span', { class: 'field-error', id: `${name}-error`, hidden: true });
+  const title = h('input', { type: 'text', id: 'post-title', name: 'title', value: start.title, maxlength: 200, required: true, autocomplete: 'off' });
+  const tags = h('input', { type: 'text', id: 'post-tags', name: 'tags', value: start.tags, autocapitalize: 'none', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'post-tags-hint' });
+  const body = h('textarea', { id: 'post-body', name: 'body_markdown', rows: 14, 'aria-describedby': 'post-body-hint' });
+  body.value = start.body_markdown;
+  const errors = { title: fieldError('title'), tags: fieldError('tags'), body_markdown: fieldError('body_markdown') };
+  const inputs = { title, tags, body_markdown: body };
+
+  const preview = h('div', { class: 'preview prose', id: 'pane-preview', role: 'tabpanel', 'aria-labelledby': 'tab-preview', tabindex: 0, hidden: true });
+  const writePane = h('div', { id: 'pane-write', role: 'tabpanel', 'aria-labelledby': 'tab-write' },
+    h('div', { class: 'field' },
+      h('label', { for: 'post-body' }, 'Text (markdown)'),
+      body,
+      h('span', { class: 'hint', id: 'post-body-hint' }, 'Markdown: # heading, **bold**, _italic_, [link](https://…), ```code```.'),
+      errors.body_markdown));
+  const tabWrite = h('button', { type: 'button', role: 'tab', id: 'tab-write', 'aria-controls': 'pane-write', 'aria-selected': 'true' }, 'Write');
+  const tabPreview = h('button', { type: 'button', role: 'tab', id: 'tab-preview', 'aria-controls': 'pane-preview', 'aria-selected': 'false', tabindex: -1 }, 'Preview');
+  const select = (which) => {
+    const showPreview = which === 'preview';
+    tabWrite.setAttribute('aria-selected', String(!showPreview));
+    tabPreview.setAttribute('aria-selected', String(showPreview));
+    tabWrite.tabIndex = showPreview ? -1 : 0;
+    tabPreview.tabIndex = showPreview ? 0 : -1;
+    writePane.hidden = showPreview;
+    preview.hidden = !showPreview;
+    if (showPreview) renderPreview();
+  };
+  tabWrite.addEventListener('click', () => select('write'));
+  tabPreview.addEventListener('click', () => select('preview'));
+  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Editor view' }, tabWrite, tabPreview);
+  tablist.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      const toPreview = tabWrite.getAttribute('aria-selected') === 'true';
+      select(toPreview ? 'preview' : 'write');
+      (toPreview ? tabPreview : tabWrite).focus();
+      e.preventDefault();
+    }
+  });
+  const renderPreview = () => {
+    const src = body.value.trim() ? body.value : '_Nothing to preview yet._';
+    markdown.show(preview, markdown.render(src));
+  };
+
+  const savedNote = h('p', { class: 'hint', id: 'autosave-note' }, local ? 'Saved on this device.' : '');
+  const keep = () => {
+    autosave.save(slot, { title: title.value, tags: tags.value, body_markdown: body.value });
+    savedNote.textContent = 'Saved on this device at ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) + '.';
+  };
+  for (const el of [title, tags, body]) el.addEventListener('input', keep);
+
+  const summary = h('div', { 'aria-live': 'assertive' });
+  const isPublished = base.status === 'published';
+  const primary = h('button', { type: 'submit', class: 'button', value: 'published' }, isPublished ? 'Save changes' : 'Publish');
+  const secondary = isPublished ? null : h('button', { type: 'submit', class: 'button button-secondary', value: 'draft' }, 'Save draft');
+
+  const showErrors = (fields, message) => {
+    for (const [name, el] of Object.entries(errors)) {
+      const why = fields && fields[name];
+      el.hidden = !why;
+      el.textContent = why ? `${name === 'body_markdown' ? 'Text' : name[0].toUpperCase() + name.slice(1)}: ${why}` : '';
+      if (why) { inputs[name].setAttribute('aria-invalid', 'true'); inputs[name].setAttribute('aria-describedby', `${name}-error ${inputs[name].getAttribute('aria-describedby') || ''}`.trim()); } else inputs[name].removeAttribute('aria-invalid');
+    }
+    replace(summary, message ? h('div', { class: 'alert alert-error', role: 'alert' }, message) : null);
+    const first = Object.keys(errors).find((n) => fields && fields[n]);
+    if (first) inputs[first].focus();
+  };
+
+  const form = h('form', { class: 'editor', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const status = isPublished ? 'published' : (e.submitter?.value || 'draft');
+    const fields = { title: title.value.trim(), body_markdown: body.value, tags: parseTags(tags.value), status };
+    const problems = validate(fields);
+    if (Object.keys(problems).length) { showErrors(problems, 'Please fix the highlighted fields.'); return; }
+    showErrors(null, null);
+    keep();
+    for (const b of [primary, secondary]) if (b) b.disabled = true;
+    try {
+      await save(fields);
+    } finally {
+      for (const b of [primary, secondary]) if (b) b.disabled = false;
+    }
+  } },
+  h('div', { class: 'field' }, h('label', { for: 'post-title' }, 'Title'), title, errors.title),
+  h('div', { class: 'field' },
+    h('label', { for: 'post-tags' }, 'Tags'),
+    tags,
+    h('span', { class: 'hint', id: 'post-tags-hint' }, 'Up to 10, separated by spaces or commas: lowercase letters, digits, dashes.'),
+    errors.tags),
+  tablist,
+  h('div', { class: 'editor-panes' }, writePane, preview),
+  savedNote,
+  summary,
+  h('div', { class: 'actions' }, primary, secondary,
+    id ? h('a', { class: 'button button-secondary', href: `/posts/${id}` }, 'Cancel') : null));
+
+  async function save(fields) {
+    const queueIt = async (uncertain) => {
+      if (id) await outbox.enqueue({ postId: id, fields });
+      else await outbox.enqueue({ localKey: queued?.key || null, fields, uncertain });
+      autosave.clear(slot);
+      toast('Saved on this device — it will be sent when you’re back online.');
+      ctx.navigate('/drafts');
+    };
+    if (!navigator.onLine) { await queueIt(false); return; }
+    if (queued) {
+      // A post written offline goes through the outbox, which knows whether
+      // an earlier attempt may already have created it.
+      await outbox.enqueue({ localKey: queued.key, fields });
+      autosave.clear(slot);
+      const { sent } = await outbox.flush();
+      const post = sent.find((p) => p.title === fields.title);
+      if (!ctx.alive()) return;
+      if (post) { autosave.noteDraft(post.id, post.status === 'draft'); ctx.navigate(`/posts/${post.id}`); } else ctx.navigate('/drafts');
+      return;
+    }
+    try {
+      const post = id ? await api.updatePost(id, fields) : await api.createPost(fields, crypto.randomUUID());
+      autosave.clear(slot);
+      autosave.noteDraft(post.id, post.status === 'draft');
+      toast(post.status === 'published' ? (id ? 'Changes saved.' : 'Published.') : 'Draft saved.');
+      if (ctx.alive()) ctx.navigate(`/posts/${post.id}`);
+    } catch (err) {
+      if (!ctx.alive()) return;
+      if (err.offline) { await queueIt(true); return; }
+      showErrors(err.fields, api.describe(err));
+    }
+  }
+
+  replace(main, h('section', {},
+    h('h1', {}, id ? 'Edit post' : 'Write a post'),
+    notices,
+    form));
+}

@@ -1,0 +1,71 @@
+// One post: its rendered body, like/unlike, edit for its author.
+import { h, replace, toast } from '/static/dom.js';
+import * as api from '/static/api.js';
+import * as session from '/static/session.js';
+import * as markdown from '/static/markdown.js';
+import { byline, errorBox, tagList } from '/static/views/common.js';
+
+export async function render(main, ctx) {
+  const id = Number(ctx.params.id);
+  document.title = 'Post · Inkwell';
+  replace(main, h('p', { class: 'loading' }, 'Loading the post…'));
+  let result;
+  try {
+    result = await api.post(id);
+  } catch (err) {
+    if (!ctx.alive()) return;
+    document.title = 'Post unavailable · Inkwell';
+    replace(main, h('h1', {}, err.status === 404 ? 'This post does not exist' : 'The post could not be opened'),
+      errorBox(err, err.status === 404 ? null : () => render(main, ctx)),
+      h('p', {}, h('a', { href: '/' }, 'Back to the feed')));
+    return;
+  }
+  if (!ctx.alive()) return;
+  const p = result.post;
+  document.title = `${p.title} · Inkwell`;
+  const me = session.me();
+  const mine = me && p.author && p.author.id === me.id;
+
+  const body = h('div', { class: 'prose' });
+  markdown.show(body, markdown.sanitize(p.body_html));
+
+  replace(main, h('article', { class: 'post' },
+    result.fromCache ? h('p', { class: 'alert alert-warn' }, 'You’re offline: this is the copy saved when you last opened this post.') : null,
+    p.status === 'draft' ? h('p', {}, h('span', { class: 'badge' }, 'Draft — only you can see it')) : null,
+    h('h1', {}, p.title),
+    byline(p),
+    tagList(p.tags),
+    body,
+    h('div', { class: 'actions' },
+      likeButton(p),
+      mine ? h('a', { class: 'button button-secondary', href: `/posts/${p.id}/edit` }, 'Edit post') : null)));
+}
+
+function likeButton(p) {
+  let liked = !!p.liked_by_me;
+  let count = p.like_count || 0;
+  const label = h('span', {});
+  const button = h('button', { type: 'button', class: 'button like-button', 'aria-pressed': String(liked) }, label);
+  const paint = () => {
+    button.setAttribute('aria-pressed', String(liked));
+    label.textContent = `${liked ? '♥ Liked' : '♡ Like'} · ${count}`;
+    button.setAttribute('aria-label', `${liked ? 'Unlike' : 'Like'} this post (${count} ${count === 1 ? 'like' : 'likes'})`);
+  };
+  paint();
+  button.addEventListener('click', async () => {
+    const want = !liked;
+    liked = want; count += want ? 1 : -1; paint(); // answer at once; the server confirms
+    button.disabled = true;
+    try {
+      const res = await api.setLike(p.id, want);
+      liked = res.liked; count = res.like_count;
+    } catch (err) {
+      liked = !want; count += want ? -1 : 1;
+      toast(err.offline ? 'You’re offline — try liking again when you’re back online.' : api.describe(err));
+    } finally {
+      button.disabled = false;
+      paint();
+    }
+  });
+  return button;
+}

@@ -1,0 +1,91 @@
+/* Inkwell service worker. The server prepends `const BUILD = {version,
+   precache, routes}` (see pwa/pwa.go), so every change to the app changes
+   this file and the browser installs the new worker on the next visit.
+
+   - Shell and hashed assets: precached per version, answered cache-first
+     (hashed URLs never change; the shell is tied to this version).
+   - Navigations to the app's routes: the cached shell (works offline).
+   - GET /api/v1/posts/{id}, the feed and /api/v1/me: network first, the last
+     good answer is kept and served when the network fails, marked with
+     X-Inkwell-Cache: hit. Nothing else (writes, other routes) is touched. */
+/* global BUILD */
+const SHELL_CACHE = `inkwell-shell-${BUILD.version}`;
+const DATA_CACHE = 'inkwell-data-v1';
+const ROUTES = BUILD.routes.map((r) => new RegExp(r));
+const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL_CACHE);
+    await cache.addAll(BUILD.precache.map((url) => new Request(url, { cache: 'reload' })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('inkwell-shell-') && name !== SHELL_CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'clear-data') {
+    // Signed out: another person may use this device next.
+    event.waitUntil(caches.delete(DATA_CACHE));
+  }
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+
+  if (req.mode === 'navigate') {
+    if (ROUTES.some((re) => re.test(url.pathname))) event.respondWith(shell(req));
+    return;
+  }
+  if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.webmanifest') {
+    event.respondWith(cacheFirst(req));
+    return;
+  }
+  if (CACHED_API.some((re) => re.test(url.pathname))) {
+    event.respondWith(networkFirst(req));
+  }
+});
+
+async function shell(req) {
+  const cached = await caches.match('/', { cacheName: SHELL_CACHE });
+  if (cached) return cached;
+  return fetch(req);
+}
+
+async function cacheFirst(req) {
+  const cached = await caches.match(req, { cacheName: SHELL_CACHE });
+  if (cached) return cached;
+  return fetch(req);
+}
+
+async function networkFirst(req) {
+  const cache = await caches.open(DATA_CACHE);
+  try {
+    const res = await fetch(req);
+    if (res.ok) await cache.put(req, res.clone());
+    return res;
+  } catch (err) {
+    // The cache key is the URL; the answer belongs to whoever is signed in
+    // on this device (the data cache is dropped on sign-out).
+    const cached = await cache.match(req, { ignoreVary: true });
+    if (cached) {
+      const headers = new Headers(cached.headers);
+      headers.set('X-Inkwell-Cache', 'hit');
+      return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
+    }
+    return new Response(JSON.stringify({ error: { code: 'offline',
+      message: 'You’re offline, and this has not been saved for offline reading yet.' } }), {
+      status: 503, headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Inkwell-Cache': 'miss' } });
+  }
+}
