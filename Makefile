@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test build vet bee migrate-mysql clean
+.PHONY: run test test-e2e build vet bee migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -15,8 +15,17 @@ build:
 vet:
 	$(GO) vet ./...
 
-test: vet
+test: vet test-e2e
 	$(GO) test -count=1 -p 2 ./...
+
+# The PWA in headless Debian Chromium (playwright-core from npm, no browser
+# download) against the freshly built binary; see docs/pwa.md.
+test-e2e: build e2e/node_modules/.installed
+	cd e2e && node --test --test-concurrency=1 tests/
+
+e2e/node_modules/.installed: e2e/package.json e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	touch $@
 
 # bee v2.3.0 from the separate tools module (its dependencies stay out of go.mod).
 bee: $(BIN)/bee

@@ -18,7 +18,7 @@ export class ApiError extends Error {
   get offline() { return this.status === 0 || this.code === 'offline'; }
 }
 
-const FIELD_NAMES = { title: 'Title', body_markdown: 'Text', tags: 'Tags', status: 'Status' };
+const FIELD_NAMES = { title: 'Title', body_markdown: 'Text', tags: 'Tags', status: 'Status', name: 'Name' };
 
 /** A one-line explanation, including field problems. */
 export function describe(err) {

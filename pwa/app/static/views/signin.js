@@ -58,8 +58,9 @@ export async function render(main, ctx) {
   }
   if (config.dev_login_enabled) {
     if (parts.length) parts.push(h('p', { class: 'divider' }, 'or, for development'));
-    const input = h('input', { type: 'text', id: 'dev-name', name: 'name', required: true, maxlength: 100,
-      autocomplete: 'username', autocapitalize: 'words', 'aria-describedby': 'dev-name-hint' });
+    const input = h('input', { type: 'text', id: 'dev-name', name: 'name', required: true, maxlength: 64,
+      pattern: '[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}', autocomplete: 'username', autocapitalize: 'none',
+      spellcheck: 'false', 'aria-describedby': 'dev-name-hint' });
     const button = h('button', { type: 'submit', class: 'button' }, 'Sign in (development)');
     const form = h('form', { class: 'dev-signin', onsubmit: async (e) => {
       e.preventDefault();
@@ -78,7 +79,7 @@ export async function render(main, ctx) {
     h('div', { class: 'field' },
       h('label', { for: 'dev-name' }, 'Your name'),
       input,
-      h('span', { class: 'hint', id: 'dev-name-hint' }, 'Development sign-in: signs you in as a local user with this name.')),
+      h('span', { class: 'hint', id: 'dev-name-hint' }, 'Development sign-in as a local user: letters, digits, “.”, “_” or “-”.')),
     button);
     parts.push(form);
   }

@@ -1,0 +1,82 @@
+// The app shell, the service worker and installability: these need only the
+// static side of the server (no sign-in).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../lib/server.js';
+import { launchProfile, watchErrors, waitForServiceWorker } from '../lib/browser.js';
+import { auditScreen, focusRingVisible } from '../lib/audit.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchProfile();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openShell() {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(server.url + '/');
+  await waitForServiceWorker(page);
+  return { page, errors };
+}
+
+test('the shell loads without errors, signed-out visitors land on sign-in', async () => {
+  const { page, errors } = await openShell();
+  await page.waitForURL(/\/signin\?next=%2F$/);
+  await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
+  const pageErrors = errors.filter((e) => e.startsWith('pageerror') || /Content Security Policy/i.test(e));
+  assert.deepEqual(pageErrors, []);
+  // Every module came from a hashed URL.
+  const scripts = await page.evaluate(() => performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/static/')));
+  assert.ok(scripts.length > 5, `loaded ${scripts.length} static files`);
+  for (const p of scripts) assert.match(p, /\.[0-9a-f]{10}\.[a-z]+$/, `${p} is not a hashed URL`);
+  await page.close();
+});
+
+test('the sign-in screen passes the quality audit at 360×640', async () => {
+  const { page } = await openShell();
+  await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('#main .loading'));
+  assert.deepEqual(await auditScreen(page), []);
+  assert.equal(await focusRingVisible(page), '');
+  await page.close();
+});
+
+test('Chromium finds the app installable (Page.getInstallabilityErrors)', async () => {
+  const { page } = await openShell();
+  const cdp = await browser.context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest');
+  assert.equal(manifest.errors.length, 0, JSON.stringify(manifest.errors));
+  assert.match(manifest.url, /\/manifest\.webmanifest$/);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  assert.deepEqual(installabilityErrors, []);
+  // The install button appears once Chromium offers installation.
+  await page.locator('#install-button').waitFor({ state: 'visible' });
+  await page.close();
+});
+
+test('offline: the shell still opens on every client route and the offline banner shows', async () => {
+  const { page } = await openShell();
+  await browser.context.setOffline(true);
+  try {
+    for (const path of ['/', '/write', '/posts/1', '/drafts', '/me']) {
+      await page.goto(server.url + path);
+      await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
+      assert.ok(await page.locator('#offline-banner').isVisible(), `offline banner on ${path}`);
+      await page.getByText('You’re offline. Connect to the internet to sign in.').waitFor();
+    }
+  } finally {
+    await browser.context.setOffline(false);
+  }
+  await page.reload();
+  await page.locator('#offline-banner').waitFor({ state: 'hidden' });
+  await page.close();
+});
