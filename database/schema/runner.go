@@ -168,25 +168,9 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 	if !exists {
 		return len(All()), nil
 	}
-	var names []string
-	rows, err := r.DB.QueryContext(ctx, "SELECT name FROM migrations WHERE status = 'update'")
+	done, err := appliedSet(ctx, r.DB)
 	if err != nil {
-		return 0, fmt.Errorf("migrate: read migrations table: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n sql.NullString
-		if err := rows.Scan(&n); err != nil {
-			return 0, err
-		}
-		names = append(names, n.String)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, err
-	}
-	done := map[string]bool{}
-	for _, n := range names {
-		done[n] = true
 	}
 	pending := 0
 	for _, m := range All() {
@@ -261,7 +245,12 @@ func (r *Runner) locked(ctx context.Context, fn func(*sql.Conn) error) error {
 	return nil
 }
 
-func appliedSet(ctx context.Context, conn *sql.Conn) (map[string]bool, error) {
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// appliedSet maps each recorded migration to whether it is applied now.
+func appliedSet(ctx context.Context, conn queryer) (map[string]bool, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT name, status FROM migrations ORDER BY id_migration")
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read migrations table: %w", err)
