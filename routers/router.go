@@ -17,4 +17,14 @@ func init() {
 
 	web.Router("/healthz", &controllers.HealthController{}, "get:Healthz")
 	web.Router("/readyz", &controllers.HealthController{}, "get:Readyz")
+
+	// Every /api/v1 route, present and future, sits behind this one filter
+	// (tests/auth_routes_test.go walks them all to prove it).
+	web.InsertFilter("/api/v1", web.BeforeRouter, controllers.RequireUser)
+	web.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser)
+	web.Router("/api/v1/me", &controllers.MeController{}, "get:Get")
+
+	// Public sign-in helpers (API.md: the dev sign-in route is public when enabled).
+	web.Router("/auth/config", &controllers.AuthController{}, "get:Config")
+	web.Router("/auth/dev-login", &controllers.AuthController{}, "post:DevLogin")
 }
