@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +41,7 @@ type Provider struct {
 	server   *httptest.Server
 	fetches  atomic.Int64
 	failWith atomic.Int64 // non-zero: answer JWKS requests with this status
+	maxAge   atomic.Int64 // the JWKS's Cache-Control max-age, seconds
 }
 
 // NewProvider starts a JWKS server for the test's lifetime.
@@ -48,6 +50,7 @@ func NewProvider(t testing.TB) *Provider {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	p := &Provider{ClientID: DefaultClientID, KeyID: "authtest-" + randomID(), key: key}
+	p.maxAge.Store(3600) // Google's own endpoint sends a max-age of hours
 	p.server = httptest.NewServer(http.HandlerFunc(p.serveJWKS))
 	t.Cleanup(p.server.Close)
 	p.CertsURL = p.server.URL + "/oauth2/v3/certs"
@@ -61,8 +64,7 @@ func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	// Google's own endpoint sends a max-age of a few hours.
-	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", p.maxAge.Load()))
 	_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{JWK(p.KeyID, &p.key.PublicKey)}})
 }
 
@@ -80,6 +82,10 @@ func (p *Provider) Fetches() int64 { return p.fetches.Load() }
 
 // FailJWKS makes the JWKS answer status (e.g. 500) from now on; 0 restores it.
 func (p *Provider) FailJWKS(status int) { p.failWith.Store(int64(status)) }
+
+// SetKeysMaxAge sets the max-age the JWKS is served with; 0 makes every
+// validation fetch the keys again.
+func (p *Provider) SetKeysMaxAge(seconds int) { p.maxAge.Store(int64(seconds)) }
 
 // PublicKey is the key tokens are signed with.
 func (p *Provider) PublicKey() *rsa.PublicKey { return &p.key.PublicKey }
@@ -128,10 +134,21 @@ func (p *Provider) Sign(t testing.TB, header, claims map[string]any) string {
 	return SignRS256(t, p.key, header, claims)
 }
 
+// SignRaw signs the exact bytes given as header and payload JSON (which
+// need not be valid JSON), for tests of malformed tokens.
+func (p *Provider) SignRaw(t testing.TB, header, payload []byte) string {
+	t.Helper()
+	return signInput(t, p.key, base64.RawURLEncoding.EncodeToString(header)+"."+base64.RawURLEncoding.EncodeToString(payload))
+}
+
 // SignRS256 signs header.claims with key.
 func SignRS256(t testing.TB, key *rsa.PrivateKey, header, claims map[string]any) string {
 	t.Helper()
-	input := Encode(t, header) + "." + Encode(t, claims)
+	return signInput(t, key, Encode(t, header)+"."+Encode(t, claims))
+}
+
+func signInput(t testing.TB, key *rsa.PrivateKey, input string) string {
+	t.Helper()
 	digest := sha256.Sum256([]byte(input))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
 	require.NoError(t, err)
