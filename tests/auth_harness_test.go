@@ -4,6 +4,7 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -105,3 +106,5 @@ func userCount(t *testing.T, db *database.DB) int {
 }
 
 func bearer(token string) string { return "Bearer " + token }
+
+func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
