@@ -39,9 +39,9 @@ func New(ctx context.Context, cfg config.Config, users UserResolver, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	cache, err := lru.New[[32]byte, Principal](DefaultCacheSize)
+	cache, err := newTokenCache(DefaultCacheSize)
 	if err != nil {
-		return nil, fmt.Errorf("auth: token cache: %w", err)
+		return nil, err
 	}
 	if log == nil {
 		log = slog.Default()
@@ -93,6 +93,16 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	// it expires.
 	a.cache.Add(key, p)
 	return p, nil
+}
+
+// newTokenCache holds up to size accepted tokens, least recently used
+// evicted first, keyed by tokenKey.
+func newTokenCache(size int) (*lru.Cache[[32]byte, Principal], error) {
+	c, err := lru.New[[32]byte, Principal](size)
+	if err != nil {
+		return nil, fmt.Errorf("auth: token cache: %w", err)
+	}
+	return c, nil
 }
 
 // Verify checks a raw token fully (no cache, no user lookup).
