@@ -9,6 +9,7 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"inkwell/apperror"
 	"inkwell/config"
 )
 
@@ -85,7 +86,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	}
 	userID, err := a.users.ResolveUser(ctx, id)
 	if err != nil {
-		return Principal{}, fmt.Errorf("auth: resolve user %s/%s: %w", id.Issuer, id.Subject, err)
+		// The token is fine; the database is not answering (API.md: 503).
+		return Principal{}, apperror.Unavailable("the user directory cannot be reached; try again shortly",
+			fmt.Errorf("auth: resolve user %s/%s: %w", id.Issuer, id.Subject, err))
 	}
 	p := Principal{UserID: userID, Identity: id}
 	// Only a fully accepted token is remembered. The same token always

@@ -110,3 +110,15 @@ func flipChar(c byte) string {
 	}
 	return "A"
 }
+
+func TestAuthFilter_DatabaseDownIs503(t *testing.T) {
+	db := dbtest.Open(t, "sqlite", true)
+	google := authtest.NewProvider(t)
+	app := newAuthApp(t, db, google, nil)
+	require.NoError(t, db.Close())
+	before := probeRuns.Load()
+	resp, body := app.do(t, http.MethodGet, "/api/v1/test-probe", bearer(google.Token(t, "1", "", "A")), nil)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, body)
+	assert.Contains(t, body, `"code":"unavailable"`)
+	assert.Equal(t, before, probeRuns.Load())
+}
