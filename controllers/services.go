@@ -5,6 +5,7 @@ package controllers
 import (
 	"log/slog"
 
+	"inkwell/auth"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
@@ -18,6 +19,9 @@ type Services struct {
 	Log        *slog.Logger
 	DB         *database.DB
 	Migrations *schema.Runner
+	// Auth validates bearer tokens for the /api/v1 filter and mints
+	// development tokens when AUTH_DEV_LOGIN=true.
+	Auth *auth.Authenticator
 }
 
 var services *Services

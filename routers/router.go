@@ -10,30 +10,23 @@ import (
 	"github.com/beego/beego/v2/server/web"
 
 	"inkwell/controllers"
-	"inkwell/pwa"
 )
 
 func init() {
 	web.ErrorController(&controllers.ErrorController{})
+	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
+	registerPWA()
 
 	web.Router("/healthz", &controllers.HealthController{}, "get:Healthz")
 	web.Router("/readyz", &controllers.HealthController{}, "get:Readyz")
 
-	registerPWA()
-}
+	// Every /api/v1 route, present and future, sits behind this one filter
+	// ("/api/v1/*" also matches "/api/v1" itself; tests/auth_routes_test.go
+	// walks every registered route to prove it).
+	web.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser)
+	web.Router("/api/v1/me", &controllers.MeController{}, "get:Get")
 
-// registerPWA routes the web app's public files and its client-side screens
-// (a reload on /posts/12 must open the app, not a JSON 404). Anything else,
-// /api/* included, still falls through to the JSON 404.
-func registerPWA() {
-	// Beego would serve /static from a "static" folder in the working
-	// directory; the app's assets are embedded instead.
-	delete(web.BConfig.WebConfig.StaticDir, "/static")
-	const methods = "get,head:Serve"
-	web.Router(pwa.WorkerPath, &controllers.PWAController{}, methods)
-	web.Router(pwa.ManifestPath, &controllers.PWAController{}, methods)
-	web.Router(pwa.StaticPrefix+"*", &controllers.PWAController{}, methods)
-	for _, r := range pwa.ClientRoutes {
-		web.Router(r.Pattern, &controllers.PWAController{}, methods)
-	}
+	// Public sign-in helpers (API.md: the dev sign-in route is public when enabled).
+	web.Router("/auth/config", &controllers.AuthController{}, "get:Config")
+	web.Router("/auth/dev-login", &controllers.AuthController{}, "post:DevLogin")
 }
