@@ -51,7 +51,9 @@ export function excerpt(markdown, max = 180) {
     .replace(/```[\s\S]*?```/g, ' ')
     .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[#>*_`~|-]+/g, ' ')
+    .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
+    .replace(/[*_`~|]+/g, '')
+    .replace(/\s*\n+\s*/g, ' · ')
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > max ? text.slice(0, max - 1).trimEnd() + '…' : text;

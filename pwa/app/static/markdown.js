@@ -14,12 +14,15 @@ const PURIFY = {
   ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
 };
 
-// Links out of a post open safely in a new tab.
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  // Links out of a post open safely in a new tab.
   if (node.tagName === 'A' && node.getAttribute('href')) {
     node.setAttribute('rel', 'noopener noreferrer nofollow');
     node.setAttribute('target', '_blank');
   }
+  // An image the author gave no description is decorative to a screen
+  // reader rather than announced by its file name.
+  if (node.tagName === 'IMG' && !node.hasAttribute('alt')) node.setAttribute('alt', '');
 });
 
 /** Sanitized HTML for markdown source. */

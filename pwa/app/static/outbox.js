@@ -13,6 +13,7 @@
 // queued; a match is adopted instead of creating a second post. Only one tab
 // flushes at a time (Web Locks). PATCH edits are idempotent and just retried.
 import * as api from '/static/api.js';
+import * as autosave from '/static/autosave.js';
 
 const DB = 'inkwell';
 const STORE = 'outbox';
@@ -130,6 +131,7 @@ async function flushAll() {
     if (entry.state === 'failed') { failed++; continue; }
     try {
       const post = await send(entry);
+      autosave.noteDraft(post.id, post.status === 'draft');
       sent.push(post);
       await remove(entry.key);
     } catch (err) {

@@ -9,12 +9,21 @@ export function errorBox(err, retry) {
     retry ? h('button', { type: 'button', class: 'button button-small button-secondary', onclick: retry }, 'Try again') : null);
 }
 
-export function byline(p) {
+export function byline(p, { likes = true } = {}) {
   return h('p', { class: 'meta' },
-    p.author?.picture ? h('img', { class: 'avatar', src: p.author.picture, alt: '', width: 24, height: 24, referrerpolicy: 'no-referrer' }) : null,
+    avatar(p.author, 'avatar'),
     h('span', {}, p.author?.name || 'Someone'),
     time(p.published_at || p.updated_at || p.created_at),
-    h('span', {}, `${p.like_count ?? 0} ${p.like_count === 1 ? 'like' : 'likes'}`));
+    likes ? h('span', {}, `${p.like_count ?? 0} ${p.like_count === 1 ? 'like' : 'likes'}`) : null);
+}
+
+/** The person's picture, or their initial on a coloured disc (decorative: the name is always next to it). */
+export function avatar(person, cls) {
+  if (person?.picture) {
+    return h('img', { class: cls, src: person.picture, alt: '', referrerpolicy: 'no-referrer' });
+  }
+  const initial = [...String(person?.name || '?').trim()][0]?.toUpperCase() || '?';
+  return h('span', { class: `${cls} avatar-initial`, 'aria-hidden': 'true' }, initial);
 }
 
 export function tagList(tags) {

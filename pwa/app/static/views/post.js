@@ -23,7 +23,8 @@ export async function render(main, ctx) {
   if (!ctx.alive()) return;
   const p = result.post;
   document.title = `${p.title} · Inkwell`;
-  const me = session.me();
+  const me = session.me() || await api.me().catch(() => null);
+  if (!ctx.alive()) return;
   const mine = me && p.author && p.author.id === me.id;
 
   const body = h('div', { class: 'prose' });
@@ -33,7 +34,7 @@ export async function render(main, ctx) {
     result.fromCache ? h('p', { class: 'alert alert-warn' }, 'You’re offline: this is the copy saved when you last opened this post.') : null,
     p.status === 'draft' ? h('p', {}, h('span', { class: 'badge' }, 'Draft — only you can see it')) : null,
     h('h1', {}, p.title),
-    byline(p),
+    byline(p, { likes: false }),
     tagList(p.tags),
     body,
     h('div', { class: 'actions' },

@@ -4,7 +4,7 @@ import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
 import * as outbox from '/static/outbox.js';
 import * as session from '/static/session.js';
-import { errorBox, postCard } from '/static/views/common.js';
+import { avatar, errorBox, postCard } from '/static/views/common.js';
 import { signOutGoogle } from '/static/views/signin.js';
 
 export async function render(main, ctx) {
@@ -25,7 +25,7 @@ export async function render(main, ctx) {
   replace(main, h('section', {},
     stale ? h('p', { class: 'alert alert-warn' }, 'You’re offline: showing your profile as it was last seen.') : null,
     h('div', { class: 'profile-head' },
-      me.picture ? h('img', { class: 'avatar-large', src: me.picture, alt: '', width: 64, height: 64, referrerpolicy: 'no-referrer' }) : null,
+      avatar(me, 'avatar-large'),
       h('div', {},
         h('h1', {}, me.name || 'You'),
         me.email ? h('p', { class: 'meta' }, me.email) : null)),
