@@ -80,3 +80,15 @@ test('offline: the shell still opens on every client route and the offline banne
   await page.locator('#offline-banner').waitFor({ state: 'hidden' });
   await page.close();
 });
+
+test('unknown API paths keep the JSON errors, never the shell', async () => {
+  for (const [path, status, code] of [['/api/v1/nope', 401, 'unauthorized'], ['/api/nope', 404, 'not_found'], ['/nope', 404, 'not_found']]) {
+    const res = await fetch(server.url + path, { headers: { Accept: 'text/html' } });
+    assert.equal(res.status, status, path);
+    assert.match(res.headers.get('content-type'), /^application\/json/, path);
+    assert.equal((await res.json()).error.code, code, path);
+  }
+  const shell = await fetch(server.url + '/posts/12/edit', { headers: { Accept: 'text/html' } });
+  assert.equal(shell.status, 200);
+  assert.match(await shell.text(), /<script type="importmap">/);
+});

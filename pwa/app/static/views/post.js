@@ -31,7 +31,7 @@ export async function render(main, ctx) {
   markdown.show(body, markdown.sanitize(p.body_html));
 
   replace(main, h('article', { class: 'post' },
-    result.fromCache ? h('p', { class: 'alert alert-warn' }, 'You’re offline: this is the copy saved when you last opened this post.') : null,
+    result.fromCache ? h('p', { class: 'alert alert-warn' }, 'Saved copy from when you last opened this post.') : null,
     p.status === 'draft' ? h('p', {}, h('span', { class: 'badge' }, 'Draft — only you can see it')) : null,
     h('h1', {}, p.title),
     byline(p, { likes: false }),
