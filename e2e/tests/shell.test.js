@@ -41,12 +41,14 @@ test('the shell loads without errors, signed-out visitors land on sign-in', asyn
   await page.close();
 });
 
-test('the sign-in screen passes the quality audit at 360×640', async () => {
+test('the sign-in screen passes the quality audit at 360×640, light and dark', async () => {
   const { page } = await openShell();
   await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
   await page.waitForFunction(() => !document.querySelector('#main .loading'));
   assert.deepEqual(await auditScreen(page), []);
   assert.equal(await focusRingVisible(page), '');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.deepEqual(await auditScreen(page), [], 'dark colour scheme');
   await page.close();
 });
 

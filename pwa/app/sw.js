@@ -71,21 +71,27 @@ async function cacheFirst(req) {
 
 async function networkFirst(req) {
   const cache = await caches.open(DATA_CACHE);
+  let res;
   try {
-    const res = await fetch(req);
-    if (res.ok) await cache.put(req, res.clone());
-    return res;
-  } catch (err) {
-    // The cache key is the URL; the answer belongs to whoever is signed in
-    // on this device (the data cache is dropped on sign-out).
-    const cached = await cache.match(req, { ignoreVary: true });
-    if (cached) {
-      const headers = new Headers(cached.headers);
-      headers.set('X-Inkwell-Cache', 'hit');
-      return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
-    }
-    return new Response(JSON.stringify({ error: { code: 'offline',
-      message: 'You’re offline, and this has not been saved for offline reading yet.' } }), {
-      status: 503, headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Inkwell-Cache': 'miss' } });
+    res = await fetch(req);
+  } catch {
+    res = null; // offline, or the server cannot be reached
   }
+  if (res && res.ok) {
+    await cache.put(req, res.clone());
+    return res;
+  }
+  if (res && res.status < 500) return res; // a real answer (401, 404…): never mask it with old data
+  // The cache key is the URL; the answer belongs to whoever is signed in on
+  // this device (the data cache is dropped on sign-out).
+  const cached = await cache.match(req, { ignoreVary: true });
+  if (cached) {
+    const headers = new Headers(cached.headers);
+    headers.set('X-Inkwell-Cache', 'hit');
+    return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
+  }
+  if (res) return res; // a server error and nothing saved: show the server's answer
+  return new Response(JSON.stringify({ error: { code: 'offline',
+    message: 'You’re offline, and this has not been saved for offline reading yet.' } }), {
+    status: 503, headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Inkwell-Cache': 'miss' } });
 }
