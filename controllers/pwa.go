@@ -15,12 +15,9 @@ type PWAController struct {
 }
 
 // Serve answers a file of the embedded app, or the API's JSON 404 for an
-// unknown static file (an old hash after a deploy, a typo).
-// @Title Web app
-// @Description The PWA: `/` and the client routes answer the app shell (text/html), `/manifest.webmanifest` the manifest, `/sw.js` the service worker, `/static/{name}.{hash}.{ext}` immutable assets.
-// @Success 200 {string} the file
-// @Failure 404 {object} controllers.ErrorBody
-// @router / [get]
+// unknown static file (an old hash after a deploy, a typo). The app is not
+// part of the API, so it carries no @router annotation: `bee generate
+// routers/docs` must not list it (routes: routers/pwa.go).
 func (c *PWAController) Serve() {
 	if pwa.Embedded().Serve(c.Ctx.ResponseWriter, c.Ctx.Request) {
 		return
