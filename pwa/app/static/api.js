@@ -33,9 +33,9 @@ export function describe(err) {
  * A 401 on a signed-in call ends the session ('expired'): the app goes back
  * to sign-in while the editor's text stays saved on the device.
  */
-export async function request(method, path, { body, headers = {}, auth = true } = {}) {
+export async function request(method, path, { body, headers = {}, auth = true, token = '' } = {}) {
   const h = { Accept: 'application/json', ...headers };
-  const tok = auth ? session.token() : '';
+  const tok = token || (auth ? session.token() : '');
   if (tok) h.Authorization = `Bearer ${tok}`;
   const init = { method, headers: h, credentials: 'omit' };
   if (body !== undefined) {
@@ -59,7 +59,8 @@ export async function request(method, path, { body, headers = {}, auth = true } 
     const err = new ApiError(res.status, e?.code || `http_${res.status}`,
       e?.message || `The server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}.`,
       e?.fields);
-    if (res.status === 401 && tok) session.end('expired');
+    // A candidate token (sign-in) being refused is not an expired session.
+    if (res.status === 401 && tok && !token) session.end('expired');
     throw err;
   }
   return { data, status: res.status, headers: res.headers, fromCache: res.headers.get('X-Inkwell-Cache') === 'hit' };
@@ -71,6 +72,12 @@ export const get = (path) => request('GET', path);
 export async function me() {
   const { data } = await get('/api/v1/me');
   session.rememberMe(data);
+  return data;
+}
+
+/** Who a freshly obtained token signs in as; the server validates it here. */
+export async function whoIs(token) {
+  const { data } = await request('GET', '/api/v1/me', { token });
   return data;
 }
 

@@ -26,15 +26,18 @@ export async function render(main, ctx) {
     methods));
 
   const finish = async (token, kind) => {
-    session.start(token, kind);
+    let me;
     try {
-      await api.me();
+      me = await api.whoIs(token);
     } catch (err) {
-      if (err.status === 401) {
-        replace(status, h('p', { class: 'alert alert-error', role: 'alert' }, 'The server did not accept this sign-in: ' + api.describe(err)));
-        return;
+      if (ctx.alive()) {
+        replace(status, h('p', { class: 'alert alert-error', role: 'alert' },
+          (err.status === 401 ? 'The server did not accept this sign-in: ' : 'Signing in failed: ') + api.describe(err)));
       }
+      return;
     }
+    session.start(token, kind);
+    session.rememberMe(me);
     if (ctx.alive()) ctx.navigate(next, { replace: true });
   };
 
