@@ -94,3 +94,18 @@ test('unknown API paths keep the JSON errors, never the shell', async () => {
   assert.equal(shell.status, 200);
   assert.match(await shell.text(), /<script type="importmap">/);
 });
+
+test('every visit asks the server for a newer service worker (sw.js is never taken from a cache)', async () => {
+  const { page } = await openShell();
+  const swRequests = () => server.logs().split('\n').filter((l) => l.includes('"path":"/sw.js"'));
+  for (let visit = 1; visit <= 2; visit++) {
+    const before = swRequests().length;
+    await page.reload();
+    const deadline = Date.now() + 10000;
+    while (swRequests().length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(swRequests().length > before, `visit ${visit}: sw.js was asked for again`);
+  }
+  // Unchanged, it costs a 304 (the ETag matches) or a byte-identical 200.
+  assert.match(swRequests().at(-1), /"status":(200|304)/);
+  await page.close();
+});

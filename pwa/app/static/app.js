@@ -26,7 +26,14 @@ async function registerServiceWorker() {
   document.getElementById('update-reload').addEventListener('click', () => location.reload());
   try {
     // updateViaCache 'none': the browser always asks the server for sw.js.
-    await navigator.serviceWorker.register('/sw.js', { scope: '/', updateViaCache: 'none' });
+    const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/', updateViaCache: 'none' });
+    // Ask for a new version on every start and whenever the app comes back
+    // to the foreground (an installed app may stay open for days); sw.js
+    // answers 304 when nothing changed.
+    if (hadController) reg.update().catch(() => {});
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && navigator.onLine) reg.update().catch(() => {});
+    });
   } catch (err) {
     console.warn('service worker not registered', err);
   }

@@ -71,6 +71,19 @@ function emitChange() { for (const fn of changeListeners) fn(); }
  */
 export async function enqueue({ postId = null, localKey = null, fields, uncertain = false }) {
   const now = new Date().toISOString();
+  if (postId) {
+    // A newer edit of a post replaces its older queued edit: PATCH carries
+    // every field, so only the latest text needs to travel.
+    const existing = (await list()).find((e) => e.op === 'update' && e.postId === postId);
+    if (existing) {
+      existing.fields = fields;
+      existing.updatedAt = now;
+      existing.state = 'queued';
+      existing.error = null;
+      await put(existing);
+      return existing;
+    }
+  }
   if (localKey) {
     const existing = (await list()).find((e) => e.key === localKey);
     if (existing && !existing.createdId) {
