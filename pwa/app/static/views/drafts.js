@@ -74,6 +74,8 @@ export async function render(main, ctx) {
         : h('p', { class: 'empty' }, 'No drafts. Start one from Write.'));
   } catch (err) {
     if (!ctx.alive()) return;
-    replace(serverBox, h('h2', { id: 'server-h' }, 'Saved drafts'), errorBox(err, () => render(main, ctx)));
+    replace(serverBox, h('h2', { id: 'server-h' }, 'Saved drafts'), err.offline
+      ? h('p', { class: 'alert alert-warn' }, 'Connect to the internet to see the drafts saved on the server.')
+      : errorBox(err, () => render(main, ctx)));
   }
 }
