@@ -105,4 +105,3 @@ func TestNew_FailsWhenRedisDoesNotAnswer(t *testing.T) {
 	_, err := cache.New(context.Background(), "redis://127.0.0.1:1/0", "x:")
 	require.Error(t, err)
 }
-
