@@ -8,11 +8,13 @@ import (
 	"github.com/beego/beego/v2/core/logs"
 	"github.com/beego/beego/v2/server/web"
 
+	"inkwell/cache"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/logging"
+	"inkwell/posts"
 	"inkwell/server"
 )
 
@@ -47,7 +49,14 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("migrations pending: /readyz answers 503 until `inkwell migrate up` runs", "pending", n)
 	}
 
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner})
+	postCache, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+	if err != nil {
+		return err
+	}
+	defer postCache.Close()
+
+	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner,
+		Posts: posts.NewService(postCache, log)})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	return server.Serve(ctx, log, fmt.Sprintf(":%d", cfg.HTTPPort), server.Handler(log, cfg.MaxBodyBytes), cfg.ShutdownTimeout, nil)
 }

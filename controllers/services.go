@@ -8,6 +8,7 @@ import (
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/posts"
 )
 
 // Services are what controllers call into. Beego creates a controller per
@@ -18,6 +19,8 @@ type Services struct {
 	Log        *slog.Logger
 	DB         *database.DB
 	Migrations *schema.Runner
+	// Posts holds the post, like and point rules and the post cache.
+	Posts *posts.Service
 }
 
 var services *Services

@@ -139,7 +139,7 @@ func TestFeed_FiltersByTagAndAuthor(t *testing.T) {
 
 		// Retagging a published post moves it between tag feeds (post 29 is alice's).
 		moved := byFilter["alice+tag:all"][0]
-		_, err = s.Update(ctx, o, moved, alice, UpdateInput{Tags: &[]string{"even"}})
+		_, err = s.Update(ctx, o, moved, alice, UpdateInput{Tags: []string{"even"}})
 		require.NoError(t, err)
 		assert.Contains(t, readFeed(t, s, o, bob, FeedRequest{Limit: 100, Tag: "even"}, nil), moved)
 		assert.NotContains(t, readFeed(t, s, o, bob, FeedRequest{Limit: 100, Tag: "all"}, nil), moved)

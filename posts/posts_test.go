@@ -43,7 +43,7 @@ func TestPosts_CreateReadUpdateDelete(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, p, got)
 
-		upd, err := s.Update(ctx, o, p.ID, alice, UpdateInput{Title: ptr("New title"), Tags: &[]string{"rust"}, Status: ptr("published")})
+		upd, err := s.Update(ctx, o, p.ID, alice, UpdateInput{Title: ptr("New title"), Tags: []string{"rust"}, Status: ptr("published")})
 		require.NoError(t, err)
 		assert.Equal(t, "New title", upd.Title)
 		assert.Equal(t, "new-title", upd.Slug)

@@ -32,10 +32,12 @@ type CreateInput struct {
 
 // UpdateInput is the body of PATCH /api/v1/posts/{id}: absent fields stay.
 type UpdateInput struct {
-	Title        *string   `json:"title"`
-	BodyMarkdown *string   `json:"body_markdown"`
-	Tags         *[]string `json:"tags"`
-	Status       *string   `json:"status" enums:"draft,published"`
+	Title        *string `json:"title"`
+	BodyMarkdown *string `json:"body_markdown"`
+	// Tags replaces the tags when present; [] removes them all, while an
+	// absent (or null) tags leaves them as they are.
+	Tags   []string `json:"tags"`
+	Status *string  `json:"status" enums:"draft,published"`
 }
 
 // fieldErrors collects what is wrong with each input field.
@@ -125,8 +127,7 @@ func (in UpdateInput) validate() (UpdateInput, error) {
 		f.body(*in.BodyMarkdown)
 	}
 	if in.Tags != nil {
-		t := f.tags(*in.Tags)
-		out.Tags = &t
+		out.Tags = f.tags(in.Tags)
 	}
 	if in.Status != nil {
 		f.status(*in.Status)

@@ -65,7 +65,7 @@ func TestUpdateInput_ValidatesOnlyPresentFields(t *testing.T) {
 	_, err = UpdateInput{BodyMarkdown: ptr("new")}.validate()
 	require.NoError(t, err)
 
-	_, err = UpdateInput{Title: ptr(""), Status: ptr("gone"), Tags: &[]string{"ok", "NO"}}.validate()
+	_, err = UpdateInput{Title: ptr(""), Status: ptr("gone"), Tags: []string{"ok", "NO"}}.validate()
 	ae, ok := apperror.As(err)
 	require.True(t, ok)
 	assert.Equal(t, map[string]string{"title": "required", "status": "must be draft or published",

@@ -117,7 +117,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in 
 			if err != nil {
 				return err
 			}
-			tagsChanged = !slices.Equal(current[id], *in.Tags)
+			tagsChanged = !slices.Equal(current[id], in.Tags)
 		}
 		fieldsChanged := p.Title != before.Title || p.BodyMarkdown != before.BodyMarkdown || p.Status != before.Status
 		if !fieldsChanged && !tagsChanged {
@@ -130,7 +130,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in 
 		}
 		switch {
 		case tagsChanged:
-			if err := models.ReplacePostTags(ctx, tx, id, *in.Tags, p.PublishedAt); err != nil {
+			if err := models.ReplacePostTags(ctx, tx, id, in.Tags, p.PublishedAt); err != nil {
 				return err
 			}
 		case p.Status != before.Status:
