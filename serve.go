@@ -8,6 +8,8 @@ import (
 	"github.com/beego/beego/v2/core/logs"
 	"github.com/beego/beego/v2/server/web"
 
+	"inkwell/accounts"
+	"inkwell/auth"
 	"inkwell/cache"
 	"inkwell/config"
 	"inkwell/controllers"
@@ -49,13 +51,21 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("migrations pending: /readyz answers 503 until `inkwell migrate up` runs", "pending", n)
 	}
 
+	authn, err := auth.New(ctx, cfg, accounts.Directory{DB: db}, log)
+	if err != nil {
+		return err
+	}
+	if cfg.AuthDevLogin {
+		log.Warn("AUTH_DEV_LOGIN=true: POST /auth/dev-login signs anyone in as anyone; development only")
+	}
+
 	postCache, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
 	if err != nil {
 		return err
 	}
 	defer postCache.Close()
 
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner,
+	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
 		Posts: posts.NewService(postCache, log)})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	return server.Serve(ctx, log, fmt.Sprintf(":%d", cfg.HTTPPort), server.Handler(log, cfg.MaxBodyBytes), cfg.ShutdownTimeout, nil)

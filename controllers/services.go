@@ -5,6 +5,7 @@ package controllers
 import (
 	"log/slog"
 
+	"inkwell/auth"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
@@ -19,6 +20,9 @@ type Services struct {
 	Log        *slog.Logger
 	DB         *database.DB
 	Migrations *schema.Runner
+	// Auth validates bearer tokens for the /api/v1 filter and mints
+	// development tokens when AUTH_DEV_LOGIN=true.
+	Auth *auth.Authenticator
 	// Posts holds the post, like and point rules and the post cache.
 	Posts *posts.Service
 }

@@ -7,6 +7,24 @@ import (
 
 func init() {
 
+	beego.GlobalControllerRouter["inkwell/controllers:AuthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:AuthController"],
+		beego.ControllerComments{
+			Method:           "Config",
+			Router:           `/auth/config`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:AuthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:AuthController"],
+		beego.ControllerComments{
+			Method:           "DevLogin",
+			Router:           `/auth/dev-login`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
 	beego.GlobalControllerRouter["inkwell/controllers:HealthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:HealthController"],
 		beego.ControllerComments{
 			Method:           "Healthz",
@@ -20,6 +38,15 @@ func init() {
 		beego.ControllerComments{
 			Method:           "Readyz",
 			Router:           `/readyz`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:MeController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MeController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/`,
 			AllowHTTPMethods: []string{"get"},
 			MethodParams:     param.Make(),
 			Filters:          nil,

@@ -138,8 +138,10 @@ func TestSwagger_DocumentsEveryAPIRoute(t *testing.T) {
 	data := web.PrintTree()["Data"].(web.M)
 	for method, routes := range data {
 		for _, r := range *routes.(*[][]string) {
+			// r is pattern, methods, controller type. Routes that tests
+			// register for themselves (the auth tests' probe) are not the app's.
 			pattern := r[0]
-			if !strings.HasPrefix(pattern, "/api/v1") {
+			if !strings.HasPrefix(pattern, "/api/v1") || !strings.HasPrefix(r[2], "controllers.") {
 				continue
 			}
 			served[method+" "+strings.TrimSuffix(param.ReplaceAllString(pattern, "{$1}"), "/")] = true
