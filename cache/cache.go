@@ -18,6 +18,10 @@ type Cache interface {
 	// Add stores value under key for ttl only when key is absent, and
 	// reports whether it did; it lets concurrent callers agree on one value.
 	Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+	// GetVersioned reads, in one step, the token stored at versionKey and
+	// then the keys prefix+token+suffix, one per suffix (nil where absent).
+	// An absent token gives "" and no values.
+	GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error)
 	// Delete removes keys; absent keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 	// Close releases connections.

@@ -105,3 +105,27 @@ func TestNew_FailsWhenRedisDoesNotAnswer(t *testing.T) {
 	_, err := cache.New(context.Background(), "redis://127.0.0.1:1/0", "x:")
 	require.Error(t, err)
 }
+
+func TestCache_GetVersionedReadsTheTokenAndTheKeysUnderIt(t *testing.T) {
+	eachCache(t, func(t *testing.T, c cache.Cache) {
+		ctx := context.Background()
+		token, vals, err := c.GetVersioned(ctx, "p:1:v", "p:1:", "", ":x")
+		require.NoError(t, err)
+		assert.Empty(t, token, "no token yet")
+		assert.Nil(t, vals)
+
+		require.NoError(t, c.Set(ctx, "p:1:v", []byte("t1"), time.Minute))
+		require.NoError(t, c.Set(ctx, "p:1:t1", []byte("body"), time.Minute))
+		require.NoError(t, c.Set(ctx, "p:1:t0:x", []byte("old"), time.Minute))
+		token, vals, err = c.GetVersioned(ctx, "p:1:v", "p:1:", "", ":x")
+		require.NoError(t, err)
+		assert.Equal(t, "t1", token)
+		assert.Equal(t, [][]byte{[]byte("body"), nil}, vals, "only keys under the current token")
+
+		require.NoError(t, c.Set(ctx, "p:1:v", []byte("t2"), time.Minute))
+		token, vals, err = c.GetVersioned(ctx, "p:1:v", "p:1:", "", ":x")
+		require.NoError(t, err)
+		assert.Equal(t, "t2", token)
+		assert.Equal(t, [][]byte{nil, nil}, vals, "a new token retires everything under the old one")
+	})
+}

@@ -38,19 +38,40 @@ func (m *Memory) Get(_ context.Context, keys ...string) ([][]byte, error) {
 	defer m.mu.Unlock()
 	now := m.now()
 	for i, k := range keys {
-		el, ok := m.entries[k]
-		if !ok {
-			continue
-		}
-		e := el.Value.(*memoryEntry)
-		if !now.Before(e.expires) {
-			m.remove(el)
-			continue
-		}
-		m.order.MoveToFront(el)
-		out[i] = e.value
+		out[i] = m.get(k, now)
 	}
 	return out, nil
+}
+
+// GetVersioned implements Cache.
+func (m *Memory) GetVersioned(_ context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	token := m.get(versionKey, now)
+	if token == nil {
+		return "", nil, nil
+	}
+	out := make([][]byte, len(suffixes))
+	for i, suffix := range suffixes {
+		out[i] = m.get(prefix+string(token)+suffix, now)
+	}
+	return string(token), out, nil
+}
+
+// get returns key's live value (nil when absent or expired); m.mu is held.
+func (m *Memory) get(key string, now time.Time) []byte {
+	el, ok := m.entries[key]
+	if !ok {
+		return nil
+	}
+	e := el.Value.(*memoryEntry)
+	if !now.Before(e.expires) {
+		m.remove(el)
+		return nil
+	}
+	m.order.MoveToFront(el)
+	return e.value
 }
 
 // Set implements Cache.

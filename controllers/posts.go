@@ -104,12 +104,14 @@ func (c *PostsController) Get() {
 		c.RenderError(err)
 		return
 	}
-	p, err := services.Posts.Get(c.Ctx.Request.Context(), services.DB.Orm(), id, c.UserID())
+	body, err := services.Posts.GetJSON(c.Ctx.Request.Context(), services.DB.Orm(), id, c.UserID())
 	if err != nil {
 		c.RenderError(err)
 		return
 	}
-	c.RenderJSON(http.StatusOK, p)
+	c.Ctx.Output.Header("Content-Type", "application/json; charset=utf-8")
+	c.Ctx.Output.SetStatus(http.StatusOK)
+	_ = c.Ctx.Output.Body(body)
 }
 
 // Update edits a post.

@@ -36,13 +36,13 @@ const (
 
 func versionKey(id int64) string { return "post:" + strconv.FormatInt(id, 10) + ":v" }
 
-func postKey(id int64, token string) string {
-	return "post:" + strconv.FormatInt(id, 10) + ":" + token
-}
+func postPrefix(id int64) string { return "post:" + strconv.FormatInt(id, 10) + ":" }
 
-func likedKey(id int64, token string, user int64) string {
-	return postKey(id, token) + ":liked:" + strconv.FormatInt(user, 10)
-}
+func postKey(id int64, token string) string { return postPrefix(id) + token }
+
+func likedSuffix(user int64) string { return ":liked:" + strconv.FormatInt(user, 10) }
+
+func likedKey(id int64, token string, user int64) string { return postKey(id, token) + likedSuffix(user) }
 
 func newToken() []byte {
 	var b [8]byte

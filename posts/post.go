@@ -20,8 +20,15 @@ type Author struct {
 	Picture string `json:"picture"`
 }
 
-// Post is API.md's post object.
+// Post is API.md's post object: the post's content, the same for every
+// reader (and cached as such), and liked_by_me, the reader's own.
 type Post struct {
+	PostContent
+	LikedByMe bool `json:"liked_by_me"`
+}
+
+// PostContent is every field of a post but liked_by_me.
+type PostContent struct {
 	ID           int64      `json:"id"`
 	Author       Author     `json:"author"`
 	Title        string     `json:"title"`
@@ -32,7 +39,6 @@ type Post struct {
 	Status       string     `json:"status" enums:"draft,published"`
 	LikeCount    int64      `json:"like_count"`
 	CommentCount int64      `json:"comment_count"`
-	LikedByMe    bool       `json:"liked_by_me"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	PublishedAt  *time.Time `json:"published_at"`
@@ -65,7 +71,7 @@ func toPost(row *models.PostWithAuthor, tags []string) Post {
 	if tags == nil {
 		tags = []string{}
 	}
-	p := Post{
+	p := PostContent{
 		ID:           row.ID,
 		Author:       Author{ID: row.AuthorID, Name: row.AuthorName, Picture: row.AuthorPicture},
 		Title:        row.Title,
@@ -83,7 +89,7 @@ func toPost(row *models.PostWithAuthor, tags []string) Post {
 		t := row.PublishedAt.UTC()
 		p.PublishedAt = &t
 	}
-	return p
+	return Post{PostContent: p}
 }
 
 // visibleTo says whether viewer may see p: published posts to everyone,
