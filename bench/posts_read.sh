@@ -6,7 +6,7 @@
 #   REDIS_URL=redis://127.0.0.1:6379/0 bench/posts_read.sh
 #
 # Order: plain, inkwell with the in-process cache, inkwell with Redis, plain
-# again (wrk -t2 -c64 -d15s each; DURATION overrides). The app runs on
+# again (wrk -t2 -c64 -d15s each after a 2 s warm-up; DURATION overrides). The app runs on
 # MariaDB in a fresh database (dropped at the end), RUNMODE=test with the
 # development sign-in for a token (validated and cached by the auth filter
 # exactly like a Google token), access log to /dev/null. Ports 18310-18312.
@@ -78,12 +78,13 @@ pids+=("$!")
 wait_up "http://127.0.0.1:$PLAIN_PORT/"
 
 run_wrk "plain net/http" "http://127.0.0.1:$PLAIN_PORT/"
-curl -fs -H "$auth" "$url" >/dev/null # warm the cache and the token cache
+warm() { wrk -t2 -c64 -d2s -H "$auth" "$url" >/dev/null; } # caches, pools, heap size
+warm
 run_wrk "inkwell, in-process cache" "$url" "$auth"
 stop_app
 if [[ -n "${REDIS_URL:-}" ]]; then
   start_app "$REDIS_URL"
-  curl -fs -H "$auth" "$url" >/dev/null
+  warm
   run_wrk "inkwell, Redis cache" "$url" "$auth"
   stop_app
 fi

@@ -42,7 +42,9 @@ func postKey(id int64, token string) string { return postPrefix(id) + token }
 
 func likedSuffix(user int64) string { return ":liked:" + strconv.FormatInt(user, 10) }
 
-func likedKey(id int64, token string, user int64) string { return postKey(id, token) + likedSuffix(user) }
+func likedKey(id int64, token string, user int64) string {
+	return postKey(id, token) + likedSuffix(user)
+}
 
 func newToken() []byte {
 	var b [8]byte
