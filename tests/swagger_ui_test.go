@@ -31,6 +31,9 @@ func headlessChromium(t *testing.T) *cdpPage {
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
+		if dbtest.Required() {
+			t.Fatalf("CI=true but chromium is not installed (.ci/packages.txt lists it)")
+		}
 		t.Skip("chromium not installed (CI installs it)")
 	}
 	profile, err := os.MkdirTemp("", "inkwell-chromium-")
