@@ -38,6 +38,7 @@ func (c *PostsController) postID() (int64, error) {
 // @Description Creates a post by the caller; status defaults to draft. Markdown is rendered and sanitized into body_html. Publishing for the first time earns the author 10 points.
 // @Security bearerAuth
 // @Param body body posts.CreateInput true "title (1-200 chars), body_markdown (up to 200,000 chars), tags (up to 10 of [a-z0-9-]{1,32}), status (draft|published)"
+// @Param Idempotency-Key header string false "optional, 1-100 visible ASCII characters: a repeat with the same key by the same user creates nothing and answers the first post (Idempotent-Replayed: true)"
 // @Success 201 {object} posts.Post the new post; Location names it
 // @Failure 400 validation_failed (fields says which) or bad_request (malformed JSON)
 // @Failure 401 unauthorized
@@ -50,10 +51,14 @@ func (c *PostsController) Create() {
 		c.RenderError(err)
 		return
 	}
-	p, err := services.Posts.Create(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), in)
+	p, replayed, err := services.Posts.CreateOnce(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(),
+		c.Ctx.Request.Header.Get("Idempotency-Key"), in)
 	if err != nil {
 		c.RenderError(err)
 		return
+	}
+	if replayed {
+		c.Ctx.Output.Header("Idempotent-Replayed", "true")
 	}
 	c.Ctx.Output.Header("Location", "/api/v1/posts/"+strconv.FormatInt(p.ID, 10))
 	c.RenderJSON(http.StatusCreated, p)

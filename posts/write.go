@@ -16,6 +16,65 @@ import (
 // Create stores a new post by author and returns it. Publishing at once
 // pays the first-publication points in the same transaction.
 func (s *Service) Create(ctx context.Context, o orm.Ormer, author int64, in CreateInput) (*Post, error) {
+	return s.create(ctx, o, author, in, "")
+}
+
+// MaxIdempotencyKeyLen bounds the Idempotency-Key a client may send.
+const MaxIdempotencyKeyLen = 100
+
+// CreateOnce is Create for a client that may send the same create again
+// (an offline outbox whose answer was lost): the first call with key makes
+// the post; any later call by the same author with the same key makes
+// nothing and returns that post with replayed true. An empty key is a plain
+// Create. The body of a replay is not compared: the key names the intent.
+func (s *Service) CreateOnce(ctx context.Context, o orm.Ormer, author int64, key string, in CreateInput) (p *Post, replayed bool, err error) {
+	if key == "" {
+		p, err = s.Create(ctx, o, author, in)
+		return p, false, err
+	}
+	if err := validateIdempotencyKey(key); err != nil {
+		return nil, false, err
+	}
+	if p, ok, err := s.postForCreateKey(ctx, o, author, key); err != nil || ok {
+		return p, ok, err
+	}
+	p, err = s.create(ctx, o, author, in, key)
+	if err != nil && models.IsDuplicate(err) {
+		// A concurrent call with the same key won the race: its post is the one.
+		if p, ok, lookupErr := s.postForCreateKey(ctx, o, author, key); lookupErr == nil && ok {
+			return p, true, nil
+		}
+	}
+	return p, false, err
+}
+
+func (s *Service) postForCreateKey(ctx context.Context, o orm.Ormer, author int64, key string) (*Post, bool, error) {
+	id, ok, err := models.PostIDForCreateKey(ctx, o, author, key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	p, err := s.Get(ctx, o, id, author)
+	if err != nil {
+		return nil, false, err
+	}
+	return p, true, nil
+}
+
+func validateIdempotencyKey(key string) error {
+	ok := len(key) <= MaxIdempotencyKeyLen
+	for i := 0; ok && i < len(key); i++ {
+		ok = key[i] > ' ' && key[i] < 0x7f
+	}
+	if !ok {
+		return apperror.New(apperror.CodeBadRequest,
+			fmt.Sprintf("the Idempotency-Key header must be 1-%d visible ASCII characters", MaxIdempotencyKeyLen))
+	}
+	return nil
+}
+
+// create stores the post; a non-empty key is recorded in the same
+// transaction, so a post and its key exist together or not at all.
+func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in CreateInput, key string) (*Post, error) {
 	v, err := in.validate()
 	if err != nil {
 		return nil, err
@@ -40,6 +99,11 @@ func (s *Service) Create(ctx context.Context, o orm.Ormer, author int64, in Crea
 		}
 		if err := models.InsertPost(ctx, tx, p); err != nil {
 			return err
+		}
+		if key != "" {
+			if err := models.InsertPostCreateKey(ctx, tx, author, key, p.ID, now); err != nil {
+				return err
+			}
 		}
 		return models.ReplacePostTags(ctx, tx, p.ID, v.tags, p.PublishedAt)
 	})
