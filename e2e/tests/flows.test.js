@@ -38,6 +38,19 @@ async function api(method, path, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/**
+ * Every post created after id (API.md cannot list drafts, so ids are walked;
+ * they are sequential in this test's fresh database and nothing is deleted).
+ */
+async function postsAfter(id) {
+  const found = [];
+  for (let next = id + 1, misses = 0; misses < 5; next++) {
+    const res = await api('GET', `/api/v1/posts/${next}`);
+    if (res.status === 200) { found.push(res.body); misses = 0; } else misses++;
+  }
+  return found;
+}
+
 async function audit(name) {
   const problems = await auditScreen(page);
   assert.deepEqual(problems, [], `quality audit of the ${name} screen`);
@@ -248,43 +261,45 @@ test('offline: a draft written offline is saved on the server exactly once when 
   await page.getByRole('heading', { name: 'Saved drafts' }).waitFor();
   await page.getByRole('link', { name: title }).waitFor();
 
-  // API.md lists only published posts, so walk every id created after the
-  // published post (ids are sequential in this fresh database).
-  const created = [];
-  for (let id = postId + 1; id <= postId + 10; id++) {
-    const res = await api('GET', `/api/v1/posts/${id}`);
-    if (res.status === 200) created.push(res.body);
-  }
+  const created = await postsAfter(postId);
   const matches = created.filter((p) => p.title === title);
   assert.equal(matches.length, 1, `exactly one post titled "${title}" (found ${created.map((p) => p.title).join(', ')})`);
   assert.equal(matches[0].status, 'draft');
   assert.equal(matches[0].body_markdown, 'No signal here.');
 });
 
-test('a create whose answer was lost is not duplicated on retry', async () => {
-  const title = `Lost answer`;
+test('a draft whose create answer was lost is not duplicated when it is sent again', async () => {
+  const title = 'Lost answer';
   await page.goto(`${server.url}/write`);
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Text (markdown)').fill('The server got it; the phone did not hear back.');
-  // The request reaches the server, which creates the post; the answer never
+  // The request reaches the server, which creates the draft; the answer never
   // reaches the app (as when the connection drops mid-request).
   let delivered = 0;
+  const keys = [];
   await page.route('**/api/v1/posts', async (route) => {
     if (route.request().method() !== 'POST') return route.fallback();
+    keys.push(await route.request().headerValue('Idempotency-Key'));
     await route.fetch();
     delivered++;
     await route.abort('connectionreset');
   });
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Save draft' }).click();
   await page.waitForURL(`${server.url}/drafts`);
   await page.getByRole('heading', { name: title }).waitFor();
-  assert.equal(delivered, 1);
+  assert.equal(delivered, 1, 'the server received the first attempt');
   await page.unroute('**/api/v1/posts');
 
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/posts'));
   await page.getByRole('button', { name: 'Send now' }).click();
+  keys.push(await (await sent).headerValue('Idempotency-Key'));
   await page.getByRole('heading', { name: 'On this device, not sent yet' }).waitFor({ state: 'detached' });
-  const feed = await api('GET', `/api/v1/posts?author=${me.id}&limit=100`);
-  assert.equal(feed.body.items.filter((p) => p.title === title).length, 1, 'the retry found the post the server had created');
+  assert.match(keys[0], /^[0-9a-f-]{36}$/);
+  assert.equal(keys[1], keys[0], 'the retry carries the first attempt’s key');
+  const matches = (await postsAfter(postId)).filter((p) => p.title === title);
+  assert.equal(matches.length, 1, 'exactly one draft on the server');
+  assert.equal(matches[0].status, 'draft');
+  await page.getByRole('link', { name: title }).waitFor();
 });
 
 test('an expired session leads back to sign-in without losing the text being typed', async () => {

@@ -108,7 +108,7 @@ export async function post(id) {
   return { post: data, fromCache };
 }
 
-/** Creates a post; idempotencyKey lets a server that supports it de-duplicate retries. */
+/** Creates a post; a repeat with the same idempotencyKey answers the first post (no duplicate). */
 export async function createPost(fields, idempotencyKey) {
   const headers = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
   const { data } = await request('POST', '/api/v1/posts', { body: fields, headers });

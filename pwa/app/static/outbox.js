@@ -2,16 +2,14 @@
 // server cannot be reached) is queued in IndexedDB and sent when the
 // connection returns.
 //
-// No duplicates on retry: each queued create has a client key (UUID) that
-// goes out as an Idempotency-Key header (honoured by a server that supports
-// it). Independently of the server, the entry records its state before each
-// attempt: once the server has answered, the created id is stored and the
-// create is never sent again. If an attempt failed after the request may
-// have reached the server (network error mid-request), the entry is
-// "uncertain" and, before any retry, the caller's own recent posts are
-// searched for one with the same title and text written after the entry was
-// queued; a match is adopted instead of creating a second post. Only one tab
-// flushes at a time (Web Locks). PATCH edits are idempotent and just retried.
+// No duplicates on retry: each queued create has a client key (UUID) sent as
+// the Idempotency-Key header of POST /api/v1/posts. The server records the
+// key with the post it creates, and a repeat with the same key answers that
+// post instead of creating another — so a create whose answer was lost (the
+// request reached the server, the connection dropped) is simply sent again.
+// The entry also stores the created id as soon as an answer arrives, and
+// only one tab sends at a time (Web Locks). Edits are PATCHes of every field:
+// idempotent, simply retried.
 import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
 
@@ -67,9 +65,10 @@ function emitChange() { for (const fn of changeListeners) fn(); }
 /**
  * Queues a create (postId null) or an edit. An edit of a post that is itself
  * still queued updates that entry, so the post is created once with the
- * latest text. Returns the entry.
+ * latest text; a newer edit of a post replaces its older queued edit. key is
+ * the Idempotency-Key a create was already sent with, if any. Returns the entry.
  */
-export async function enqueue({ postId = null, localKey = null, fields, uncertain = false }) {
+export async function enqueue({ postId = null, localKey = null, fields, uncertain = false, key = null }) {
   const now = new Date().toISOString();
   if (postId) {
     // A newer edit of a post replaces its older queued edit: PATCH carries
@@ -95,7 +94,8 @@ export async function enqueue({ postId = null, localKey = null, fields, uncertai
     }
   }
   const entry = {
-    key: crypto.randomUUID(),
+    // A create that was already tried online keeps the key it was sent with.
+    key: key || crypto.randomUUID(),
     op: postId ? 'update' : 'create',
     postId,
     fields,
@@ -179,32 +179,13 @@ async function send(entry) {
     // The server created it already and its answer reached us.
     return api.updatePost(entry.createdId, entry.fields);
   }
-  if (entry.state === 'uncertain') {
-    const found = await findCreated(entry);
-    if (found) {
-      entry.createdId = found.id;
-      await put(entry);
-      return api.updatePost(found.id, entry.fields);
-    }
-  }
   entry.state = 'sending';
   await put(entry);
+  // The same key on every attempt: the server answers the post an earlier,
+  // unanswered attempt made.
   const post = await api.createPost(entry.fields, entry.key);
   entry.createdId = post.id;
   entry.state = 'sent';
   await put(entry);
   return post;
-}
-
-/** Looks for a post the server created from this entry before its answer was lost. */
-async function findCreated(entry) {
-  const me = await api.me();
-  const candidates = entry.fields.status === 'published'
-    ? (await api.feed({ author: me.id, limit: 50 })).items || []
-    : await api.myDrafts(me.id);
-  const since = Date.parse(entry.queuedAt) - 5 * 60 * 1000; // allow clock skew
-  return candidates.find((p) => p.author?.id === me.id
-    && p.title === entry.fields.title
-    && p.body_markdown === entry.fields.body_markdown
-    && Date.parse(p.created_at) >= since) || null;
 }

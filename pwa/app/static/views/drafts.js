@@ -10,6 +10,7 @@ const STATE_TEXT = {
   queued: 'Waiting for a connection',
   sending: 'Sending…',
   uncertain: 'Waiting to be confirmed by the server',
+  // (uncertain: an attempt may have reached the server; the retry uses the same key)
   sent: 'Sent',
   failed: 'Could not be saved',
 };

@@ -172,10 +172,14 @@ export async function render(main, ctx) {
   h('div', { class: 'actions' }, primary, secondary,
     id ? h('a', { class: 'button button-secondary', href: `/posts/${id}` }, 'Cancel') : null));
 
+  // One key per post being written: a create retried from the outbox after
+  // a lost answer carries the key of the first attempt.
+  const createKey = crypto.randomUUID();
+
   async function save(fields) {
     const queueIt = async (uncertain) => {
       if (id) await outbox.enqueue({ postId: id, fields });
-      else await outbox.enqueue({ localKey: queued?.key || null, fields, uncertain });
+      else await outbox.enqueue({ localKey: queued?.key || null, fields, uncertain, key: uncertain ? createKey : null });
       autosave.clear(slot);
       toast('Saved on this device — it will be sent when you’re back online.');
       ctx.navigate('/drafts');
@@ -193,7 +197,7 @@ export async function render(main, ctx) {
       return;
     }
     try {
-      const post = id ? await api.updatePost(id, fields) : await api.createPost(fields, crypto.randomUUID());
+      const post = id ? await api.updatePost(id, fields) : await api.createPost(fields, createKey);
       autosave.clear(slot);
       autosave.noteDraft(post.id, post.status === 'draft');
       toast(post.status === 'published' ? (id ? 'Changes saved.' : 'Published.') : 'Draft saved.');
