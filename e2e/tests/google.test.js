@@ -46,13 +46,15 @@ test('signing in with the Google button uses the ID token as the bearer token', 
   await page.waitForURL(server.url + '/me');
   await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
   await page.getByText('grace@example.com').waitFor();
+  await page.waitForFunction(async () => (await (await caches.open('inkwell-data-v1')).keys()).length > 0);
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('inkwell.session')).token), token);
 
-  // Signing out forgets Google's automatic account choice too.
+  // Signing out forgets Google's automatic account choice and the saved API answers.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(server.url + '/signin');
   assert.equal(await page.evaluate(() => window.__gisAutoSelectDisabled), true);
   assert.equal(await page.evaluate(() => localStorage.getItem('inkwell.session')), null);
+  await page.waitForFunction(async () => !(await caches.has('inkwell-data-v1')), null, { timeout: 5000 });
   assert.deepEqual(errors.filter((e) => e.startsWith('pageerror') || /Content Security Policy/.test(e)), []);
   await page.close();
 });

@@ -12,6 +12,8 @@
 const SHELL_CACHE = `inkwell-shell-${BUILD.version}`;
 const DATA_CACHE = 'inkwell-data-v1';
 const ROUTES = BUILD.routes.map((r) => new RegExp(r));
+// Enough for a long read offline; the oldest answers go first.
+const MAX_DATA_ENTRIES = 300;
 const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/];
 
 self.addEventListener('install', (event) => {
@@ -79,6 +81,7 @@ async function networkFirst(req) {
   }
   if (res && res.ok) {
     await cache.put(req, res.clone());
+    await trim(cache, MAX_DATA_ENTRIES);
     return res;
   }
   if (res && res.status < 500) return res; // a real answer (401, 404…): never mask it with old data
@@ -94,4 +97,9 @@ async function networkFirst(req) {
   return new Response(JSON.stringify({ error: { code: 'offline',
     message: 'You’re offline, and this has not been saved for offline reading yet.' } }), {
     status: 503, headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Inkwell-Cache': 'miss' } });
+}
+
+async function trim(cache, max) {
+  const keys = await cache.keys(); // in insertion order
+  for (let i = 0; i < keys.length - max; i++) await cache.delete(keys[i]);
 }

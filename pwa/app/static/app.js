@@ -86,7 +86,9 @@ function setupSession() {
       const next = location.pathname === '/signin' ? '/' : here;
       router.navigate('/signin?expired=1&next=' + encodeURIComponent(next), { replace: true });
     } else if (event === 'signout') {
+      // Another person may use this device next: drop the saved API answers.
       navigator.serviceWorker?.controller?.postMessage({ type: 'clear-data' });
+      window.caches?.delete('inkwell-data-v1');
       router.navigate('/signin', { replace: true });
     } else if (event === 'start') {
       sendQueued();
