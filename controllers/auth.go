@@ -55,7 +55,7 @@ type DevLoginResponse struct {
 // @Failure 404 {object} controllers.ErrorBody development sign-in is disabled
 // @router /auth/dev-login [post]
 func (c *AuthController) DevLogin() {
-	signer := (*auth.DevSigner)(nil)
+	var signer *auth.DevSigner
 	if services.Auth != nil {
 		signer = services.Auth.DevSigner()
 	}

@@ -20,8 +20,8 @@ func init() {
 	web.Router("/readyz", &controllers.HealthController{}, "get:Readyz")
 
 	// Every /api/v1 route, present and future, sits behind this one filter
-	// (tests/auth_routes_test.go walks them all to prove it).
-	web.InsertFilter("/api/v1", web.BeforeRouter, controllers.RequireUser)
+	// ("/api/v1/*" also matches "/api/v1" itself; tests/auth_routes_test.go
+	// walks every registered route to prove it).
 	web.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser)
 
 	// Public sign-in helpers (API.md: the dev sign-in route is public when enabled).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/beego/beego/v2/server/web"
 
+	"inkwell/auth"
 	"inkwell/controllers"
 )
 
@@ -20,7 +21,8 @@ type probeController struct {
 
 func (c *probeController) Get() {
 	probeRuns.Add(1)
-	c.RenderJSON(http.StatusOK, map[string]int64{"user_id": c.UserID()})
+	p, _ := auth.PrincipalFrom(c.Ctx.Request.Context())
+	c.RenderJSON(http.StatusOK, map[string]any{"user_id": c.UserID(), "context_user_id": p.UserID, "sub": p.Identity.Subject})
 }
 
 func init() {

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -160,6 +161,10 @@ func TestAuthFilter_RejectsEveryInvalidCredential(t *testing.T) {
 		// fail for what they change, not for a broken set-up.
 		resp, body := app.do(t, http.MethodGet, "/api/v1/test-probe", bearer(valid), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		var userID int64
+		require.NoError(t, db.SQL.QueryRow("SELECT id FROM users WHERE issuer_id = ?", "42").Scan(&userID))
+		assert.JSONEq(t, fmt.Sprintf(`{"user_id":%d,"context_user_id":%d,"sub":"42"}`, userID, userID), body,
+			"controllers see the caller in the Beego context and the request context")
 		resp, body = app.do(t, http.MethodGet, "/api/v1/me", "bearer "+valid, nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, "the scheme is case-insensitive: "+body)
 		assert.Equal(t, 1, userCount(t, db))
