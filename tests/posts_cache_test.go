@@ -30,6 +30,7 @@ func TestPostCache_TwoReplicasSharingRedisNeverServeStaleData(t *testing.T) {
 			google := authtest.NewProvider(t)
 			cfg := dbtest.Config(t, driver)
 			prefix := cachetest.Prefix()
+			cachetest.DeleteAfter(t, redisURL, prefix)
 			env := append(dbtest.Env(cfg), google.Env()...)
 			env = append(env, "REDIS_URL="+redisURL, "CACHE_KEY_PREFIX="+prefix)
 			if driver == "mysql" {
