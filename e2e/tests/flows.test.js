@@ -116,6 +116,7 @@ test('write and publish a post with a live, sanitized preview', async () => {
   await page.getByLabel('Text (markdown)').fill([
     '## Why paper', '', 'Writing by hand is **slow**, and that is the point.', '',
     '- fountain pens', '- notebooks', '',
+    '```', 'a_very_long_line_of_code_that_must_scroll_inside_its_own_box_and_never_push_the_page_sideways_on_a_phone()', '```', '',
     '<img src="x" onerror="window.__pwned = 1">', '<script>window.__pwned = 2</script>',
     '[click](javascript:window.__pwned=3)',
   ].join('\n'));
@@ -125,6 +126,7 @@ test('write and publish a post with a live, sanitized preview', async () => {
   assert.equal(await preview.locator('strong').textContent(), 'slow');
   assert.equal(await preview.locator('script, [onerror]').count(), 0, 'the preview holds no script or handler');
   assert.equal(await preview.locator('a[href^="javascript:"]').count(), 0);
+  await audit('editor preview');
   await page.getByRole('tab', { name: 'Write' }).click();
   await audit('editor');
 

@@ -49,12 +49,14 @@ export function time(iso) {
 export function excerpt(markdown, max = 180) {
   const text = String(markdown || '')
     .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/^[ \t]*\|?[ \t:|-]*-[ \t:|-]*\|?[ \t]*$/gm, '') // table separator rows
     .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
     .replace(/[*_`~|]+/g, '')
     .replace(/\s*\n+\s*/g, ' · ')
     .replace(/\s+/g, ' ')
+    .replace(/^[\s·]+|[\s·]+$/g, '')
     .trim();
   return text.length > max ? text.slice(0, max - 1).trimEnd() + '…' : text;
 }

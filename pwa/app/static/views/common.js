@@ -14,7 +14,7 @@ export function byline(p, { likes = true } = {}) {
     avatar(p.author, 'avatar'),
     h('span', {}, p.author?.name || 'Someone'),
     time(p.published_at || p.updated_at || p.created_at),
-    likes ? h('span', {}, `${p.like_count ?? 0} ${p.like_count === 1 ? 'like' : 'likes'}`) : null);
+    likes && p.status !== 'draft' ? h('span', {}, `${p.like_count ?? 0} ${p.like_count === 1 ? 'like' : 'likes'}`) : null);
 }
 
 /** The person's picture, or their initial on a coloured disc (decorative: the name is always next to it). */
