@@ -47,9 +47,16 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("migrations pending: /readyz answers 503 until `inkwell migrate up` runs", "pending", n)
 	}
 
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner})
+	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	lifecycle := &server.Lifecycle{}
+	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Lifecycle: lifecycle})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
-	return server.Serve(ctx, log, fmt.Sprintf(":%d", cfg.HTTPPort), server.Handler(log, cfg.MaxBodyBytes), cfg.ShutdownTimeout, nil)
+	handler := server.Forwarded(proxies, server.Handler(log, cfg.MaxBodyBytes))
+	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
+		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
 }
 
 // configureBeego aligns Beego with Inkwell's configuration: our run mode,

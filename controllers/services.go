@@ -8,6 +8,7 @@ import (
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/server"
 )
 
 // Services are what controllers call into. Beego creates a controller per
@@ -18,6 +19,8 @@ type Services struct {
 	Log        *slog.Logger
 	DB         *database.DB
 	Migrations *schema.Runner
+	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
+	Lifecycle *server.Lifecycle
 }
 
 var services *Services
