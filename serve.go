@@ -8,11 +8,15 @@ import (
 	"github.com/beego/beego/v2/core/logs"
 	"github.com/beego/beego/v2/server/web"
 
+	"inkwell/accounts"
+	"inkwell/auth"
+	"inkwell/cache"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/logging"
+	"inkwell/posts"
 	"inkwell/server"
 )
 
@@ -47,12 +51,27 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("migrations pending: /readyz answers 503 until `inkwell migrate up` runs", "pending", n)
 	}
 
+	authn, err := auth.New(ctx, cfg, accounts.Directory{DB: db}, log)
+	if err != nil {
+		return err
+	}
+	if cfg.AuthDevLogin {
+		log.Warn("AUTH_DEV_LOGIN=true: POST /auth/dev-login signs anyone in as anyone; development only")
+	}
+
+	postCache, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+	if err != nil {
+		return err
+	}
+	defer postCache.Close()
+
 	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return err
 	}
 	lifecycle := &server.Lifecycle{}
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Lifecycle: lifecycle})
+	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
+		Posts: posts.NewService(postCache, log), Lifecycle: lifecycle})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, server.Handler(log, cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,

@@ -6,6 +6,8 @@
 set -euo pipefail
 
 SERVICES_DIR="${SERVICES_DIR:-$(mktemp -d /tmp/inkwell-services.XXXXXX)}"
+# mktemp makes the folder 0700; the mysql user must be able to enter it.
+chmod 755 "$SERVICES_DIR"
 MARIADB_PORT="${MARIADB_PORT:-3306}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 

@@ -5,9 +5,11 @@ package controllers
 import (
 	"log/slog"
 
+	"inkwell/auth"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/posts"
 	"inkwell/server"
 )
 
@@ -19,6 +21,11 @@ type Services struct {
 	Log        *slog.Logger
 	DB         *database.DB
 	Migrations *schema.Runner
+	// Auth validates bearer tokens for the /api/v1 filter and mints
+	// development tokens when AUTH_DEV_LOGIN=true.
+	Auth *auth.Authenticator
+	// Posts holds the post, like and point rules and the post cache.
+	Posts *posts.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
 }

@@ -65,3 +65,13 @@ func InsertUser(ctx context.Context, q orm.QueryExecutor, u *User) error {
 	u.ID = id
 	return nil
 }
+
+// UpdateUserProfile stores what the identity provider now says about a
+// user: email, name and picture.
+func UpdateUserProfile(ctx context.Context, q orm.QueryExecutor, u *User) error {
+	u.UpdatedAt = time.Now().UTC()
+	if _, err := q.UpdateWithCtx(ctx, u, "Email", "Name", "Picture", "UpdatedAt"); err != nil {
+		return fmt.Errorf("users: update profile of %d: %w", u.ID, err)
+	}
+	return nil
+}

@@ -56,7 +56,18 @@ func (r *Runner) logf(format string, args ...any) {
 }
 
 // Up applies every pending migration in order and returns their names.
-func (r *Runner) Up(ctx context.Context) ([]string, error) {
+func (r *Runner) Up(ctx context.Context) ([]string, error) { return r.up(ctx, -1) }
+
+// UpOne applies only the next pending migration ("" when none is pending).
+func (r *Runner) UpOne(ctx context.Context) (string, error) {
+	applied, err := r.up(ctx, 1)
+	if len(applied) == 0 {
+		return "", err
+	}
+	return applied[0], err
+}
+
+func (r *Runner) up(ctx context.Context, max int) ([]string, error) {
 	var applied []string
 	err := r.locked(ctx, func(conn *sql.Conn) error {
 		done, err := appliedSet(ctx, conn)
@@ -66,6 +77,9 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 		for _, m := range All() {
 			if done[m.Name] {
 				continue
+			}
+			if max >= 0 && len(applied) >= max {
+				break
 			}
 			start := time.Now()
 			if err := r.apply(ctx, conn, m, "up"); err != nil {
@@ -144,26 +158,19 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 }
 
 // Pending counts migrations not yet applied; readiness fails while it is > 0.
+// A database that has never been migrated has no migrations table: then
+// every migration is pending.
 func (r *Runner) Pending(ctx context.Context) (int, error) {
-	var names []string
-	rows, err := r.DB.QueryContext(ctx, "SELECT name FROM migrations WHERE status = 'update'")
+	exists, err := r.historyExists(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("migrate: read migrations table: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n sql.NullString
-		if err := rows.Scan(&n); err != nil {
-			return 0, err
-		}
-		names = append(names, n.String)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	done := map[string]bool{}
-	for _, n := range names {
-		done[n] = true
+	if !exists {
+		return len(All()), nil
+	}
+	done, err := appliedSet(ctx, r.DB)
+	if err != nil {
+		return 0, err
 	}
 	pending := 0
 	for _, m := range All() {
@@ -172,6 +179,18 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 		}
 	}
 	return pending, nil
+}
+
+func (r *Runner) historyExists(ctx context.Context) (bool, error) {
+	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+	if r.Dialect == MySQL {
+		q = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'migrations'"
+	}
+	var n int
+	if err := r.DB.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return false, fmt.Errorf("migrate: look for the migrations table: %w", err)
+	}
+	return n > 0, nil
 }
 
 type execer interface {
@@ -226,7 +245,12 @@ func (r *Runner) locked(ctx context.Context, fn func(*sql.Conn) error) error {
 	return nil
 }
 
-func appliedSet(ctx context.Context, conn *sql.Conn) (map[string]bool, error) {
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// appliedSet maps each recorded migration to whether it is applied now.
+func appliedSet(ctx context.Context, conn queryer) (map[string]bool, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT name, status FROM migrations ORDER BY id_migration")
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read migrations table: %w", err)

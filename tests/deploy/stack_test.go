@@ -30,6 +30,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"inkwell/auth/authtest"
+	"inkwell/config"
 	"inkwell/database/dbtest"
 )
 
@@ -39,7 +41,9 @@ const repoRoot = "../.."
 type stack struct {
 	t                   *testing.T
 	bin                 string
-	env                 []string // database settings shared by the replicas
+	env                 []string // settings shared by the replicas: database, Redis, token issuer
+	db                  config.Config
+	google              *authtest.Provider
 	replicas            []*replica
 	proxy               *process
 	httpPort, httpsPort int
@@ -107,9 +111,15 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// requireTools fails under CI (and skips elsewhere) when HAProxy or MariaDB
-// are missing: this test is the deployment's end-to-end check.
+// requireTools fails under CI (and skips elsewhere) when HAProxy, MariaDB
+// or Redis are missing: this test is the deployment's end-to-end check.
 func requireTools(t *testing.T) {
+	if os.Getenv("TEST_REDIS_URL") == "" {
+		if dbtest.Required() {
+			t.Fatalf("CI=true but TEST_REDIS_URL is not set: replicas share their cache through Redis")
+		}
+		t.Skip("TEST_REDIS_URL not set; this test runs in CI")
+	}
 	if _, err := exec.LookPath("haproxy"); err != nil {
 		if dbtest.Required() {
 			t.Fatalf("CI=true but haproxy is not installed: %v", err)
@@ -144,8 +154,11 @@ func newStack(t *testing.T) *stack {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 
-	cfg := dbtest.Config(t, "mysql")
-	s.env = append(os.Environ(), dbtest.Env(cfg)...)
+	s.db = dbtest.Config(t, "mysql")
+	// Google stands outside: a local JWKS whose tokens every replica accepts.
+	s.google = authtest.NewProvider(t)
+	s.env = append(append(os.Environ(), dbtest.Env(s.db)...), s.google.Env()...)
+	s.env = append(s.env, "REDIS_URL="+os.Getenv("TEST_REDIS_URL"), "CACHE_KEY_PREFIX="+s.db.MySQL.Database+":")
 	migrate := exec.Command(s.bin, "migrate", "up")
 	migrate.Dir, migrate.Env = dir, s.env
 	out, err = migrate.CombinedOutput()

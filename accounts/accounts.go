@@ -1,0 +1,72 @@
+// Package accounts keeps users in step with the identity provider that
+// signs them in: the first valid token of a person creates their user, later
+// ones find it and refresh the profile.
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/beego/beego/v2/client/orm"
+
+	"inkwell/auth"
+	"inkwell/database"
+	"inkwell/models"
+)
+
+// FindOrCreate returns the user id names, creating it on first sight and
+// refreshing email, name and picture when the provider's differ. Concurrent
+// first sign-ins of one person create exactly one row: the unique (issuer,
+// issuer_id) index rejects the losers' inserts and they read the winner's.
+// Run it outside a transaction: a transaction's snapshot could hide the
+// winner's row from the re-read.
+func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*models.User, error) {
+	u, err := models.UserByIssuer(ctx, q, id.Issuer, id.Subject)
+	switch {
+	case err == nil:
+		return refresh(ctx, q, u, id)
+	case !errors.Is(err, models.ErrNotFound):
+		return nil, fmt.Errorf("accounts: find user: %w", err)
+	}
+	u = &models.User{Issuer: id.Issuer, IssuerID: id.Subject, Email: id.Email, Name: id.Name, Picture: id.Picture}
+	err = models.InsertUser(ctx, q, u)
+	if err == nil {
+		return u, nil
+	}
+	if !models.IsDuplicate(err) {
+		return nil, fmt.Errorf("accounts: create user: %w", err)
+	}
+	// Another request created this user between our read and our insert.
+	u, err = models.UserByIssuer(ctx, q, id.Issuer, id.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: read user created concurrently: %w", err)
+	}
+	return refresh(ctx, q, u, id)
+}
+
+func refresh(ctx context.Context, q orm.QueryExecutor, u *models.User, id auth.Identity) (*models.User, error) {
+	if u.Email == id.Email && u.Name == id.Name && u.Picture == id.Picture {
+		return u, nil
+	}
+	u.Email, u.Name, u.Picture = id.Email, id.Name, id.Picture
+	if err := models.UpdateUserProfile(ctx, q, u); err != nil {
+		return nil, fmt.Errorf("accounts: refresh profile: %w", err)
+	}
+	return u, nil
+}
+
+// Directory resolves identities to user ids in a database; it is the
+// auth.UserResolver the server runs with.
+type Directory struct {
+	DB *database.DB
+}
+
+// ResolveUser implements auth.UserResolver.
+func (d Directory) ResolveUser(ctx context.Context, id auth.Identity) (int64, error) {
+	u, err := FindOrCreate(ctx, d.DB.Orm(), id)
+	if err != nil {
+		return 0, err
+	}
+	return u.ID, nil
+}

@@ -1,0 +1,111 @@
+package config_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"inkwell/config"
+)
+
+type appConf map[string]string
+
+func (a appConf) String(key string) (string, error) {
+	if v, ok := a[key]; ok {
+		return v, nil
+	}
+	return "", errors.New("no key")
+}
+
+// Every variable of ARCHITECTURE.md, so a test can clear them all.
+var allVars = []string{"RUNMODE", "HTTP_PORT", "DB_DRIVER", "SQLITE_PATH", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_HOST",
+	"MYSQL_PORT", "MYSQL_DATABASE", "GOOGLE_CLIENT_ID", "GOOGLE_CERTS_URL", "AUTH_DEV_LOGIN", "REDIS_URL", "STORAGE_URL",
+	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES"}
+
+func clearEnv(t *testing.T) {
+	for _, v := range allVars {
+		t.Setenv(v, "")
+	}
+	// t.Setenv("", …) would still count as set; unset for real.
+	for _, v := range allVars {
+		unsetenv(t, v)
+	}
+}
+
+func TestLoad_DefaultsMatchTheArchitecture(t *testing.T) {
+	clearEnv(t)
+	cfg, err := config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "dev", cfg.RunMode)
+	assert.Equal(t, 8080, cfg.HTTPPort)
+	assert.Equal(t, "sqlite", cfg.DBDriver)
+	assert.Equal(t, "data/inkwell.db", cfg.SQLitePath)
+	assert.Equal(t, 3306, cfg.MySQL.Port)
+	assert.Equal(t, "https://www.googleapis.com/oauth2/v3/certs", cfg.GoogleCertsURL)
+	assert.False(t, cfg.AuthDevLogin)
+	assert.Empty(t, cfg.RedisURL)
+	assert.Equal(t, "file://data/media", cfg.StorageURL)
+	assert.Equal(t, "http://localhost:8080", cfg.PublicBaseURL)
+	assert.Equal(t, 25*time.Second, cfg.ShutdownTimeout)
+	assert.Equal(t, int64(1<<20), cfg.MaxBodyBytes)
+}
+
+func TestLoad_EnvironmentWinsOverAppConf(t *testing.T) {
+	clearEnv(t)
+	conf := appConf{"http_port": "9000", "db_driver": "mysql", "mysql_host": "db", "mysql_user": "u", "mysql_database": "d", "sqlite_path": "x.db"}
+	cfg, err := config.Load(conf)
+	require.NoError(t, err)
+	assert.Equal(t, 9000, cfg.HTTPPort, "app.conf beats the default")
+	assert.Equal(t, "mysql", cfg.DBDriver)
+
+	t.Setenv("HTTP_PORT", "9100")
+	t.Setenv("DB_DRIVER", "sqlite")
+	t.Setenv("GOOGLE_CLIENT_ID", " a.apps , b.apps ,")
+	cfg, err = config.Load(conf)
+	require.NoError(t, err)
+	assert.Equal(t, 9100, cfg.HTTPPort, "the environment beats app.conf")
+	assert.Equal(t, "sqlite", cfg.DBDriver)
+	assert.Equal(t, "x.db", cfg.SQLitePath)
+	assert.Equal(t, []string{"a.apps", "b.apps"}, cfg.GoogleClientIDs)
+}
+
+func TestLoad_RefusesBadSettingsWithOneClearMessage(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unknown driver", map[string]string{"DB_DRIVER": "postgres"}, `DB_DRIVER must be sqlite or mysql, got "postgres"`},
+		{"mysql without host", map[string]string{"DB_DRIVER": "mysql", "MYSQL_USER": "u", "MYSQL_DATABASE": "d"}, "DB_DRIVER=mysql needs MYSQL_HOST"},
+		{"port not a number", map[string]string{"HTTP_PORT": "eighty"}, `HTTP_PORT must be an integer, got "eighty"`},
+		{"port out of range", map[string]string{"HTTP_PORT": "70000"}, "HTTP_PORT must be 1-65535"},
+		{"bad run mode", map[string]string{"RUNMODE": "staging"}, `RUNMODE must be dev, test or prod, got "staging"`},
+		{"bad bool", map[string]string{"AUTH_DEV_LOGIN": "yes please"}, "AUTH_DEV_LOGIN must be true or false"},
+		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT must be a duration"},
+		{"prod with dev login", map[string]string{"RUNMODE": "prod", "GOOGLE_CLIENT_ID": "x", "AUTH_DEV_LOGIN": "true"}, "AUTH_DEV_LOGIN=true is refused when RUNMODE=prod"},
+		{"prod without client id", map[string]string{"RUNMODE": "prod"}, "GOOGLE_CLIENT_ID is required when RUNMODE=prod"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, err := config.Load(nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestLoad_ProdStartsWithAClientIDAndNoDevLogin(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("RUNMODE", "prod")
+	t.Setenv("GOOGLE_CLIENT_ID", "123.apps.googleusercontent.com")
+	cfg, err := config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, "prod", cfg.RunMode)
+}

@@ -1,0 +1,141 @@
+package controllers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/beego/beego/v2/server/web"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"inkwell/controllers"
+	"inkwell/server"
+)
+
+// probeController exercises the base controller from inside Beego.
+type probeController struct {
+	controllers.BaseController
+}
+
+type probeInput struct {
+	Title string `json:"title"`
+	Count int    `json:"count"`
+}
+
+func (c *probeController) Echo() {
+	var in probeInput
+	if err := c.DecodeJSON(&in); err != nil {
+		c.RenderError(err)
+		return
+	}
+	c.RenderJSON(http.StatusCreated, in)
+}
+
+func (c *probeController) Panic() { panic("secret internal detail") }
+
+var logs bytes.Buffer
+
+func handler(t *testing.T) http.Handler {
+	t.Helper()
+	web.BConfig.RunMode = "prod"
+	web.BConfig.RecoverPanic = true
+	web.BConfig.RecoverFunc = controllers.RecoverPanic
+	web.BConfig.CopyRequestBody = false
+	web.BConfig.WebConfig.AutoRender = false
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	controllers.Init(&controllers.Services{Log: log})
+	return server.Middleware(log, 64, web.BeeApp.Handlers)
+}
+
+func init() {
+	web.ErrorController(&controllers.ErrorController{})
+	web.Router("/probe/echo", &probeController{}, "post:Echo")
+	web.Router("/probe/panic", &probeController{}, "get:Panic")
+}
+
+func send(t *testing.T, h http.Handler, method, path, contentType, body string) (*httptest.ResponseRecorder, controllers.ErrorBody) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var e controllers.ErrorBody
+	if rec.Code >= 400 {
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e), rec.Body.String())
+	}
+	return rec, e
+}
+
+func TestDecodeJSON_AnswersEachBadBodyWithItsStatus(t *testing.T) {
+	h := handler(t)
+	cases := []struct {
+		name, contentType, body string
+		status                  int
+		code                    string
+		fields                  map[string]string
+	}{
+		{"good", "application/json", `{"title":"a","count":2}`, 201, "", nil},
+		{"charset is fine", "application/json; charset=utf-8", `{"title":"a"}`, 201, "", nil},
+		{"form body", "application/x-www-form-urlencoded", `title=a`, 415, "unsupported_media_type", nil},
+		{"no content type", "", `{"title":"a"}`, 415, "unsupported_media_type", nil},
+		{"malformed", "application/json", `{"title":`, 400, "bad_request", nil},
+		{"empty", "application/json", ``, 400, "bad_request", nil},
+		{"two values", "application/json", `{"title":"a"} {"title":"b"}`, 400, "bad_request", nil},
+		{"not an object", "application/json", `[1,2]`, 400, "bad_request", nil},
+		{"wrong type", "application/json", `{"count":"many"}`, 400, "validation_failed", map[string]string{"count": "must be int"}},
+		{"too large", "application/json", `{"title":"` + strings.Repeat("x", 100) + `"}`, 413, "too_large", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, e := send(t, h, http.MethodPost, "/probe/echo", tc.contentType, tc.body)
+			assert.Equal(t, tc.status, rec.Code, rec.Body.String())
+			assert.Equal(t, tc.code, e.Error.Code)
+			assert.Equal(t, tc.fields, e.Error.Fields)
+			if tc.status < 400 {
+				assert.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"))
+			}
+		})
+	}
+}
+
+func TestRecoverPanic_LogsTheStackAndAnswers500WithoutIt(t *testing.T) {
+	h := handler(t)
+	logs.Reset()
+	rec, e := send(t, h, http.MethodGet, "/probe/panic", "", "")
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Equal(t, "internal", e.Error.Code)
+	id := rec.Header().Get("X-Request-Id")
+	require.NotEmpty(t, id)
+	assert.Contains(t, e.Error.Message, id, "the caller gets the id to quote")
+	body := rec.Body.String()
+	assert.NotContains(t, body, "secret internal detail")
+	assert.NotContains(t, body, "goroutine")
+	assert.NotContains(t, body, ".go:")
+
+	logged, _ := io.ReadAll(&logs)
+	assert.Contains(t, string(logged), `"msg":"panic"`)
+	assert.Contains(t, string(logged), `"path":"/probe/panic"`, "Beego's recover hook, not the last-resort middleware, handled it")
+	assert.Contains(t, string(logged), `"request_id":"`+id+`"`)
+	assert.Contains(t, string(logged), "secret internal detail")
+	assert.Contains(t, string(logged), "goroutine", "the stack is in the log")
+}
+
+func TestUnknownRoutesAndMethods_AnswerWithTheEnvelope(t *testing.T) {
+	h := handler(t)
+	rec, e := send(t, h, http.MethodGet, "/nowhere", "", "")
+	assert.Equal(t, http.StatusNotFound, rec.Code)
+	assert.Equal(t, "not_found", e.Error.Code)
+
+	rec, e = send(t, h, http.MethodGet, "/probe/echo", "", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	assert.Equal(t, "method_not_allowed", e.Error.Code)
+	assert.Equal(t, "POST", rec.Header().Get("Allow"))
+}
