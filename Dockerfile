@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Inkwell's image: one static binary (the PWA and Swagger assets are embedded
 # in it with go:embed) on distroless, running as an unprivileged user.
 #   docker build -t inkwell:local .
@@ -9,12 +8,12 @@ FROM golang:1.26-bookworm AS build
 WORKDIR /src
 # Modules first: this layer is reused until go.mod/go.sum change.
 COPY go.mod go.sum ./
-RUN --mount=type=cache,target=/root/go/pkg/mod go mod download
+RUN go mod download
 COPY . .
 # CGO off: a static binary that needs no libc (the SQLite driver is pure Go).
 # The app is built by path, not ./...: database/migrations is bee's own main package.
-RUN --mount=type=cache,target=/root/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/inkwell . \
+# (No BuildKit-only syntax: `minikube image build` may use the classic builder.)
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/inkwell . \
  && mkdir -p /out/data
 
 # distroless/static: CA certificates, tzdata, /etc/passwd with "nonroot"
