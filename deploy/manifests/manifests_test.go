@@ -566,11 +566,14 @@ func appRoutes(t *testing.T) []string {
 // deploy/kube-dry-run.sh builds), so the two cannot drift apart unnoticed.
 func TestOverlays_RenderLikeKubectl(t *testing.T) {
 	kubectl := os.Getenv("KUBECTL")
-	if kubectl == "" {
+	if kubectl != "" {
+		_, err := os.Stat(kubectl)
+		require.NoError(t, err, "KUBECTL names a kubectl that is not there")
+	} else {
 		kubectl = filepath.Join(repoRoot, "deploy/kubetools/bin/kubectl")
-	}
-	if _, err := os.Stat(kubectl); err != nil {
-		t.Skipf("no kubectl at %s (deploy/kube-dry-run.sh builds it); the typed checks above still ran", kubectl)
+		if _, err := os.Stat(kubectl); err != nil {
+			t.Skipf("no kubectl at %s (deploy/kube-dry-run.sh builds it); the typed checks above still ran", kubectl)
+		}
 	}
 	for _, dir := range overlays(t) {
 		out, err := exec.Command(kubectl, "kustomize", dir).Output()
