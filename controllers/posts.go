@@ -64,27 +64,52 @@ func (c *PostsController) Create() {
 	c.RenderJSON(http.StatusCreated, p)
 }
 
-// List answers the feed.
+// List answers the feed, or the caller's drafts with status=draft.
 // @Title List
 // @Summary Feed
-// @Description Published posts, newest first, in keyset pages: pass next_cursor back as cursor for the next page (null on the last page).
+// @Description Published posts, newest first, in keyset pages: pass next_cursor back as cursor for the next page (null on the last page). With status=draft: the caller's own drafts, newest first (author, if given, must be the caller; no tag).
 // @Security bearerAuth
 // @Param limit query int false "page size, 1-100 (default 20)"
 // @Param cursor query string false "next_cursor of the previous page"
 // @Param tag query string false "only posts with this tag"
 // @Param author query int false "only posts by this user id"
+// @Param status query string false "published (default) or draft (your own drafts)"
 // @Success 200 {object} posts.FeedPage
-// @Failure 400 validation_failed: bad limit, cursor, tag or author
+// @Failure 400 validation_failed: bad limit, cursor, tag, author or status
 // @Failure 401 unauthorized
 // @router / [get]
 func (c *PostsController) List() {
 	q := c.Ctx.Input
+	switch q.Query("status") {
+	case "", "published":
+	case "draft":
+		c.listDrafts()
+		return
+	default:
+		c.RenderError(apperror.Validation(map[string]string{"status": "must be published or draft"}))
+		return
+	}
 	req, err := posts.ParseFeedRequest(q.Query("limit"), q.Query("cursor"), q.Query("tag"), q.Query("author"))
 	if err != nil {
 		c.RenderError(err)
 		return
 	}
 	page, err := services.Posts.Feed(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), req)
+	if err != nil {
+		c.RenderError(err)
+		return
+	}
+	c.RenderJSON(http.StatusOK, page)
+}
+
+func (c *PostsController) listDrafts() {
+	q := c.Ctx.Input
+	req, err := posts.ParseDraftsRequest(q.Query("limit"), q.Query("cursor"), q.Query("tag"), q.Query("author"), c.UserID())
+	if err != nil {
+		c.RenderError(err)
+		return
+	}
+	page, err := services.Posts.Drafts(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), req)
 	if err != nil {
 		c.RenderError(err)
 		return

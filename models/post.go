@@ -207,3 +207,24 @@ func FeedPage(ctx context.Context, q orm.QueryExecutor, fq FeedQuery) ([]PostWit
 	}
 	return rows, nil
 }
+
+// DraftPage returns up to limit of author's drafts with ids below beforeID
+// (0: from the newest), newest first. Drafts have no published_at, so the
+// author index (author_id, status, published_at, id) serves the range and
+// the order.
+func DraftPage(ctx context.Context, q orm.QueryExecutor, authorID, beforeID int64, limit int) ([]PostWithAuthor, error) {
+	query := `SELECT ` + postWithAuthorColumns + ` FROM posts p JOIN users u ON u.id = p.author_id
+		WHERE p.author_id = ? AND p.status = 'draft' AND p.published_at IS NULL`
+	args := []any{authorID}
+	if beforeID > 0 {
+		query += ` AND p.id < ?`
+		args = append(args, beforeID)
+	}
+	query += ` ORDER BY p.id DESC LIMIT ?`
+	args = append(args, limit)
+	var rows []PostWithAuthor
+	if _, err := q.RawWithCtx(ctx, query, args...).QueryRows(&rows); err != nil {
+		return nil, fmt.Errorf("posts: load drafts of author %d before %d: %w", authorID, beforeID, err)
+	}
+	return rows, nil
+}

@@ -120,8 +120,18 @@ func (s *Service) Feed(ctx context.Context, o orm.Ormer, viewer int64, req FeedR
 		c := EncodeFeedCursor(models.FeedPosition{PublishedAt: *last.PublishedAt, ID: last.ID})
 		page.NextCursor = &c
 	}
+	if page.Items, err = s.listItems(ctx, o, viewer, rows); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// listItems turns a page of rows into API posts with two more statements
+// whatever the page size: the page's tags and which of them viewer likes.
+func (s *Service) listItems(ctx context.Context, o orm.Ormer, viewer int64, rows []models.PostWithAuthor) ([]Post, error) {
+	items := []Post{}
 	if len(rows) == 0 {
-		return page, nil
+		return items, nil
 	}
 	ids := make([]int64, len(rows))
 	for i := range rows {
@@ -138,7 +148,7 @@ func (s *Service) Feed(ctx context.Context, o orm.Ormer, viewer int64, req FeedR
 	for i := range rows {
 		p := toPost(&rows[i], tags[rows[i].ID])
 		p.LikedByMe = liked[p.ID]
-		page.Items = append(page.Items, p)
+		items = append(items, p)
 	}
-	return page, nil
+	return items, nil
 }

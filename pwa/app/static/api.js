@@ -92,10 +92,10 @@ export async function feed({ cursor = '', tag = '', author = '', limit = 20 } = 
 }
 
 /**
- * The caller's drafts. API.md's feed lists published posts only; the server
- * may support `status=draft` with `author=<me>` for the author (proposed
- * extension) — items are filtered here so a server that ignores the
- * parameter never makes a published post look like a draft.
+ * The caller's drafts: GET /api/v1/posts?status=draft (an extension of
+ * API.md's published-only feed). Items are filtered here too, so an older
+ * server that ignores the parameter never makes a published post look like
+ * a draft.
  */
 export async function myDrafts(meId) {
   const q = new URLSearchParams({ limit: '100', author: String(meId), status: 'draft' });

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,5 +64,46 @@ func TestPostsAPI_IdempotencyKeyMakesARetriedCreateHarmless(t *testing.T) {
 		bad, e := createWithKey(t, alice, "not a key", body)
 		assert.Equal(t, http.StatusBadRequest, bad.StatusCode)
 		assert.Equal(t, "bad_request", e["error"].(map[string]any)["code"])
+	})
+}
+
+// "My drafts" in the PWA: status=draft lists the caller's drafts only.
+func TestPostsAPI_StatusDraftListsOnlyTheCallersDrafts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		app, google := newPostsApp(t, db)
+		alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
+		for _, c := range []struct {
+			who           *postsClient
+			title, status string
+		}{{alice, "alice draft", "draft"}, {alice, "alice published", "published"}, {bob, "bob draft", "draft"}} {
+			code, body := c.who.json(t, http.MethodPost, "/api/v1/posts", map[string]any{"title": c.title, "body_markdown": "x", "status": c.status}, nil)
+			require.Equal(t, http.StatusCreated, code, string(body))
+		}
+
+		var page struct {
+			Items []struct {
+				Title  string `json:"title"`
+				Status string `json:"status"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		code, body := alice.json(t, http.MethodGet, "/api/v1/posts?status=draft&author="+strconv.FormatInt(alice.ID, 10), nil, &page)
+		require.Equal(t, http.StatusOK, code, string(body))
+		require.Len(t, page.Items, 1)
+		assert.Equal(t, "alice draft", page.Items[0].Title)
+		assert.Equal(t, "draft", page.Items[0].Status)
+		assert.Nil(t, page.NextCursor)
+
+		code, body = alice.json(t, http.MethodGet, "/api/v1/posts?status=draft&author="+strconv.FormatInt(bob.ID, 10), nil, nil)
+		assert.Equal(t, http.StatusBadRequest, code, string(body))
+		assert.Contains(t, string(body), `"author"`)
+		code, body = alice.json(t, http.MethodGet, "/api/v1/posts?status=secret", nil, nil)
+		assert.Equal(t, http.StatusBadRequest, code, string(body))
+		assert.Contains(t, string(body), `"status"`)
+
+		code, body = alice.json(t, http.MethodGet, "/api/v1/posts?status=published", nil, &page)
+		require.Equal(t, http.StatusOK, code, string(body))
+		require.Len(t, page.Items, 1, "the feed is unchanged")
+		assert.Equal(t, "alice published", page.Items[0].Title)
 	})
 }
