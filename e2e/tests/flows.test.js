@@ -244,9 +244,9 @@ test('offline: a draft written offline is saved on the server exactly once when 
   await page.getByRole('button', { name: 'Save draft' }).click();
   await page.waitForURL(`${server.url}/drafts`);
   await page.getByRole('heading', { name: 'On this device, not sent yet' }).waitFor();
-  await page.getByRole('heading', { name: title }).waitFor();
+  await page.getByRole('heading', { name: title, level: 3 }).waitFor();
   await page.reload(); // still offline: the queued draft survives a reload
-  await page.getByRole('heading', { name: title }).waitFor();
+  await page.getByRole('heading', { name: title, level: 3 }).waitFor();
   await page.locator('#toast').waitFor({ state: 'hidden' });
   await shot('drafts-offline');
 
@@ -280,11 +280,15 @@ test('a draft whose create answer was lost is not duplicated when it is sent aga
     delivered++;
     await route.abort('connectionreset');
   });
-  await page.getByRole('button', { name: 'Save draft' }).click();
-  await page.waitForURL(`${server.url}/drafts`);
-  await page.getByRole('heading', { name: title }).waitFor();
+  try {
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(`${server.url}/drafts`);
+    // Waiting on the device (h3), while the server already lists it too.
+    await page.getByRole('heading', { name: title, level: 3 }).waitFor();
+  } finally {
+    await page.unroute('**/api/v1/posts');
+  }
   assert.equal(delivered, 1, 'the server received the first attempt');
-  await page.unroute('**/api/v1/posts');
 
   const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/posts'));
   await page.getByRole('button', { name: 'Send now' }).click();
