@@ -112,8 +112,8 @@ func pick(rng *mrand.Rand, ids []int64) (int64, int64) {
 
 type result struct {
 	done, failed, retried int64
-	elapsed                          time.Duration
-	firstErr                         error
+	elapsed               time.Duration
+	firstErr              error
 }
 
 func (r result) rate() float64 { return float64(r.done) / r.elapsed.Seconds() }
