@@ -77,8 +77,14 @@ func Send(ctx context.Context, o orm.Ormer, r SendRequest) (*models.Transfer, bo
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: recipient's account: %w", err)
 	}
-	return Post(ctx, o, Movement{FromAccountID: from.ID, ToAccountID: to.ID, Amount: r.Amount, Memo: r.Memo,
+	t, replay, err := Post(ctx, o, Movement{FromAccountID: from.ID, ToAccountID: to.ID, Amount: r.Amount, Memo: r.Memo,
 		Kind: KindTransfer, IdempotencyKey: r.IdempotencyKey, RequestHash: r.hash(), SenderUserID: r.FromUserID})
+	if err != nil {
+		return nil, false, err
+	}
+	// A new transfer comes back as written, without its accounts' owners.
+	t.FromUserID, t.ToUserID = from.UserID, to.UserID
+	return t, replay, nil
 }
 
 // TransferFor returns transfer id if userID is one of its two parties;

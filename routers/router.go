@@ -23,6 +23,10 @@ func init() {
 	// walks every registered route to prove it).
 	web.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser)
 	web.Router("/api/v1/me", &controllers.MeController{}, "get:Get")
+	web.Router("/api/v1/wallet", &controllers.WalletController{}, "get:Get")
+	web.Router("/api/v1/wallet/entries", &controllers.WalletController{}, "get:Entries")
+	web.Router("/api/v1/transfers", &controllers.TransfersController{}, "post:Create")
+	web.Router("/api/v1/transfers/:id", &controllers.TransfersController{}, "get:Get")
 
 	// Public sign-in helpers (API.md: the dev sign-in route is public when enabled).
 	web.Router("/auth/config", &controllers.AuthController{}, "get:Config")
