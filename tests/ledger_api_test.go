@@ -20,8 +20,8 @@ import (
 	"inkwell/models"
 )
 
-// signIn makes a user through the real auth filter and returns its token and id.
-func signIn(t *testing.T, app *authApp, sub, name string) (string, int64) {
+// ledgerSignIn makes a user through the real auth filter and returns its token and id.
+func ledgerSignIn(t *testing.T, app *authApp, sub, name string) (string, int64) {
 	t.Helper()
 	token := app.Google.Token(t, sub, sub+"@example.com", name)
 	resp, body := app.do(t, http.MethodGet, "/api/v1/me", bearer(token), nil)
@@ -69,9 +69,9 @@ func TestLedgerAPI_RoutesNeedASignedInUser(t *testing.T) {
 func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
-		alice, aliceID := signIn(t, app, "alice", "Alice")
-		bob, bobID := signIn(t, app, "bob", "Bob")
-		eve, _ := signIn(t, app, "eve", "Eve")
+		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")
+		bob, bobID := ledgerSignIn(t, app, "bob", "Bob")
+		eve, _ := ledgerSignIn(t, app, "eve", "Eve")
 
 		resp, body := app.do(t, http.MethodGet, "/api/v1/wallet", bearer(alice), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
@@ -172,8 +172,8 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 func TestLedgerAPI_EntriesPageWithCursor(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
-		alice, aliceID := signIn(t, app, "alice", "Alice")
-		_, bobID := signIn(t, app, "bob", "Bob")
+		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")
+		_, bobID := ledgerSignIn(t, app, "bob", "Bob")
 		grant(t, db, aliceID, 10)
 		for i := range 4 {
 			resp, body := app.do(t, http.MethodPost, "/api/v1/transfers", bearer(alice),
