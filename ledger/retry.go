@@ -3,11 +3,13 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/beego/beego/v2/client/orm"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -62,4 +64,26 @@ func withRetry(ctx context.Context, fn func() error) error {
 		case <-time.After(rand.N(ceiling + 1)):
 		}
 	}
+}
+
+// InTx runs fn in one transaction on o and commits it, running it again
+// (bounded, with jitter) when the database aborts it to break a deadlock or
+// a lock wait. A failed commit is an error, never a silent success.
+func InTx(ctx context.Context, o orm.Ormer, fn func(ctx context.Context, tx orm.TxOrmer) error) error {
+	return withRetry(ctx, func() error {
+		tx, err := o.BeginWithCtx(ctx)
+		if err != nil {
+			return fmt.Errorf("ledger: begin: %w", err)
+		}
+		if err := fn(ctx, tx); err != nil {
+			if rbErr := tx.Rollback(); rbErr != nil {
+				return errors.Join(err, fmt.Errorf("ledger: roll back: %w", rbErr))
+			}
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("ledger: commit: %w", err)
+		}
+		return nil
+	})
 }

@@ -271,3 +271,35 @@ func EntriesPage(ctx context.Context, q orm.QueryExecutor, account, beforeID int
 	}
 	return out, nil
 }
+
+// OpenUserAccountInTx opens userID's wallet unless it exists and returns
+// its id, inside a transaction: the insert ignores a duplicate (a
+// concurrent transaction opened it first and committed) and the locking
+// read then sees the latest committed row, not the transaction's snapshot.
+func OpenUserAccountInTx(ctx context.Context, q orm.QueryExecutor, userID int64, at time.Time) (int64, error) {
+	insert := "INSERT INTO accounts (user_id, kind, balance, created_at, updated_at) VALUES (?, ?, 0, ?, ?) ON CONFLICT (user_id) DO NOTHING"
+	if q.Driver().Type() == orm.DRMySQL {
+		insert = "INSERT INTO accounts (user_id, kind, balance, created_at, updated_at) VALUES (?, ?, 0, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id"
+	}
+	if _, err := q.RawWithCtx(ctx, insert, userID, AccountUser, ledgerTime(at), ledgerTime(at)).Exec(); err != nil {
+		return 0, fmt.Errorf("ledger: open account of user %d: %w", userID, err)
+	}
+	var id int64
+	if err := q.RawWithCtx(ctx, "SELECT id FROM accounts WHERE user_id = ?"+forUpdate(q), userID).QueryRow(&id); err != nil {
+		return 0, fmt.Errorf("ledger: read account of user %d: %w", userID, err)
+	}
+	return id, nil
+}
+
+// BalanceOfUser is userID's balance, 0 when they have no account yet.
+func BalanceOfUser(ctx context.Context, q orm.QueryExecutor, userID int64) (int64, error) {
+	var b int64
+	err := q.RawWithCtx(ctx, "SELECT balance FROM accounts WHERE user_id = ?", userID).QueryRow(&b)
+	if errors.Is(err, orm.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ledger: balance of user %d: %w", userID, err)
+	}
+	return b, nil
+}
