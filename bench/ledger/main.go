@@ -48,6 +48,7 @@ func main() {
 	clients := flag.Int("clients", 32, "concurrent clients")
 	sizes := flag.String("accounts", "10,10000", "comma-separated account counts, one scenario each")
 	naive := flag.Bool("naive", false, "also run a bare loop that locks the sender first (deadlock-prone)")
+	rounds := flag.Int("rounds", 5, "slices each loop's time is split into, alternating bare and ledger")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -73,19 +74,24 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		bare := run(*clients, *duration, func(rng *mrand.Rand) (int, error) {
-			from, to := pick(rng, ids)
-			return bareTransfer(ctx, db.SQL, from, to, true)
-		})
-		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d\n", n, "bare database/sql", bare.done, bare.rate(), bare.retried, bare.failed)
-
+		// The loops take turns in short slices, so background load on a
+		// shared machine falls on both alike rather than on whichever ran second.
+		var bare, led result
 		retriesBefore := ledger.Retries()
 		o := db.Orm()
-		led := run(*clients, *duration, func(rng *mrand.Rand) (int, error) {
-			from, to := pick(rng, ids)
-			_, _, err := ledger.Post(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to, Amount: 1, Kind: ledger.KindTransfer})
-			return 0, err
-		})
+		slice := *duration / time.Duration(*rounds)
+		for range *rounds {
+			bare.add(run(*clients, slice, func(rng *mrand.Rand) (int, error) {
+				from, to := pick(rng, ids)
+				return bareTransfer(ctx, db.SQL, from, to, true)
+			}))
+			led.add(run(*clients, slice, func(rng *mrand.Rand) (int, error) {
+				from, to := pick(rng, ids)
+				_, _, err := ledger.Post(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to, Amount: 1, Kind: ledger.KindTransfer})
+				return 0, err
+			}))
+		}
+		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d\n", n, "bare database/sql", bare.done, bare.rate(), bare.retried, bare.failed)
 		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d   ratio %.0f%%\n", n, "ledger.Post (Beego ORM)", led.done, led.rate(),
 			ledger.Retries()-retriesBefore, led.failed, 100*led.rate()/bare.rate())
 		if led.failed > 0 || bare.failed > 0 {
@@ -117,6 +123,16 @@ type result struct {
 }
 
 func (r result) rate() float64 { return float64(r.done) / r.elapsed.Seconds() }
+
+func (r *result) add(o result) {
+	r.done += o.done
+	r.failed += o.failed
+	r.retried += o.retried
+	r.elapsed += o.elapsed
+	if r.firstErr == nil {
+		r.firstErr = o.firstErr
+	}
+}
 
 // run drives fn from clients goroutines for d. fn reports how many
 // deadlocks it retried through and whether the transfer finally failed.
