@@ -140,6 +140,13 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 			assert.Equal(t, want, w.Balance)
 		}
 
+		// /me's points are the wallet balance.
+		resp, body = app.do(t, http.MethodGet, "/api/v1/me", bearer(alice), nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		var me controllers.Me
+		require.NoError(t, json.Unmarshal([]byte(body), &me))
+		assert.Equal(t, int64(70), me.Points)
+
 		// The transfer is visible to its two parties only.
 		path := fmt.Sprintf("/api/v1/transfers/%d", tr.ID)
 		for _, token := range []string{alice, bob} {
