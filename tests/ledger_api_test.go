@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -208,6 +209,66 @@ func TestLedgerAPI_EntriesPageWithCursor(t *testing.T) {
 		for _, q := range []string{"?limit=0", "?limit=101", "?limit=x", "?cursor=garbage"} {
 			resp, body := app.do(t, http.MethodGet, "/api/v1/wallet/entries"+q, bearer(alice), nil)
 			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s: %s", q, body)
+		}
+	})
+}
+
+// Ten parallel POSTs with one idempotency key: one 201, nine 200 replays of
+// the same transfer, one debit.
+func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
+		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")
+		bob, bobID := ledgerSignIn(t, app, "bob", "Bob")
+		grant(t, db, aliceID, 100)
+		body := fmt.Sprintf(`{"to_user_id": %d, "amount": 40, "memo": "once", "idempotency_key": "same-key"}`, bobID)
+
+		const n = 10
+		statuses := make([]int, n)
+		ids := make([]int64, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				req, err := http.NewRequest(http.MethodPost, app.URL+"/api/v1/transfers", strings.NewReader(body))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Authorization", bearer(alice))
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return
+				}
+				defer resp.Body.Close()
+				statuses[i] = resp.StatusCode
+				var tr controllers.Transfer
+				if json.NewDecoder(resp.Body).Decode(&tr) == nil {
+					ids[i] = tr.ID
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		created := 0
+		for i := range n {
+			switch statuses[i] {
+			case http.StatusCreated:
+				created++
+			case http.StatusOK:
+			default:
+				t.Errorf("request %d: status %d", i, statuses[i])
+			}
+			assert.Equal(t, ids[0], ids[i], "request %d got another transfer", i)
+		}
+		assert.Equal(t, 1, created)
+		for token, want := range map[string]int64{alice: 60, bob: 40} {
+			resp, b := app.do(t, http.MethodGet, "/api/v1/wallet", bearer(token), nil)
+			require.Equal(t, http.StatusOK, resp.StatusCode, b)
+			var w controllers.Wallet
+			require.NoError(t, json.Unmarshal([]byte(b), &w))
+			assert.Equal(t, want, w.Balance)
 		}
 	})
 }
