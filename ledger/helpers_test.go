@@ -32,7 +32,7 @@ func newUser(t *testing.T, o orm.Ormer) (userID, accountID int64) {
 func mint(t *testing.T, o orm.Ormer, accountID, amount int64) {
 	t.Helper()
 	ctx := context.Background()
-	mintID, err := models.MintAccountID(ctx, o)
+	mintID, err := models.MintAccountID(ctx, o, accountID)
 	require.NoError(t, err)
 	_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: mintID, ToAccountID: accountID, Amount: amount, Kind: ledger.KindMint})
 	require.NoError(t, err)

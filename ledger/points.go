@@ -55,7 +55,7 @@ func TakeBack(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo st
 // pointsAccounts returns the mint's id and userID's account id, opening the
 // account inside the transaction if the user has none yet.
 func pointsAccounts(ctx context.Context, tx orm.TxOrmer, userID int64) (int64, int64, error) {
-	mintID, err := models.MintAccountID(ctx, tx)
+	mintID, err := models.MintAccountID(ctx, tx, userID)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -95,3 +95,27 @@ func TestEarn_ConcurrentFirstEarningsOpenOneAccount(t *testing.T) {
 		requireBooksBalance(t, db)
 	})
 }
+
+// Points actions of different users lock different mint shards, and every
+// shard sorts before every user account (so it is always locked first).
+func TestEarn_SpreadsPointsOverTheMintShards(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		o := db.Orm()
+		ctx := context.Background()
+		for range models.MintShards {
+			user, _ := newUser(t, o)
+			require.NoError(t, ledger.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+				return ledger.Earn(ctx, tx, user, 1, "like")
+			}))
+		}
+		var shards, usedShards int
+		var maxMint, minUser int64
+		require.NoError(t, db.SQL.QueryRow("SELECT COUNT(*), MAX(id) FROM accounts WHERE kind = 'mint'").Scan(&shards, &maxMint))
+		require.NoError(t, db.SQL.QueryRow("SELECT MIN(id) FROM accounts WHERE kind = 'user'").Scan(&minUser))
+		require.NoError(t, db.SQL.QueryRow("SELECT COUNT(DISTINCT from_account_id) FROM transfers WHERE kind = 'mint'").Scan(&usedShards))
+		assert.Equal(t, models.MintShards, shards)
+		assert.Equal(t, models.MintShards, usedShards, "consecutive users are paid by different shards")
+		assert.Less(t, maxMint, minUser)
+		requireBooksBalance(t, db)
+	})
+}

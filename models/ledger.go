@@ -78,10 +78,16 @@ func forUpdate(q orm.QueryExecutor) string {
 	return ""
 }
 
-// MintAccountID finds the system mint account the ledger migration created.
-func MintAccountID(ctx context.Context, q orm.QueryExecutor) (int64, error) {
+// MintShards is how many mint accounts the ledger migration creates.
+const MintShards = 16
+
+// MintAccountID finds the mint shard that pays userID's points (user_id mod
+// MintShards; any user id works, 0 names the first shard). The shards are
+// the first accounts by id, so the scan stops within MintShards rows.
+func MintAccountID(ctx context.Context, q orm.QueryExecutor, userID int64) (int64, error) {
 	var id int64
-	err := q.RawWithCtx(ctx, "SELECT id FROM accounts WHERE kind = ? ORDER BY id LIMIT 1", AccountMint).QueryRow(&id)
+	err := q.RawWithCtx(ctx, "SELECT id FROM accounts WHERE kind = ? ORDER BY id LIMIT 1 OFFSET ?",
+		AccountMint, userID%MintShards).QueryRow(&id)
 	if errors.Is(err, orm.ErrNoRows) {
 		return 0, fmt.Errorf("ledger: the mint account is missing (was the ledger migration applied?): %w", ErrNotFound)
 	}

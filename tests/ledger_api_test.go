@@ -39,7 +39,7 @@ func grant(t *testing.T, db *database.DB, userID, amount int64) {
 	o := db.Orm()
 	acct, err := ledger.EnsureAccount(ctx, o, userID)
 	require.NoError(t, err)
-	mintID, err := models.MintAccountID(ctx, o)
+	mintID, err := models.MintAccountID(ctx, o, userID)
 	require.NoError(t, err)
 	_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: mintID, ToAccountID: acct.ID, Amount: amount, Kind: ledger.KindMint, Memo: "test grant"})
 	require.NoError(t, err)

@@ -9,7 +9,8 @@
 // Scenarios: "hot" (few accounts, every transfer contends) and "cold"
 // (many accounts, little contention). -naive adds a bare loop that locks
 // the sender first instead of the lower id, to show the deadlocks ordered
-// locking avoids. Figures go into docs/ledger.md, never into assertions.
+// locking avoids; -points measures minting (publish/like points), which
+// serialises on the one mint account. Figures go into docs/ledger.md, never into assertions.
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/beego/beego/v2/client/orm"
 	"github.com/go-sql-driver/mysql"
 
 	"inkwell/config"
@@ -49,6 +51,7 @@ func main() {
 	sizes := flag.String("accounts", "10,10000", "comma-separated account counts, one scenario each")
 	naive := flag.Bool("naive", false, "also run a bare loop that locks the sender first (deadlock-prone)")
 	rounds := flag.Int("rounds", 5, "slices each loop's time is split into, alternating bare and ledger")
+	points := flag.Bool("points", false, "also run points actions' minting (ledger.Earn), which all lock the one mint account")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -70,7 +73,7 @@ func main() {
 		if err != nil || n < 2 {
 			log.Fatalf("bad -accounts entry %q", s)
 		}
-		ids, err := openAccounts(ctx, db, n)
+		ids, users, err := openAccounts(ctx, db, n)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -96,6 +99,15 @@ func main() {
 			ledger.Retries()-retriesBefore, led.failed, 100*led.rate()/bare.rate())
 		if led.failed > 0 || bare.failed > 0 {
 			fmt.Printf("%-8d FAILED transfers: ledger %d, bare %d (first: %v / %v)\n", n, led.failed, bare.failed, led.firstErr, bare.firstErr)
+		}
+		if *points {
+			pr := run(*clients, *duration, func(rng *mrand.Rand) (int, error) {
+				user := users[ids[rng.IntN(len(ids))]]
+				return 0, ledger.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+					return ledger.Earn(ctx, tx, user, 1, "bench")
+				})
+			})
+			fmt.Printf("%-8d %-26s %10d %12.0f %9s %7d\n", n, "ledger.Earn (mint → user)", pr.done, pr.rate(), "-", pr.failed)
 		}
 		if *naive {
 			nv := run(*clients, *duration, func(rng *mrand.Rand) (int, error) {
@@ -232,11 +244,12 @@ func bareOnce(ctx context.Context, db *sql.DB, from, to int64, ordered bool) err
 	return tx.Commit()
 }
 
-// openAccounts creates n users with funded wallets (bulk SQL: setup is not measured).
-func openAccounts(ctx context.Context, db *database.DB, n int) ([]int64, error) {
+// openAccounts creates n users with funded wallets (bulk SQL: setup is not
+// measured) and returns the account ids and each account's user.
+func openAccounts(ctx context.Context, db *database.DB, n int) ([]int64, map[int64]int64, error) {
 	var base int64
 	if err := db.SQL.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM users").Scan(&base); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now().UTC().Format("2006-01-02 15:04:05")
 	const batch = 1000
@@ -248,31 +261,37 @@ func openAccounts(ctx context.Context, db *database.DB, n int) ([]int64, error) 
 			args = append(args, "bench", fmt.Sprintf("b%d-%d", base, j), fmt.Sprintf("Bench %d", j), now, now)
 		}
 		if _, err := db.SQL.ExecContext(ctx, "INSERT INTO users (issuer, issuer_id, name, created_at, updated_at) VALUES "+strings.Join(rows, ","), args...); err != nil {
-			return nil, fmt.Errorf("bench: insert users: %w", err)
+			return nil, nil, fmt.Errorf("bench: insert users: %w", err)
 		}
 	}
 	// Funded straight in SQL, balanced by the mint, so the books still sum to zero.
 	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO accounts (user_id, kind, balance, created_at, updated_at)
 		SELECT id, 'user', ?, created_at, created_at FROM users WHERE id > ?`, startBalance, base); err != nil {
-		return nil, fmt.Errorf("bench: open accounts: %w", err)
+		return nil, nil, fmt.Errorf("bench: open accounts: %w", err)
 	}
-	if _, err := db.SQL.ExecContext(ctx, "UPDATE accounts SET balance = balance - ? WHERE kind = 'mint'", int64(n)*startBalance); err != nil {
-		return nil, err
-	}
-	rows, err := db.SQL.QueryContext(ctx, "SELECT a.id FROM accounts a JOIN users u ON u.id = a.user_id WHERE u.id > ? ORDER BY a.id", base)
+	mintID, err := models.MintAccountID(ctx, db.Orm(), 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if _, err := db.SQL.ExecContext(ctx, "UPDATE accounts SET balance = balance - ? WHERE id = ?", int64(n)*startBalance, mintID); err != nil {
+		return nil, nil, err
+	}
+	rows, err := db.SQL.QueryContext(ctx, "SELECT a.id, a.user_id FROM accounts a JOIN users u ON u.id = a.user_id WHERE u.id > ? ORDER BY a.id", base)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer rows.Close()
 	var ids []int64
+	users := map[int64]int64{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+		var id, user int64
+		if err := rows.Scan(&id, &user); err != nil {
+			return nil, nil, err
 		}
 		ids = append(ids, id)
+		users[id] = user
 	}
-	return ids, rows.Err()
+	return ids, users, rows.Err()
 }
 
 // freshDatabase creates and migrates a throwaway database named

@@ -1,5 +1,7 @@
 package schema
 
+import "strings"
+
 // The kudos ledger (issue 8): double-entry accounts, transfers and entries.
 //
 //   - accounts: one per user (user_id unique) plus the system mint account
@@ -14,9 +16,12 @@ package schema
 //     the account's balance right after it; ix_entries_account (account_id,
 //     id) serves a wallet's history newest first with keyset pagination.
 //
-// The mint account is created here so it has the lowest id: transfers lock
-// accounts in ascending id order, and the mint, taking part in every points
-// action, is always locked first.
+// The mint is 16 shard accounts (kind 'mint', no owner), created here so
+// they have the lowest ids: transfers lock accounts in ascending id order,
+// so a points action always locks its mint shard first. Every publication
+// and like mints points; with one mint row they would all queue on its lock
+// until commit, so a user's points come from shard user_id mod 16
+// (models.MintShards) and unrelated actions rarely wait for each other.
 func init() {
 	register(Migration{
 		Name: "CreateLedger_20261123_120000",
@@ -65,12 +70,20 @@ func init() {
 				){{table}}`,
 				`CREATE INDEX ix_entries_account ON entries (account_id, id)`,
 				`CREATE INDEX ix_entries_transfer ON entries (transfer_id)`,
-				`INSERT INTO accounts (user_id, kind, balance, created_at, updated_at)
-					VALUES (NULL, 'mint', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+				`INSERT INTO accounts (user_id, kind, balance, created_at, updated_at) VALUES ` + mintShardRows(16),
 			}
 		},
 		Down: func(d Dialect) []string {
 			return []string{`DROP TABLE entries`, `DROP TABLE transfers`, `DROP TABLE accounts`}
 		},
 	})
+}
+
+// mintShardRows is the VALUES list of n empty mint accounts.
+func mintShardRows(n int) string {
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = "(NULL, 'mint', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+	}
+	return strings.Join(rows, ", ")
 }

@@ -6,7 +6,7 @@ package schema
 // books balance from the first day. Pure SQL, so `bee migrate` and
 // `inkwell migrate` do the same thing.
 //
-// The opening transfers carry the idempotency key opening:<user id> under the
+// All opening points come from the first mint shard. The opening transfers carry the idempotency key opening:<user id> under the
 // mint, so applying this twice fails on the unique key instead of paying twice.
 // Entries are written before the balances move, from the balances as they
 // were; the mint's entries keep a running balance in transfer order.
@@ -29,7 +29,8 @@ func init() {
 					ORDER BY u.id`,
 				`INSERT INTO transfers (from_account_id, to_account_id, amount, memo, kind, idempotency_key, request_hash, sender_user_id, created_at)
 					SELECT m.id, a.id, u.points, 'opening balance: points earned before the ledger', 'opening', ` + key + `, '', NULL, CURRENT_TIMESTAMP
-					FROM users u JOIN accounts a ON a.user_id = u.id JOIN accounts m ON m.kind = 'mint'
+					FROM users u JOIN accounts a ON a.user_id = u.id
+					JOIN accounts m ON m.id = (SELECT MIN(id) FROM accounts WHERE kind = 'mint')
 					WHERE u.points > 0
 					ORDER BY u.id`,
 				`INSERT INTO entries (account_id, transfer_id, amount, balance_after, created_at)
@@ -44,8 +45,8 @@ func init() {
 					ORDER BY t.id`,
 				`UPDATE accounts SET balance = balance + (SELECT t.amount FROM transfers t WHERE t.to_account_id = accounts.id AND t.kind = 'opening')
 					WHERE kind = 'user' AND EXISTS (SELECT 1 FROM transfers t WHERE t.to_account_id = accounts.id AND t.kind = 'opening')`,
-				`UPDATE accounts SET balance = balance - (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t WHERE t.kind = 'opening')
-					WHERE kind = 'mint'`,
+				`UPDATE accounts SET balance = balance - (SELECT SUM(t.amount) FROM transfers t WHERE t.from_account_id = accounts.id AND t.kind = 'opening')
+					WHERE kind = 'mint' AND EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = accounts.id AND t.kind = 'opening')`,
 			}
 		},
 		Down: func(d Dialect) []string {
@@ -53,8 +54,8 @@ func init() {
 				// First, so a refusal (opening points already spent) changes nothing.
 				`UPDATE accounts SET balance = balance - (SELECT t.amount FROM transfers t WHERE t.to_account_id = accounts.id AND t.kind = 'opening')
 					WHERE kind = 'user' AND EXISTS (SELECT 1 FROM transfers t WHERE t.to_account_id = accounts.id AND t.kind = 'opening')`,
-				`UPDATE accounts SET balance = balance + (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t WHERE t.kind = 'opening')
-					WHERE kind = 'mint'`,
+				`UPDATE accounts SET balance = balance + (SELECT SUM(t.amount) FROM transfers t WHERE t.from_account_id = accounts.id AND t.kind = 'opening')
+					WHERE kind = 'mint' AND EXISTS (SELECT 1 FROM transfers t WHERE t.from_account_id = accounts.id AND t.kind = 'opening')`,
 				`DELETE FROM entries WHERE transfer_id IN (SELECT t.id FROM transfers t WHERE t.kind = 'opening')`,
 				`DELETE FROM transfers WHERE kind = 'opening'`,
 			}
