@@ -52,8 +52,16 @@ func TakeBack(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo st
 	return nil
 }
 
-// pointsAccounts returns the mint's id and userID's account id, opening the
-// account inside the transaction if the user has none yet.
+// pointsAccounts returns userID's mint shard and account ids, opening the
+// account inside the transaction if the user has none yet (sign-up opens it,
+// so this is for users who predate their wallet).
+//
+// Opening is serialised on the user's mint shard, which every points
+// transaction of this user locks first anyway: whoever holds it inserts, and
+// a later holder finds the row (or, if its snapshot is older, hits the unique
+// key and reads the row with a locking read, which sees the latest commit).
+// Without the shard lock, racing inserters each keep a shared lock on the
+// duplicate key and then all want it exclusive: a deadlock every time.
 func pointsAccounts(ctx context.Context, tx orm.TxOrmer, userID int64) (int64, int64, error) {
 	mintID, err := models.MintAccountID(ctx, tx, userID)
 	if err != nil {
@@ -66,10 +74,17 @@ func pointsAccounts(ctx context.Context, tx orm.TxOrmer, userID int64) (int64, i
 	if !errors.Is(err, models.ErrNotFound) {
 		return 0, 0, err
 	}
-	// An insert that leaves a concurrently opened account alone, then a
-	// locking read, which sees the latest committed row even where this
-	// transaction's snapshot would not.
-	id, err := models.OpenUserAccountInTx(ctx, tx, userID, time.Now().UTC())
+	if _, err := models.LockAccount(ctx, tx, mintID); err != nil {
+		return 0, 0, err
+	}
+	id, err := models.InsertUserAccount(ctx, tx, userID, time.Now().UTC())
+	if err == nil {
+		return mintID, id, nil
+	}
+	if !models.IsDuplicate(err) {
+		return 0, 0, err
+	}
+	id, err = models.LockAccountOfUser(ctx, tx, userID)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -64,7 +64,8 @@ func TestEarnAndTakeBack_MoveMintedPointsWithTheAction(t *testing.T) {
 }
 
 // Many first earnings of one new user at once open exactly one account
-// (the fallback for users who predate their wallet; sign-up opens it).
+// (the fallback for users who predate their wallet; sign-up opens it), and
+// without a retry: opening under the mint shard's lock cannot deadlock.
 func TestEarn_ConcurrentFirstEarningsOpenOneAccount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
@@ -76,10 +77,7 @@ func TestEarn_ConcurrentFirstEarningsOpenOneAccount(t *testing.T) {
 		var wg sync.WaitGroup
 		for range n {
 			wg.Go(func() {
-				// On MariaDB the racing account inserts can deadlock (shared
-				// locks on the duplicate key upgraded to exclusive); like any
-				// caller, run the transaction again.
-				errs <- ledger.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error { return ledger.Earn(ctx, tx, u.ID, 1, "like") })
+				errs <- inTx(t, o, func(tx orm.TxOrmer) error { return ledger.Earn(ctx, tx, u.ID, 1, "like") })
 			})
 		}
 		wg.Wait()

@@ -278,21 +278,16 @@ func EntriesPage(ctx context.Context, q orm.QueryExecutor, account, beforeID int
 	return out, nil
 }
 
-// OpenUserAccountInTx opens userID's wallet unless it exists and returns
-// its id, inside a transaction: the insert ignores a duplicate (a
-// concurrent transaction opened it first and committed) and the locking
-// read then sees the latest committed row, not the transaction's snapshot.
-func OpenUserAccountInTx(ctx context.Context, q orm.QueryExecutor, userID int64, at time.Time) (int64, error) {
-	insert := "INSERT INTO accounts (user_id, kind, balance, created_at, updated_at) VALUES (?, ?, 0, ?, ?) ON CONFLICT (user_id) DO NOTHING"
-	if q.Driver().Type() == orm.DRMySQL {
-		insert = "INSERT INTO accounts (user_id, kind, balance, created_at, updated_at) VALUES (?, ?, 0, ?, ?) ON DUPLICATE KEY UPDATE user_id = user_id"
-	}
-	if _, err := q.RawWithCtx(ctx, insert, userID, AccountUser, ledgerTime(at), ledgerTime(at)).Exec(); err != nil {
-		return 0, fmt.Errorf("ledger: open account of user %d: %w", userID, err)
-	}
+// LockAccountOfUser takes the row lock of userID's account and returns its
+// id, reading the latest committed row whatever the transaction's snapshot.
+func LockAccountOfUser(ctx context.Context, q orm.QueryExecutor, userID int64) (int64, error) {
 	var id int64
-	if err := q.RawWithCtx(ctx, "SELECT id FROM accounts WHERE user_id = ?"+forUpdate(q), userID).QueryRow(&id); err != nil {
-		return 0, fmt.Errorf("ledger: read account of user %d: %w", userID, err)
+	err := q.RawWithCtx(ctx, "SELECT id FROM accounts WHERE user_id = ?"+forUpdate(q), userID).QueryRow(&id)
+	if errors.Is(err, orm.ErrNoRows) {
+		return 0, fmt.Errorf("ledger: lock account of user %d: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ledger: lock account of user %d: %w", userID, err)
 	}
 	return id, nil
 }
