@@ -107,16 +107,6 @@ func AccountByUser(ctx context.Context, q orm.QueryExecutor, userID int64) (*Acc
 	return a, nil
 }
 
-// AccountByID loads one account, or ErrNotFound.
-func AccountByID(ctx context.Context, q orm.QueryExecutor, id int64) (*Account, error) {
-	a, err := scanAccount(q.RawWithCtx(ctx,
-		"SELECT id, user_id, kind, balance, created_at FROM accounts WHERE id = ?", id))
-	if err != nil {
-		return nil, fmt.Errorf("ledger: load account %d: %w", id, err)
-	}
-	return a, nil
-}
-
 func scanAccount(rs orm.RawSeter) (*Account, error) {
 	var a Account
 	if err := rs.QueryRow(&a); errors.Is(err, orm.ErrNoRows) {
