@@ -12,6 +12,7 @@ import (
 
 	"inkwell/auth"
 	"inkwell/database"
+	"inkwell/ledger"
 	"inkwell/models"
 )
 
@@ -32,6 +33,11 @@ func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*
 	u = &models.User{Issuer: id.Issuer, IssuerID: id.Subject, Email: id.Email, Name: id.Name, Picture: id.Picture}
 	err = models.InsertUser(ctx, q, u)
 	if err == nil {
+		// Open the wallet now, outside any transaction, so points actions
+		// find it and never have to open it under their locks.
+		if _, err := ledger.EnsureAccount(ctx, q, u.ID); err != nil {
+			return nil, fmt.Errorf("accounts: open wallet of new user %d: %w", u.ID, err)
+		}
 		return u, nil
 	}
 	if !models.IsDuplicate(err) {
