@@ -152,17 +152,24 @@ test('the post is in the feed, and the tag filter finds it', async () => {
 
 test('like and unlike the post', async () => {
   await page.goto(`${server.url}/posts/${postId}`);
-  const like = page.getByRole('button', { name: /^Like this post/ });
-  await like.click();
+  // The button answers at once; the server's answer is awaited before the
+  // API is asked, so the check never races the request.
+  const toggle = async (name, method) => {
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/api/v1/posts/${postId}/like`) && r.request().method() === method);
+    await page.getByRole('button', { name }).click();
+    assert.equal((await answered).status(), 200);
+  };
+  await toggle(/^Like this post/, 'PUT');
   await page.getByRole('button', { name: 'Unlike this post (1 like)' }).waitFor();
   let res = await api('GET', `/api/v1/posts/${postId}`);
   assert.equal(res.body.like_count, 1);
   assert.equal(res.body.liked_by_me, true);
-  await page.getByRole('button', { name: 'Unlike this post (1 like)' }).click();
+  await toggle('Unlike this post (1 like)', 'DELETE');
   await page.getByRole('button', { name: 'Like this post (0 likes)' }).waitFor();
   res = await api('GET', `/api/v1/posts/${postId}`);
   assert.equal(res.body.like_count, 0);
-  await page.getByRole('button', { name: 'Like this post (0 likes)' }).click();
+  assert.equal(res.body.liked_by_me, false);
+  await toggle('Like this post (0 likes)', 'PUT');
   await page.getByRole('button', { name: 'Unlike this post (1 like)' }).waitFor();
   assert.equal((await api('GET', `/api/v1/posts/${postId}`)).body.like_count, 1);
   await audit('post');
