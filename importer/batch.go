@@ -1,0 +1,210 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/beego/beego/v2/client/orm"
+
+	"inkwell/auth"
+	"inkwell/markdown"
+	"inkwell/models"
+	"inkwell/posts"
+)
+
+// batchWriter writes one file's batches and moves its checkpoint with them.
+type batchWriter struct {
+	run  *run
+	file File
+	key  string
+}
+
+// write stores the new and changed records of batch, which ends at line
+// lastLine of the file; done marks the file's last batch. A batch with
+// nothing to write performs no write at all, except that the last one
+// records the file as done.
+func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64, done bool) error {
+	r := w.run
+	batch = lastOfEachID(batch)
+	ids := make([]string, len(batch))
+	for i, rec := range batch {
+		ids[i] = rec.ExternalID
+	}
+	stored, err := models.ImportedPosts(ctx, r.db, r.source, ids)
+	if err != nil {
+		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+	}
+	var changed []record
+	for _, rec := range batch {
+		if s, ok := stored[rec.ExternalID]; ok && s.Hash == rec.hash {
+			continue
+		}
+		changed = append(changed, rec)
+	}
+	unchanged := int64(len(batch) - len(changed))
+	if len(changed) == 0 && !done {
+		r.c.Unchanged.Add(unchanged)
+		return nil
+	}
+
+	// Render only what will be written: this is the expensive step.
+	rows := make([]models.ImportedPost, 0, len(changed))
+	written := changed[:0]
+	now := r.opts.Now()
+	for _, rec := range changed {
+		html, err := markdown.Render(rec.BodyMarkdown)
+		if err != nil {
+			r.reject(w.file.Name, rec.line, err.Error())
+			continue
+		}
+		rows = append(rows, rec.row(html, now))
+		written = append(written, rec)
+	}
+
+	var inserted int64
+	err = inTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
+		inserted = 0
+		if len(rows) > 0 {
+			authors, err := w.authors(ctx, tx, written)
+			if err != nil {
+				return err
+			}
+			for i := range rows {
+				rows[i].AuthorID = authors[written[i].AuthorEmail]
+			}
+			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
+				return err
+			}
+			var fresh []string
+			for _, rec := range written {
+				if _, ok := stored[rec.ExternalID]; !ok {
+					fresh = append(fresh, rec.ExternalID)
+				}
+			}
+			inserted = int64(len(fresh))
+			freshIDs, err := models.ImportedPosts(ctx, tx, r.source, fresh)
+			if err != nil {
+				return err
+			}
+			tags := make([]models.PostTags, 0, len(written))
+			for i, rec := range written {
+				id := stored[rec.ExternalID].ID
+				if id == 0 {
+					id = freshIDs[rec.ExternalID].ID
+				}
+				if id == 0 {
+					return fmt.Errorf("import: post %q vanished after its upsert", rec.ExternalID)
+				}
+				tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
+			}
+			if err := models.ReplaceTagsOfPosts(ctx, tx, tags); err != nil {
+				return err
+			}
+		}
+		return models.SaveImportCheckpoint(ctx, tx, r.runID, w.key,
+			models.ImportCheckpoint{File: w.file.Name, Version: w.file.Version, Line: lastLine, Done: done}, now)
+	})
+	if err != nil {
+		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+	}
+	r.c.Unchanged.Add(unchanged)
+	r.c.Inserted.Add(inserted)
+	r.c.Updated.Add(int64(len(rows)) - inserted)
+	return nil
+}
+
+// authors returns the user id of every author of recs, creating import
+// users for the ones never seen.
+func (w *batchWriter) authors(ctx context.Context, tx orm.TxOrmer, recs []record) (map[string]int64, error) {
+	names := map[string]string{}
+	for _, rec := range recs {
+		if _, ok := names[rec.AuthorEmail]; !ok {
+			names[rec.AuthorEmail] = rec.AuthorName
+		}
+	}
+	emails := make([]string, 0, len(names))
+	for e := range names {
+		emails = append(emails, e)
+	}
+	// One order for every worker: concurrent batches creating the same new
+	// authors then lock their index entries in the same order.
+	slices.Sort(emails)
+	found, err := models.ImportAuthors(ctx, tx, emails, auth.GoogleIssuer)
+	if err != nil {
+		return nil, err
+	}
+	var missing []models.ImportAuthor
+	for _, e := range emails {
+		if _, ok := found[e]; !ok {
+			missing = append(missing, models.ImportAuthor{Email: e, Name: names[e]})
+		}
+	}
+	if len(missing) == 0 {
+		return found, nil
+	}
+	if err := models.InsertImportAuthors(ctx, tx, missing, w.run.opts.Now()); err != nil {
+		return nil, err
+	}
+	if found, err = models.ImportAuthors(ctx, tx, emails, auth.GoogleIssuer); err != nil {
+		return nil, err
+	}
+	for _, e := range emails {
+		if found[e] == 0 {
+			return nil, fmt.Errorf("import: author %s missing after creating it", e)
+		}
+	}
+	return found, nil
+}
+
+// row is the posts row of a record. A record without updated_at is
+// stamped with the import's time; created_at is the earlier of its
+// publication and its last update.
+func (rec record) row(html string, now time.Time) models.ImportedPost {
+	updated := now
+	if rec.UpdatedAt != nil {
+		updated = *rec.UpdatedAt
+	}
+	created := updated
+	if rec.PublishedAt != nil && rec.PublishedAt.Before(created) {
+		created = *rec.PublishedAt
+	}
+	return models.ImportedPost{ExternalID: rec.ExternalID, Hash: rec.hash, Title: rec.Title, Slug: posts.Slugify(rec.Title),
+		BodyMarkdown: rec.BodyMarkdown, BodyHTML: html, Status: rec.Status, CreatedAt: created, UpdatedAt: updated,
+		PublishedAt: rec.PublishedAt}
+}
+
+// lastOfEachID keeps, for an external id repeated within one batch, its
+// last occurrence (the latest line wins, as it would across batches).
+func lastOfEachID(batch []record) []record {
+	seen := make(map[string]int, len(batch))
+	dup := false
+	for i, rec := range batch {
+		if _, ok := seen[rec.ExternalID]; ok {
+			dup = true
+		}
+		seen[rec.ExternalID] = i
+	}
+	if !dup {
+		return batch
+	}
+	out := make([]record, 0, len(seen))
+	for i, rec := range batch {
+		if seen[rec.ExternalID] == i {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// inTx runs fn in one transaction, again when the database aborted it to
+// break a deadlock between workers.
+func inTx(ctx context.Context, o orm.Ormer, fn func(ctx context.Context, tx orm.TxOrmer) error) error {
+	for attempt := 1; ; attempt++ {
+		err := o.DoTxWithCtx(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !models.IsRetryable(err) {
+			return err
+		}
+	}
+}

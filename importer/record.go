@@ -1,0 +1,161 @@
+package importer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"inkwell/apperror"
+	"inkwell/models"
+	"inkwell/posts"
+)
+
+// Limits of the columns an imported record is stored in.
+const (
+	maxExternalIDBytes = 255
+	maxEmailBytes      = 320
+	maxAuthorNameChars = 200
+)
+
+// line is one JSON Lines record as exported; unknown fields are ignored.
+// Pointers tell a missing field from an empty one.
+type line struct {
+	ExternalID   *string    `json:"external_id"`
+	AuthorEmail  *string    `json:"author_email"`
+	AuthorName   string     `json:"author_name"`
+	Title        *string    `json:"title"`
+	BodyMarkdown *string    `json:"body_markdown"`
+	Tags         []string   `json:"tags"`
+	Status       string     `json:"status"`
+	PublishedAt  *time.Time `json:"published_at"`
+	UpdatedAt    *time.Time `json:"updated_at"`
+}
+
+// record is a decoded, validated line, normalized so equal content always
+// hashes the same.
+type record struct {
+	ExternalID   string     `json:"external_id"`
+	AuthorEmail  string     `json:"author_email"`
+	AuthorName   string     `json:"author_name"`
+	Title        string     `json:"title"`
+	BodyMarkdown string     `json:"body_markdown"`
+	Tags         []string   `json:"tags"`
+	Status       string     `json:"status"`
+	PublishedAt  *time.Time `json:"published_at"`
+	UpdatedAt    *time.Time `json:"updated_at"`
+	hash         string
+	line         int64
+}
+
+// decodeRecord turns one line into a record, or says why it cannot be one.
+func decodeRecord(raw []byte) (record, error) {
+	if !utf8.Valid(raw) {
+		return record{}, errors.New("invalid UTF-8")
+	}
+	var in line
+	if err := json.Unmarshal(raw, &in); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			if typeErr.Field == "" {
+				return record{}, fmt.Errorf("wrong type: want a JSON object, got %s", typeErr.Value)
+			}
+			return record{}, fmt.Errorf("wrong type: %s must be %s, got %s", typeErr.Field, jsonKind(typeErr.Type.String()), typeErr.Value)
+		}
+		return record{}, fmt.Errorf("malformed JSON: %v", err)
+	}
+	return in.validate()
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array of strings"
+	case goType == "time.Time":
+		return "an RFC 3339 time"
+	}
+	return goType
+}
+
+func (in line) validate() (record, error) {
+	var missing []string
+	for name, v := range map[string]*string{"external_id": in.ExternalID, "author_email": in.AuthorEmail,
+		"title": in.Title, "body_markdown": in.BodyMarkdown} {
+		if v == nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return record{}, fmt.Errorf("missing required field(s): %s", strings.Join(missing, ", "))
+	}
+	r := record{ExternalID: *in.ExternalID, AuthorName: strings.TrimSpace(in.AuthorName), BodyMarkdown: *in.BodyMarkdown}
+	switch n := len(r.ExternalID); {
+	case strings.TrimSpace(r.ExternalID) == "":
+		return record{}, errors.New("external_id must not be empty")
+	case n > maxExternalIDBytes:
+		return record{}, fmt.Errorf("external_id is %d bytes, more than %d", n, maxExternalIDBytes)
+	}
+	email := strings.ToLower(strings.TrimSpace(*in.AuthorEmail))
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > maxEmailBytes {
+		return record{}, fmt.Errorf("author_email %q is not an email address", *in.AuthorEmail)
+	}
+	r.AuthorEmail = email
+	if r.AuthorName == "" {
+		r.AuthorName, _, _ = strings.Cut(email, "@")
+	}
+	if utf8.RuneCountInString(r.AuthorName) > maxAuthorNameChars {
+		return record{}, fmt.Errorf("author_name is longer than %d characters", maxAuthorNameChars)
+	}
+	title, tags, status, err := posts.CheckCreate(posts.CreateInput{Title: *in.Title, BodyMarkdown: r.BodyMarkdown, Tags: in.Tags, Status: in.Status})
+	if err != nil {
+		return record{}, fieldsReason(err)
+	}
+	r.Title, r.Tags, r.Status = title, tags, status
+	if in.UpdatedAt != nil {
+		t := in.UpdatedAt.UTC()
+		r.UpdatedAt = &t
+	}
+	if r.Status == models.PostPublished {
+		if in.PublishedAt == nil {
+			return record{}, errors.New("published_at is required when status is published")
+		}
+		t := in.PublishedAt.UTC()
+		r.PublishedAt = &t
+	}
+	r.hash = r.contentHash()
+	return r, nil
+}
+
+// fieldsReason spells out a posts validation error as one line.
+func fieldsReason(err error) error {
+	var ae *apperror.Error
+	if !errors.As(err, &ae) || len(ae.Fields) == 0 {
+		return err
+	}
+	parts := make([]string, 0, len(ae.Fields))
+	for field, why := range ae.Fields {
+		parts = append(parts, field+" "+why)
+	}
+	sort.Strings(parts)
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// contentHash is the SHA-256 of the normalized record: formatting, key
+// order and unknown fields of the line do not change it, content does.
+func (r record) contentHash() string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic("importer: marshal record: " + err.Error()) // only strings, slices and times
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
