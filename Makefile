@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test build vet bee migrate-mysql clean
+.PHONY: run test build vet bee docs migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -24,6 +24,13 @@ test: vet
 bee: $(BIN)/bee
 $(BIN)/bee: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o ../$(BIN)/bee github.com/beego/bee/v2
+
+# Regenerate the annotation routes and swagger/ from the controllers' comments
+# (tests/swagger_test.go fails when the committed files are stale).
+docs: bee
+	$(BIN)/bee generate routers -ctrlDir=controllers -routersFile=routers/commentsRouter.go -routersPkg=routers
+	gofmt -w routers/commentsRouter.go
+	$(BIN)/bee generate docs
 
 # Apply the migrations to MySQL with bee itself (same result as `inkwell migrate up`).
 migrate-mysql: bee

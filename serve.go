@@ -10,11 +10,13 @@ import (
 
 	"inkwell/accounts"
 	"inkwell/auth"
+	"inkwell/cache"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/logging"
+	"inkwell/posts"
 	"inkwell/server"
 )
 
@@ -57,7 +59,14 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("AUTH_DEV_LOGIN=true: POST /auth/dev-login signs anyone in as anyone; development only")
 	}
 
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn})
+	postCache, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+	if err != nil {
+		return err
+	}
+	defer postCache.Close()
+
+	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
+		Posts: posts.NewService(postCache, log)})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	return server.Serve(ctx, log, fmt.Sprintf(":%d", cfg.HTTPPort), server.Handler(log, cfg.MaxBodyBytes), cfg.ShutdownTimeout, nil)
 }

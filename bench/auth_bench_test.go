@@ -20,10 +20,12 @@ import (
 	"inkwell/accounts"
 	"inkwell/auth"
 	"inkwell/auth/authtest"
+	"inkwell/cache"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/database/dbtest"
 	"inkwell/database/schema"
+	"inkwell/posts"
 	_ "inkwell/routers"
 	"inkwell/server"
 )
@@ -71,7 +73,8 @@ func authBenchApp(b *testing.B) (string, string, *auth.Authenticator) {
 		b.Fatal(err)
 	}
 	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Auth: authn,
-		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect}})
+		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
+		Posts:      posts.NewService(cache.NewMemory(cache.DefaultMemoryBytes), log)})
 	srv := httptest.NewServer(beegoHandler)
 	b.Cleanup(srv.Close)
 	return srv.URL, google.Token(b, "1000", "bench@example.com", "Bench"), authn

@@ -46,6 +46,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
 	MaxBodyBytes int64
+	// CacheKeyPrefix namespaces this deployment's keys in a shared Redis.
+	CacheKeyPrefix string
 }
 
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
@@ -71,6 +73,7 @@ func Load(src Source) (Config, error) {
 		StorageURL:      r.str("STORAGE_URL", "file://data/media"),
 		PublicBaseURL:   strings.TrimRight(r.str("PUBLIC_BASE_URL", "http://localhost:8080"), "/"),
 		TrustedProxies:  splitList(r.str("TRUSTED_PROXIES", "")),
+		CacheKeyPrefix:  r.str("CACHE_KEY_PREFIX", "inkwell:"),
 	}
 	cfg.HTTPPort = r.integer("HTTP_PORT", 8080)
 	cfg.MySQL.Port = r.integer("MYSQL_PORT", 3306)

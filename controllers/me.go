@@ -32,7 +32,7 @@ type Me struct {
 // @Success 200 {object} controllers.Me
 // @Failure 401 {object} controllers.ErrorBody missing, malformed, expired or otherwise invalid token
 // @Failure 503 {object} controllers.ErrorBody signing keys or database unreachable
-// @router /api/v1/me [get]
+// @router / [get]
 func (c *MeController) Get() {
 	u, err := models.UserByID(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID())
 	if errors.Is(err, models.ErrNotFound) {

@@ -9,6 +9,7 @@ import (
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/posts"
 )
 
 // Services are what controllers call into. Beego creates a controller per
@@ -22,6 +23,8 @@ type Services struct {
 	// Auth validates bearer tokens for the /api/v1 filter and mints
 	// development tokens when AUTH_DEV_LOGIN=true.
 	Auth *auth.Authenticator
+	// Posts holds the post, like and point rules and the post cache.
+	Posts *posts.Service
 }
 
 var services *Services

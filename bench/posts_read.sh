@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmarks the cached read GET /api/v1/posts/{id} (authenticated) against a
+# plain net/http handler serving the same JSON from memory, in one run:
+#
+#   MYSQL_HOST=127.0.0.1 MYSQL_USER=inkwell MYSQL_PASSWORD=inkwell \
+#   REDIS_URL=redis://127.0.0.1:6379/0 bench/posts_read.sh
+#
+# Order: plain, inkwell with the in-process cache, inkwell with Redis, plain
+# again (wrk -t2 -c64 -d15s each after a 2 s warm-up; DURATION overrides). The app runs on
+# MariaDB in a fresh database (dropped at the end), RUNMODE=test with the
+# development sign-in for a token (validated and cached by the auth filter
+# exactly like a Google token), access log to /dev/null. Ports 18310-18312.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${MYSQL_HOST:?set MYSQL_HOST (and MYSQL_USER, MYSQL_PASSWORD)}"
+DURATION="${DURATION:-15s}"
+APP_PORT=18310 PLAIN_PORT=18311
+work="$(mktemp -d /tmp/inkwell-bench.XXXXXX)"
+db="inkwell_bench_$(date +%s)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  mariadb --no-defaults -h"$MYSQL_HOST" -P"${MYSQL_PORT:-3306}" -u"$MYSQL_USER" -p"$MYSQL_PASSWORD" \
+    -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/inkwell" .
+go build -o "$work/plainjson" ./bench/plainjson
+cp -r conf "$work/"
+mariadb --no-defaults -h"$MYSQL_HOST" -P"${MYSQL_PORT:-3306}" -u"$MYSQL_USER" -p"$MYSQL_PASSWORD" \
+  -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+export DB_DRIVER=mysql MYSQL_DATABASE="$db" RUNMODE=test AUTH_DEV_LOGIN=true HTTP_PORT=$APP_PORT
+(cd "$work" && ./inkwell migrate up >/dev/null)
+
+wait_up() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+
+start_app() { # start_app [REDIS_URL]
+  (cd "$work" && REDIS_URL="${1:-}" CACHE_KEY_PREFIX="bench:$db:" exec ./inkwell serve >/dev/null 2>"$work/app.err") &
+  app_pid=$!
+  pids+=("$app_pid")
+  wait_up "http://127.0.0.1:$APP_PORT/healthz"
+  # The development signing key is made at start-up: a fresh token each time.
+  token="$(curl -fs -X POST -H 'Content-Type: application/json' -d '{"name":"bench-reader"}' \
+    "http://127.0.0.1:$APP_PORT/auth/dev-login" | sed -E 's/.*"token":"([^"]+)".*/\1/')"
+  auth="Authorization: Bearer $token"
+}
+stop_app() { kill "$app_pid"; wait "$app_pid" 2>/dev/null || true; }
+
+# wrk prints "Requests/sec: N" and, with --latency, "99%  3.21ms".
+run_wrk() { # run_wrk NAME URL [header]
+  local out
+  if [[ -n "${3:-}" ]]; then
+    out="$(wrk -t2 -c64 -d"$DURATION" --latency -H "$3" "$2")"
+  else
+    out="$(wrk -t2 -c64 -d"$DURATION" --latency "$2")"
+  fi
+  local rps p99 non2xx
+  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$out")"
+  non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
+  printf '%-28s %10s req/s   p99 %8.2f ms   non-2xx %s\n' "$1" "$rps" "$p99" "${non2xx:-0}"
+  echo "$1 $rps $p99" >>"$work/results"
+}
+
+start_app
+body='{"title":"A post worth reading","status":"published","tags":["go","bench"],"body_markdown":"# Heading\n\nSome **markdown** with a [link](https://example.com), a list:\n\n- one\n- two\n- three\n\n```go\nfmt.Println(\"hello\")\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"}'
+id="$(curl -fs -X POST -H 'Content-Type: application/json' -H "$auth" -d "$body" \
+  "http://127.0.0.1:$APP_PORT/api/v1/posts" | sed -E 's/^\{"id":([0-9]+),.*/\1/')"
+url="http://127.0.0.1:$APP_PORT/api/v1/posts/$id"
+curl -fs -H "$auth" "$url" >"$work/post.json"
+echo "post $id: $(wc -c <"$work/post.json") bytes of JSON; wrk -t2 -c64 -d$DURATION; $(nproc) cores shared with wrk"
+
+"$work/plainjson" -addr "127.0.0.1:$PLAIN_PORT" -body "$work/post.json" &
+pids+=("$!")
+wait_up "http://127.0.0.1:$PLAIN_PORT/"
+
+run_wrk "plain net/http" "http://127.0.0.1:$PLAIN_PORT/"
+warm() { wrk -t2 -c64 -d2s -H "$auth" "$url" >/dev/null; } # caches, pools, heap size
+warm
+run_wrk "inkwell, in-process cache" "$url" "$auth"
+stop_app
+if [[ -n "${REDIS_URL:-}" ]]; then
+  start_app "$REDIS_URL"
+  warm
+  run_wrk "inkwell, Redis cache" "$url" "$auth"
+  stop_app
+fi
+run_wrk "plain net/http (again)" "http://127.0.0.1:$PLAIN_PORT/"
+
+awk 'NR == 1 {prps = $(NF-1); pp99 = $NF}
+     NR > 1 && $0 !~ /^plain/ {
+       name = $0; sub(/ [^ ]+ [^ ]+$/, "", name)
+       printf "%-28s %5.1f%% of plain req/s, p99 %.2fx plain\n", name, 100 * $(NF-1) / prps, $NF / pp99 }' "$work/results"

@@ -1,0 +1,45 @@
+// Package cache is Inkwell's shared look-aside cache: in-process by default
+// (one replica only), Redis when REDIS_URL is set (any number of replicas
+// share it, so an invalidation on one is seen by all).
+package cache
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Cache stores byte values under string keys for a limited time.
+type Cache interface {
+	// Get returns the value of each key, nil where the key is absent.
+	Get(ctx context.Context, keys ...string) ([][]byte, error)
+	// Set stores value under key for ttl.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Add stores value under key for ttl only when key is absent, and
+	// reports whether it did; it lets concurrent callers agree on one value.
+	Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+	// GetVersioned reads, in one step, the token stored at versionKey and
+	// then the keys prefix+token+suffix, one per suffix (nil where absent).
+	// An absent token gives "" and no values.
+	GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error)
+	// Delete removes keys; absent keys are not an error.
+	Delete(ctx context.Context, keys ...string) error
+	// Close releases connections.
+	Close() error
+}
+
+// DefaultMemoryBytes bounds the in-process cache.
+const DefaultMemoryBytes = 64 << 20
+
+// New returns a Redis cache when redisURL is set (checking that Redis
+// answers; keys under keyPrefix), else a bounded in-process cache.
+func New(ctx context.Context, redisURL, keyPrefix string) (Cache, error) {
+	if redisURL == "" {
+		return NewMemory(DefaultMemoryBytes), nil
+	}
+	c, err := NewRedis(ctx, redisURL, keyPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,113 @@
+package posts
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"inkwell/database"
+	"inkwell/database/dbtest"
+	"inkwell/models"
+)
+
+func TestLikes_ConcurrentLikesAndUnlikesKeepCountsExact(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, o, s := context.Background(), db.Orm(), newTestService()
+		author := newUser(t, o, "author")
+		likers := newUsers(t, o, 50)
+		p, err := s.Create(ctx, o, author, CreateInput{Title: "popular", Status: "published"})
+		require.NoError(t, err)
+		pointsBefore := points(t, o, author)
+
+		// Every liker likes twice at once (the repeat must not count); then
+		// every other liker unlikes twice at once while the rest like again.
+		run := func(fn func(i int, user int64) error) {
+			var wg sync.WaitGroup
+			errs := make(chan error, 2*len(likers))
+			for i, u := range likers {
+				for range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs <- fn(i, u)
+					}()
+				}
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+		}
+		run(func(_ int, u int64) error { _, err := s.Like(ctx, o, p.ID, u); return err })
+		rows, err := models.CountPostLikes(ctx, o, p.ID)
+		require.NoError(t, err)
+		assert.EqualValues(t, 50, rows)
+		got, err := s.Get(ctx, o, p.ID, author)
+		require.NoError(t, err)
+		assert.EqualValues(t, rows, got.LikeCount)
+
+		run(func(i int, u int64) error {
+			var err error
+			if i%2 == 0 {
+				_, err = s.Unlike(ctx, o, p.ID, u)
+			} else {
+				_, err = s.Like(ctx, o, p.ID, u)
+			}
+			return err
+		})
+		rows, err = models.CountPostLikes(ctx, o, p.ID)
+		require.NoError(t, err)
+		assert.EqualValues(t, 25, rows)
+		got, err = s.Get(ctx, o, p.ID, author)
+		require.NoError(t, err)
+		assert.EqualValues(t, rows, got.LikeCount, "like_count equals the like rows")
+		assert.Equal(t, pointsBefore+rows, points(t, o, author), "the author holds one point per like row")
+		for i, u := range likers {
+			mine, err := s.Get(ctx, o, p.ID, u)
+			require.NoError(t, err)
+			assert.Equal(t, i%2 == 1, mine.LikedByMe, "liker %d", i)
+		}
+	})
+}
+
+func TestLikes_CrossLikesBetweenAuthorsDoNotDeadlock(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, o, s := context.Background(), db.Orm(), newTestService()
+		users := newUsers(t, o, 10)
+		ids := make([]int64, len(users))
+		for i, u := range users {
+			p, err := s.Create(ctx, o, u, CreateInput{Title: "t", Status: "published"})
+			require.NoError(t, err)
+			ids[i] = p.ID
+		}
+		// Everyone likes everyone else's post at once: each transaction
+		// locks one post and one author, in opposite orders across pairs.
+		var wg sync.WaitGroup
+		errs := make(chan error, len(users)*len(users))
+		for i, u := range users {
+			for j, id := range ids {
+				if i == j {
+					continue
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := s.Like(ctx, o, id, u)
+					errs <- err
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		for i, u := range users {
+			assert.EqualValues(t, PointsFirstPublish+len(users)-1, points(t, o, u), "user %d", i)
+		}
+	})
+}

@@ -1,0 +1,99 @@
+// Package posts holds the rules of posts, likes and phase-1 points:
+// validation, who may see and change what, the transactions that keep
+// counters and points exact, the keyset feed and the cached read by id.
+// Functions take the orm.Ormer they run on, so tests run them on SQLite and
+// MariaDB alike.
+package posts
+
+import (
+	"log/slog"
+	"time"
+
+	"inkwell/cache"
+	"inkwell/models"
+)
+
+// Author is the public profile shown with a post.
+type Author struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Picture string `json:"picture"`
+}
+
+// Post is API.md's post object: the post's content, the same for every
+// reader (and cached as such), and liked_by_me, the reader's own.
+type Post struct {
+	PostContent
+	LikedByMe bool `json:"liked_by_me"`
+}
+
+// PostContent is every field of a post but liked_by_me.
+type PostContent struct {
+	ID           int64      `json:"id"`
+	Author       Author     `json:"author"`
+	Title        string     `json:"title"`
+	Slug         string     `json:"slug"`
+	BodyMarkdown string     `json:"body_markdown"`
+	BodyHTML     string     `json:"body_html"`
+	Tags         []string   `json:"tags"`
+	Status       string     `json:"status" enums:"draft,published"`
+	LikeCount    int64      `json:"like_count"`
+	CommentCount int64      `json:"comment_count"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	PublishedAt  *time.Time `json:"published_at"`
+}
+
+// Points of phase 1 (API.md), kept on users.points until the ledger.
+const (
+	PointsFirstPublish = 10
+	PointsPerLike      = 1
+)
+
+// Service carries what the post rules need besides the database.
+type Service struct {
+	cache *postCache
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// NewService returns the post rules reading through c.
+func NewService(c cache.Cache, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{cache: &postCache{c: c}, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// toPost builds the API object from a row and its tags (liked_by_me is
+// per reader and set by the caller).
+func toPost(row *models.PostWithAuthor, tags []string) Post {
+	if tags == nil {
+		tags = []string{}
+	}
+	p := PostContent{
+		ID:           row.ID,
+		Author:       Author{ID: row.AuthorID, Name: row.AuthorName, Picture: row.AuthorPicture},
+		Title:        row.Title,
+		Slug:         row.Slug,
+		BodyMarkdown: row.BodyMarkdown,
+		BodyHTML:     row.BodyHTML,
+		Tags:         tags,
+		Status:       row.Status,
+		LikeCount:    row.LikeCount,
+		CommentCount: row.CommentCount,
+		CreatedAt:    row.CreatedAt.UTC(),
+		UpdatedAt:    row.UpdatedAt.UTC(),
+	}
+	if row.PublishedAt != nil {
+		t := row.PublishedAt.UTC()
+		p.PublishedAt = &t
+	}
+	return Post{PostContent: p}
+}
+
+// visibleTo says whether viewer may see p: published posts to everyone,
+// drafts to their author only.
+func visibleTo(status string, authorID, viewer int64) bool {
+	return status == models.PostPublished || authorID == viewer
+}

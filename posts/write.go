@@ -1,0 +1,181 @@
+package posts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/beego/beego/v2/client/orm"
+
+	"inkwell/apperror"
+	"inkwell/markdown"
+	"inkwell/models"
+)
+
+// Create stores a new post by author and returns it. Publishing at once
+// pays the first-publication points in the same transaction.
+func (s *Service) Create(ctx context.Context, o orm.Ormer, author int64, in CreateInput) (*Post, error) {
+	v, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	html, err := markdown.Render(v.body)
+	if err != nil {
+		return nil, fmt.Errorf("posts: create: %w", err)
+	}
+	now := s.now()
+	p := &models.Post{AuthorID: author, Title: v.title, Slug: Slugify(v.title), BodyMarkdown: v.body, BodyHTML: html,
+		Status: v.status, CreatedAt: now, UpdatedAt: now}
+	if v.status == models.PostPublished {
+		p.PublishedAt, p.FirstPublishedAt = &now, &now
+	}
+	err = inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+		if p.FirstPublishedAt != nil {
+			// Points first: the author's row is then locked before the
+			// post's foreign key check reads it, never upgraded after.
+			if err := models.AddUserPoints(ctx, tx, author, PointsFirstPublish); err != nil {
+				return err
+			}
+		}
+		if err := models.InsertPost(ctx, tx, p); err != nil {
+			return err
+		}
+		return models.ReplacePostTags(ctx, tx, p.ID, v.tags, p.PublishedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("posts: create for author %d: %w", author, err)
+	}
+	return s.Get(ctx, o, p.ID, author)
+}
+
+// lockOwnPost loads post id for a change by caller: 404 when it does not
+// exist or is someone else's draft, 403 when it is someone else's post.
+func lockOwnPost(ctx context.Context, tx orm.TxOrmer, id, caller int64) (*models.Post, error) {
+	p, err := models.PostForUpdate(ctx, tx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apperror.NotFound("no such post")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !visibleTo(p.Status, p.AuthorID, caller) {
+		return nil, apperror.NotFound("no such post")
+	}
+	if p.AuthorID != caller {
+		return nil, apperror.Forbidden("only the author may change this post")
+	}
+	return p, nil
+}
+
+// Update applies the fields present in in to post id, for its author only.
+// The first publication pays its points in the same transaction; a post
+// taken back to draft and published again keeps its first publication time
+// (its place in the feed) and earns nothing more.
+func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in UpdateInput) (*Post, error) {
+	in, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var html string
+	if in.BodyMarkdown != nil {
+		if html, err = markdown.Render(*in.BodyMarkdown); err != nil {
+			return nil, fmt.Errorf("posts: update %d: %w", id, err)
+		}
+	}
+	changed := false
+	err = inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+		changed = false
+		p, err := lockOwnPost(ctx, tx, id, caller)
+		if err != nil {
+			return err
+		}
+		before := *p
+		if in.Title != nil {
+			p.Title, p.Slug = *in.Title, Slugify(*in.Title)
+		}
+		if in.BodyMarkdown != nil {
+			p.BodyMarkdown, p.BodyHTML = *in.BodyMarkdown, html
+		}
+		firstPublication := false
+		if in.Status != nil && *in.Status != p.Status {
+			p.Status = *in.Status
+			if p.Status == models.PostPublished {
+				if p.FirstPublishedAt == nil {
+					now := s.now()
+					p.FirstPublishedAt = &now
+					firstPublication = true
+				}
+				p.PublishedAt = p.FirstPublishedAt
+			} else {
+				p.PublishedAt = nil
+			}
+		}
+		var tagsChanged bool
+		if in.Tags != nil {
+			current, err := models.TagsByPost(ctx, tx, []int64{id})
+			if err != nil {
+				return err
+			}
+			tagsChanged = !slices.Equal(current[id], in.Tags)
+		}
+		fieldsChanged := p.Title != before.Title || p.BodyMarkdown != before.BodyMarkdown || p.Status != before.Status
+		if !fieldsChanged && !tagsChanged {
+			return nil
+		}
+		changed = true
+		p.UpdatedAt = s.now()
+		if err := models.UpdatePost(ctx, tx, p); err != nil {
+			return err
+		}
+		switch {
+		case tagsChanged:
+			if err := models.ReplacePostTags(ctx, tx, id, in.Tags, p.PublishedAt); err != nil {
+				return err
+			}
+		case p.Status != before.Status:
+			if err := models.SetPostTagsPublishedAt(ctx, tx, id, p.PublishedAt); err != nil {
+				return err
+			}
+		}
+		if firstPublication {
+			return models.AddUserPoints(ctx, tx, p.AuthorID, PointsFirstPublish)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("posts: update %d by %d: %w", id, caller, err)
+	}
+	if changed {
+		if err := s.invalidate(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, o, id, caller)
+}
+
+// Delete removes post id with its tags and likes, for its author only.
+// Points already earned stay with the author.
+func (s *Service) Delete(ctx context.Context, o orm.Ormer, id, caller int64) error {
+	err := inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+		if _, err := lockOwnPost(ctx, tx, id, caller); err != nil {
+			return err
+		}
+		return models.DeletePost(ctx, tx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("posts: delete %d by %d: %w", id, caller, err)
+	}
+	return s.invalidate(ctx, id)
+}
+
+// invalidate retires the cached copies of post id after a committed write.
+// If the cache cannot be reached the change is saved but readers might see
+// the old copy, so the caller hears about it (503) rather than a success.
+func (s *Service) invalidate(ctx context.Context, id int64) error {
+	if err := s.cache.invalidate(context.WithoutCancel(ctx), id); err != nil {
+		return &apperror.Error{Code: apperror.CodeUnavailable,
+			Message: "the change is saved but the post cache could not be refreshed; repeat the request", Err: err}
+	}
+	return nil
+}

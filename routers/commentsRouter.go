@@ -1,0 +1,118 @@
+package routers
+
+import (
+	beego "github.com/beego/beego/v2/server/web"
+	"github.com/beego/beego/v2/server/web/context/param"
+)
+
+func init() {
+
+	beego.GlobalControllerRouter["inkwell/controllers:AuthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:AuthController"],
+		beego.ControllerComments{
+			Method:           "Config",
+			Router:           `/auth/config`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:AuthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:AuthController"],
+		beego.ControllerComments{
+			Method:           "DevLogin",
+			Router:           `/auth/dev-login`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:HealthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:HealthController"],
+		beego.ControllerComments{
+			Method:           "Healthz",
+			Router:           `/healthz`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:HealthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:HealthController"],
+		beego.ControllerComments{
+			Method:           "Readyz",
+			Router:           `/readyz`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:MeController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MeController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "Create",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "List",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "Update",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"patch"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "Delete",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "Like",
+			Router:           `/:id/like`,
+			AllowHTTPMethods: []string{"put"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
+		beego.ControllerComments{
+			Method:           "Unlike",
+			Router:           `/:id/like`,
+			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+}
