@@ -89,13 +89,28 @@ func (s Summary) Failed() bool {
 
 // Counters is a live view of an import for progress reporting.
 type Counters struct {
-	FilesDone, Read, Inserted, Updated, Unchanged, Rejected atomic.Int64
+	// BytesRead counts the bytes read from the source (compressed for .gz),
+	// the measure of progress against the listed sizes.
+	FilesDone, BytesRead, Read, Inserted, Updated, Unchanged, Rejected atomic.Int64
 }
 
 // Progress is told about an import while it runs.
 type Progress interface {
-	Start(files int, c *Counters)
+	// Start is called once the files are listed: files of totalBytes bytes.
+	Start(files int, totalBytes int64, c *Counters)
 	Stop()
+}
+
+// countingReader adds what it reads to a counter.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 type run struct {
@@ -153,7 +168,11 @@ func Run(ctx context.Context, db orm.Ormer, src Source, opts Options) (Summary, 
 	}
 
 	if opts.Progress != nil {
-		opts.Progress.Start(len(files), &r.c)
+		var total int64
+		for _, f := range files {
+			total += f.Size
+		}
+		opts.Progress.Start(len(files), total, &r.c)
 	}
 	type outcome struct {
 		skipped bool
@@ -229,6 +248,7 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 	var start int64
 	if cp.Version == f.Version && cp.File == f.Name {
 		if cp.Done {
+			r.c.BytesRead.Add(f.Size)
 			return true, nil
 		}
 		start = cp.Line
@@ -238,9 +258,9 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		return false, err
 	}
 	defer body.Close()
-	var stream io.Reader = body
+	var stream io.Reader = countingReader{r: body, n: &r.c.BytesRead}
 	if strings.HasSuffix(f.Name, ".gz") {
-		gz, err := gzip.NewReader(body)
+		gz, err := gzip.NewReader(stream)
 		if err != nil {
 			return false, fmt.Errorf("import: %s: not gzip: %w", f.Name, err)
 		}
