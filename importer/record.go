@@ -34,8 +34,8 @@ type line struct {
 	BodyMarkdown *string    `json:"body_markdown"`
 	Tags         []string   `json:"tags"`
 	Status       string     `json:"status"`
-	PublishedAt  *time.Time `json:"published_at"`
-	UpdatedAt    *time.Time `json:"updated_at"`
+	PublishedAt  *string    `json:"published_at"`
+	UpdatedAt    *string    `json:"updated_at"`
 }
 
 // record is a decoded, validated line, normalized so equal content always
@@ -79,8 +79,6 @@ func jsonKind(goType string) string {
 		return "a string"
 	case strings.HasPrefix(goType, "[]"):
 		return "an array of strings"
-	case goType == "time.Time":
-		return "an RFC 3339 time"
 	}
 	return goType
 }
@@ -120,19 +118,34 @@ func (in line) validate() (record, error) {
 		return record{}, fieldsReason(err)
 	}
 	r.Title, r.Tags, r.Status = title, tags, status
-	if in.UpdatedAt != nil {
-		t := in.UpdatedAt.UTC()
-		r.UpdatedAt = &t
+	if r.UpdatedAt, err = parseTime("updated_at", in.UpdatedAt); err != nil {
+		return record{}, err
+	}
+	published, err := parseTime("published_at", in.PublishedAt)
+	if err != nil {
+		return record{}, err
 	}
 	if r.Status == models.PostPublished {
-		if in.PublishedAt == nil {
+		if published == nil {
 			return record{}, errors.New("published_at is required when status is published")
 		}
-		t := in.PublishedAt.UTC()
-		r.PublishedAt = &t
+		r.PublishedAt = published
 	}
 	r.hash = r.contentHash()
 	return r, nil
+}
+
+// parseTime reads an optional RFC 3339 time as UTC.
+func parseTime(field string, v *string) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *v)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not an RFC 3339 time", field, *v)
+	}
+	t = t.UTC()
+	return &t, nil
 }
 
 // fieldsReason spells out a posts validation error as one line.
