@@ -63,17 +63,24 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 		written = append(written, rec)
 	}
 
+	if len(rows) > 0 {
+		// Authors are resolved before the batch's transaction, each
+		// statement on its own: inside it, a MySQL snapshot taken before a
+		// concurrent worker committed the same new author would not show
+		// that author. A batch that then fails leaves at most a user
+		// without posts, which the next attempt finds and uses.
+		authors, err := w.authors(ctx, r.db, written)
+		if err != nil {
+			return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+		}
+		for i := range rows {
+			rows[i].AuthorID = authors[written[i].AuthorEmail]
+		}
+	}
 	var inserted int64
 	err = inTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
 		inserted = 0
 		if len(rows) > 0 {
-			authors, err := w.authors(ctx, tx, written)
-			if err != nil {
-				return err
-			}
-			for i := range rows {
-				rows[i].AuthorID = authors[written[i].AuthorEmail]
-			}
 			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
 				return err
 			}
@@ -117,7 +124,7 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 
 // authors returns the user id of every author of recs, creating import
 // users for the ones never seen.
-func (w *batchWriter) authors(ctx context.Context, tx orm.TxOrmer, recs []record) (map[string]int64, error) {
+func (w *batchWriter) authors(ctx context.Context, q orm.QueryExecutor, recs []record) (map[string]int64, error) {
 	names := map[string]string{}
 	for _, rec := range recs {
 		if _, ok := names[rec.AuthorEmail]; !ok {
@@ -128,10 +135,10 @@ func (w *batchWriter) authors(ctx context.Context, tx orm.TxOrmer, recs []record
 	for e := range names {
 		emails = append(emails, e)
 	}
-	// One order for every worker: concurrent batches creating the same new
+	// One order for every worker: concurrent inserts of the same new
 	// authors then lock their index entries in the same order.
 	slices.Sort(emails)
-	found, err := models.ImportAuthors(ctx, tx, emails, auth.GoogleIssuer)
+	found, err := models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer)
 	if err != nil {
 		return nil, err
 	}
@@ -144,10 +151,10 @@ func (w *batchWriter) authors(ctx context.Context, tx orm.TxOrmer, recs []record
 	if len(missing) == 0 {
 		return found, nil
 	}
-	if err := models.InsertImportAuthors(ctx, tx, missing, w.run.opts.Now()); err != nil {
+	if err := models.InsertImportAuthors(ctx, q, missing, w.run.opts.Now()); err != nil {
 		return nil, err
 	}
-	if found, err = models.ImportAuthors(ctx, tx, emails, auth.GoogleIssuer); err != nil {
+	if found, err = models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer); err != nil {
 		return nil, err
 	}
 	for _, e := range emails {
