@@ -27,15 +27,15 @@ const (
 // line is one JSON Lines record as exported; unknown fields are ignored.
 // Pointers tell a missing field from an empty one.
 type line struct {
-	ExternalID   *string    `json:"external_id"`
-	AuthorEmail  *string    `json:"author_email"`
-	AuthorName   string     `json:"author_name"`
-	Title        *string    `json:"title"`
-	BodyMarkdown *string    `json:"body_markdown"`
-	Tags         []string   `json:"tags"`
-	Status       string     `json:"status"`
-	PublishedAt  *string    `json:"published_at"`
-	UpdatedAt    *string    `json:"updated_at"`
+	ExternalID   *string  `json:"external_id"`
+	AuthorEmail  *string  `json:"author_email"`
+	AuthorName   string   `json:"author_name"`
+	Title        *string  `json:"title"`
+	BodyMarkdown *string  `json:"body_markdown"`
+	Tags         []string `json:"tags"`
+	Status       string   `json:"status"`
+	PublishedAt  *string  `json:"published_at"`
+	UpdatedAt    *string  `json:"updated_at"`
 }
 
 // record is a decoded, validated line, normalized so equal content always
