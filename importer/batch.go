@@ -69,7 +69,11 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 		// concurrent worker committed the same new author would not show
 		// that author. A batch that then fails leaves at most a user
 		// without posts, which the next attempt finds and uses.
-		authors, err := w.authors(ctx, r.db, written)
+		var authors map[string]int64
+		err := retry(ctx, func() (err error) {
+			authors, err = w.authors(ctx, r.db, written)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
 		}
@@ -208,10 +212,22 @@ func lastOfEachID(batch []record) []record {
 // inTx runs fn in one transaction, again when the database aborted it to
 // break a deadlock between workers.
 func inTx(ctx context.Context, o orm.Ormer, fn func(ctx context.Context, tx orm.TxOrmer) error) error {
+	return retry(ctx, func() error { return o.DoTxWithCtx(ctx, fn) })
+}
+
+// retry runs fn again, after a short pause, while the database reports a
+// deadlock or lock wait timeout: workers creating the same new authors at
+// once can deadlock on the users index, and one of them must try again.
+func retry(ctx context.Context, fn func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := o.DoTxWithCtx(ctx, fn)
+		err := fn()
 		if err == nil || attempt == maxTxAttempts || !models.IsRetryable(err) {
 			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
 		}
 	}
 }
