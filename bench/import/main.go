@@ -62,7 +62,7 @@ func rec(i, version int) map[string]any {
 		"author_name": fmt.Sprintf("Author %d", i%1000), "title": fmt.Sprintf("Benchmark entry number %d", i),
 		"body_markdown": body, "tags": []string{"bench", fmt.Sprintf("t%d", i%10)}, "status": "published",
 		"published_at": time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
-		"updated_at": "2024-01-01T00:00:00Z",
+		"updated_at":   "2024-01-01T00:00:00Z",
 	}
 }
 
