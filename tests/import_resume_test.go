@@ -176,3 +176,41 @@ func TestImport_KilledMidwayAndRerunEqualsAnUninterruptedImport(t *testing.T) {
 		})
 	}
 }
+
+// The exit code is non-zero only when the source cannot be read or nothing
+// could be imported; rejected lines alone do not fail the command.
+func TestImport_ExitCodes(t *testing.T) {
+	for _, driver := range dbtest.Drivers(t) {
+		t.Run(driver, func(t *testing.T) {
+			cfg := dbtest.Config(t, driver)
+			out, code := apptest.Run(t, dbtest.Env(cfg), "migrate", "up")
+			require.Equal(t, 0, code, out)
+			folder := func(content string) string {
+				dir := t.TempDir()
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "x.jsonl"), []byte(content), 0o644))
+				return dir
+			}
+			good := `{"external_id":"e1","author_email":"a@example.com","title":"T","body_markdown":"b"}` + "\n"
+			tests := []struct {
+				name   string
+				source string
+				code   int
+				output string
+			}{
+				{"some lines rejected", folder(good + "{bad\n"), 0, "x.jsonl:2: malformed JSON"},
+				{"every line rejected", folder("{bad\n[1]\n"), 1, "nothing could be imported"},
+				{"missing folder", filepath.Join(t.TempDir(), "nope"), 1, "source folder"},
+				{"no files", t.TempDir(), 1, "files      0"},
+				{"unreachable S3", "s3://bucket/p/?endpoint=http://127.0.0.1:1&region=us-east-1", 1, "list s3://bucket/p/"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					env := append(dbtest.Env(cfg), "AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s", "AWS_EC2_METADATA_DISABLED=true")
+					out, code := apptest.Run(t, env, "import", "-errors", "-", "-progress", "none", tt.source)
+					assert.Equal(t, tt.code, code, out)
+					assert.Contains(t, out, tt.output)
+				})
+			}
+		})
+	}
+}
