@@ -60,10 +60,12 @@ func ImportAuthors(ctx context.Context, q orm.QueryExecutor, emails []string, ve
 		keys    []string
 	)
 	ph := placeholders(len(emails))
-	args := append([]any{ImportIssuer, ImportIssuer}, stringArgs(emails)...)
+	args := append([]any{ImportIssuer}, stringArgs(emails)...)
 	args = append(append(args, verifiedIssuer), stringArgs(emails)...)
-	_, err := q.RawWithCtx(ctx, "SELECT id, issuer, CASE WHEN issuer = ? THEN issuer_id ELSE email END FROM users WHERE (issuer = ? AND issuer_id IN ("+ph+
-		")) OR (issuer = ? AND email IN ("+ph+")) ORDER BY id", args...).QueryRows(&ids, &issuers, &keys)
+	// UNION ALL rather than OR: each half is a lookup on its own index
+	// (ux_users_issuer_subject, ix_users_email) whatever the planner thinks.
+	_, err := q.RawWithCtx(ctx, "SELECT id, issuer, issuer_id FROM users WHERE issuer = ? AND issuer_id IN ("+ph+
+		") UNION ALL SELECT id, issuer, email FROM users WHERE issuer = ? AND email IN ("+ph+")", args...).QueryRows(&ids, &issuers, &keys)
 	if err != nil {
 		return nil, fmt.Errorf("users: find %d import authors: %w", len(emails), err)
 	}
