@@ -97,9 +97,13 @@ func InsertImportAuthors(ctx context.Context, q orm.QueryExecutor, authors []Imp
 		values[i] = "(?, ?, ?, ?, ?, ?)"
 		args = append(args, ImportIssuer, a.Email, a.Email, a.Name, dbTime(now), dbTime(now))
 	}
+	// MySQL has no DO NOTHING; ON DUPLICATE KEY UPDATE id = id would count
+	// as an update of the other worker's row. IGNORE is safe here because
+	// the importer has validated every value to fit its column, so the
+	// unique key is the only error it can turn into a skip.
 	stmt := "INSERT INTO users (issuer, issuer_id, email, name, created_at, updated_at) VALUES " + strings.Join(values, ", ")
 	if isMySQL(q) {
-		stmt += " ON DUPLICATE KEY UPDATE id = id"
+		stmt = "INSERT IGNORE" + strings.TrimPrefix(stmt, "INSERT")
 	} else {
 		stmt += " ON CONFLICT (issuer, issuer_id) DO NOTHING"
 	}
