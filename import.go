@@ -35,6 +35,7 @@ func runImport(ctx context.Context, args []string) error {
 	maxLine := fs.Int("max-line", importer.DefaultMaxLine, "longest line in bytes; longer ones are rejected")
 	errorsPath := fs.String("errors", "import-errors.log", "file listing every rejected line as file:line: reason (- for stderr)")
 	progress := fs.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar, log or none")
+	name := fs.String("name", "", "key the posts are stored under (default: the source's location); keep it when the export moves")
 	every := fs.Duration("log-every", 10*time.Second, "interval of progress log lines")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,7 +69,7 @@ func runImport(ctx context.Context, args []string) error {
 		defer w.Flush()
 		rejections = w
 	}
-	opts := importer.Options{Workers: *workers, BatchSize: *batch, MaxLine: *maxLine, Rejections: rejections}
+	opts := importer.Options{Workers: *workers, BatchSize: *batch, MaxLine: *maxLine, Rejections: rejections, SourceName: *name}
 	switch *progress {
 	case "auto":
 		if term.IsTerminal(int(os.Stderr.Fd())) {

@@ -47,6 +47,10 @@ type Options struct {
 	MaxLine   int
 	// Rejections receives one line per rejected record: "file:line: reason".
 	Rejections io.Writer
+	// SourceName, when set, replaces the source's location as the key its
+	// posts and runs are stored under: the same export moved to another
+	// folder or bucket then updates the posts it imported before.
+	SourceName string
 	// Progress, when set, is told about the import as it goes.
 	Progress Progress
 	Now      func() time.Time
@@ -147,6 +151,9 @@ func Run(ctx context.Context, db orm.Ormer, src Source, opts Options) (Summary, 
 		opts.Rejections = io.Discard
 	}
 	r := &run{db: db, src: src, opts: opts, source: src.Location()}
+	if opts.SourceName != "" {
+		r.source = opts.SourceName
+	}
 	sum := Summary{Source: r.source}
 
 	files, err := src.List(ctx)

@@ -223,3 +223,18 @@ func TestImport_RepeatedExternalIDKeepsTheLastLine(t *testing.T) {
 		assert.Contains(t, snap["post-4"], "Edited (v3).")
 	})
 }
+
+// The same export read from another place under the same -name updates the
+// posts it imported before instead of importing them again.
+func TestImport_SourceNameKeepsPostsWhenTheExportMoves(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		files := export{"x.jsonl": lines(t, 0, 20, nil)}
+		sum, _ := runImport(t, db, folder()(t, files), importer.Options{SourceName: "old-blog"})
+		assert.Equal(t, int64(20), sum.Inserted)
+		sum, _ = runImport(t, db, folder()(t, files), importer.Options{SourceName: "old-blog"})
+		assert.Equal(t, int64(20), sum.Unchanged)
+		sum, _ = runImport(t, db, folder()(t, files), importer.Options{})
+		assert.Equal(t, int64(20), sum.Inserted, "without the name, another folder is another source")
+		assert.Equal(t, 20, count(t, db, "SELECT COUNT(*) FROM posts WHERE import_source = 'old-blog'"))
+	})
+}
