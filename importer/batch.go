@@ -88,29 +88,31 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
 				return err
 			}
-			var fresh []string
-			for _, rec := range written {
-				if _, ok := stored[rec.ExternalID]; !ok {
-					fresh = append(fresh, rec.ExternalID)
-				}
+			// Ids are read back inside the transaction: a post deleted in
+			// the app since the hashes were read has just been inserted anew.
+			keys := make([]string, len(written))
+			for i, rec := range written {
+				keys[i] = rec.ExternalID
 			}
-			inserted = int64(len(fresh))
-			freshIDs, err := models.ImportedPosts(ctx, tx, r.source, fresh)
+			ids, err := models.ImportedPosts(ctx, tx, r.source, keys)
 			if err != nil {
 				return err
 			}
 			tags := make([]models.PostTags, 0, len(written))
+			var existing []int64
 			for i, rec := range written {
-				id := stored[rec.ExternalID].ID
-				if id == 0 {
-					id = freshIDs[rec.ExternalID].ID
-				}
+				id := ids[rec.ExternalID].ID
 				if id == 0 {
 					return fmt.Errorf("import: post %q vanished after its upsert", rec.ExternalID)
 				}
+				if stored[rec.ExternalID].ID == id {
+					existing = append(existing, id)
+				} else {
+					inserted++
+				}
 				tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
 			}
-			if err := models.ReplaceTagsOfPosts(ctx, tx, tags); err != nil {
+			if err := models.ReplaceTagsOfPosts(ctx, tx, existing, tags); err != nil {
 				return err
 			}
 		}

@@ -187,24 +187,24 @@ type PostTags struct {
 	PublishedAt *time.Time
 }
 
-// ReplaceTagsOfPosts sets the tags of many posts in two statements: one
-// delete and one multi-row insert.
-func ReplaceTagsOfPosts(ctx context.Context, q orm.QueryExecutor, posts []PostTags) error {
-	if len(posts) == 0 {
-		return nil
+// ReplaceTagsOfPosts sets the tags of many posts in at most two
+// statements: one delete of the old tags of the posts in existing, and one
+// multi-row insert. New posts must not be in existing: a delete that finds
+// nothing still locks the index gaps it searched, and concurrent batches
+// inserting into each other's gaps deadlock.
+func ReplaceTagsOfPosts(ctx context.Context, q orm.QueryExecutor, existing []int64, posts []PostTags) error {
+	if len(existing) > 0 {
+		if _, err := q.RawWithCtx(ctx, "DELETE FROM post_tags WHERE post_id IN ("+placeholders(len(existing))+")", int64Args(existing)...).Exec(); err != nil {
+			return fmt.Errorf("posts: clear tags of %d imported posts: %w", len(existing), err)
+		}
 	}
-	ids := make([]any, len(posts))
 	var values []string
 	var args []any
-	for i, p := range posts {
-		ids[i] = p.PostID
+	for _, p := range posts {
 		for pos, tag := range p.Tags {
 			values = append(values, "(?, ?, ?, ?)")
 			args = append(args, p.PostID, tag, pos, dbTimePtr(p.PublishedAt))
 		}
-	}
-	if _, err := q.RawWithCtx(ctx, "DELETE FROM post_tags WHERE post_id IN ("+placeholders(len(ids))+")", ids...).Exec(); err != nil {
-		return fmt.Errorf("posts: clear tags of %d imported posts: %w", len(posts), err)
 	}
 	if len(values) == 0 {
 		return nil
