@@ -12,8 +12,10 @@ import (
 
 	"golang.org/x/term"
 
+	"inkwell/cache"
 	"inkwell/database"
 	"inkwell/importer"
+	"inkwell/posts"
 )
 
 const importUsage = `usage: inkwell import [flags] SOURCE
@@ -70,6 +72,17 @@ func runImport(ctx context.Context, args []string) error {
 		rejections = w
 	}
 	opts := importer.Options{Workers: *workers, BatchSize: *batch, MaxLine: *maxLine, Rejections: rejections, SourceName: *name}
+	if cfg.RedisURL != "" {
+		// The replicas' shared post cache: posts an import changes must
+		// not be served from it in their old form. (Without Redis each
+		// replica caches in-process, out of reach, for at most minutes.)
+		postCache, err := cache.NewRedis(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+		if err != nil {
+			return fmt.Errorf("import: post cache: %w", err)
+		}
+		defer postCache.Close()
+		opts.Cache = posts.NewService(postCache, nil)
+	}
 	switch *progress {
 	case "auto":
 		if term.IsTerminal(int(os.Stderr.Fd())) {

@@ -82,8 +82,9 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 		}
 	}
 	var inserted int64
+	var updatedIDs []int64
 	err = inTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
-		inserted = 0
+		inserted, updatedIDs = 0, nil
 		if len(rows) > 0 {
 			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
 				return err
@@ -112,6 +113,7 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 				}
 				tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
 			}
+			updatedIDs = existing
 			if err := models.ReplaceTagsOfPosts(ctx, tx, existing, tags); err != nil {
 				return err
 			}
@@ -121,6 +123,15 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 	})
 	if err != nil {
 		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+	}
+	if r.opts.Cache != nil && len(updatedIDs) > 0 {
+		if err := r.opts.Cache.InvalidatePosts(ctx, updatedIDs); err != nil {
+			// The batch is committed and its checkpoint moved: a re-run
+			// would find nothing changed, so this cannot be retried later.
+			// The import fails loudly; cached copies expire within minutes.
+			return fmt.Errorf("import: %s up to line %d: saved, but cached copies of %d updated posts could not be retired: %w",
+				w.file.Name, lastLine, len(updatedIDs), err)
+		}
 	}
 	r.c.Unchanged.Add(unchanged)
 	r.c.Inserted.Add(inserted)

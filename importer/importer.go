@@ -51,9 +51,17 @@ type Options struct {
 	// posts and runs are stored under: the same export moved to another
 	// folder or bucket then updates the posts it imported before.
 	SourceName string
+	// Cache, when set, is told which existing posts a batch changed, after
+	// its commit, so readers stop seeing cached copies of the old content.
+	Cache PostCache
 	// Progress, when set, is told about the import as it goes.
 	Progress Progress
 	Now      func() time.Time
+}
+
+// PostCache retires cached copies of posts (posts.Service implements it).
+type PostCache interface {
+	InvalidatePosts(ctx context.Context, ids []int64) error
 }
 
 // Rejection is a line that could not be imported.

@@ -13,10 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/auth"
+	"inkwell/cache"
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/importer"
 	"inkwell/models"
+	"inkwell/posts"
 )
 
 func runImport(t *testing.T, db *database.DB, spec string, opts importer.Options) (importer.Summary, string) {
@@ -236,5 +238,30 @@ func TestImport_SourceNameKeepsPostsWhenTheExportMoves(t *testing.T) {
 		sum, _ = runImport(t, db, folder()(t, files), importer.Options{})
 		assert.Equal(t, int64(20), sum.Inserted, "without the name, another folder is another source")
 		assert.Equal(t, 20, count(t, db, "SELECT COUNT(*) FROM posts WHERE import_source = 'old-blog'"))
+	})
+}
+
+// A post the app has cached is served in its imported new form right after
+// the batch that changed it commits.
+func TestImport_ChangedPostsLeaveThePostCache(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		svc := posts.NewService(cache.NewMemory(1<<20), nil)
+		put := folder()
+		spec := put(t, export{"x.jsonl": lines(t, 0, 3, nil)})
+		runImport(t, db, spec, importer.Options{Cache: svc})
+		var id int64
+		require.NoError(t, db.SQL.QueryRow("SELECT id FROM posts WHERE import_external_id = 'post-1'").Scan(&id))
+		before, err := svc.Get(ctx, db.Orm(), id, 0)
+		require.NoError(t, err)
+		require.NotContains(t, before.BodyMarkdown, "Edited")
+
+		spec = put(t, export{"x.jsonl": lines(t, 0, 3, map[int]int{1: 1})})
+		sum, _ := runImport(t, db, spec, importer.Options{Cache: svc})
+		require.Equal(t, int64(1), sum.Updated)
+		after, err := svc.Get(ctx, db.Orm(), id, 0)
+		require.NoError(t, err)
+		assert.Contains(t, after.BodyMarkdown, "Edited (v1).")
+		assert.Contains(t, after.BodyHTML, "Edited (v1).")
 	})
 }
