@@ -38,3 +38,13 @@ migrate-mysql: bee
 
 clean:
 	rm -rf $(BIN)
+
+# Deployment (docs/deploy.md).
+.PHONY: minikube-up deploy-check
+# Build the image into a running Minikube, apply k8s/overlays/minikube, wait, print the URL.
+minikube-up:
+	deploy/minikube-up.sh
+# The cluster-free checks CI runs: haproxy -c without warnings, typed manifest
+# tests, and a kube-apiserver server-side dry run of every overlay.
+deploy-check:
+	.ci/steps/deploy-checks.sh

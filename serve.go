@@ -65,10 +65,17 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer postCache.Close()
 
+	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	lifecycle := &server.Lifecycle{}
 	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(postCache, log)})
+		Posts: posts.NewService(postCache, log), Lifecycle: lifecycle})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
-	return server.Serve(ctx, log, fmt.Sprintf(":%d", cfg.HTTPPort), server.Handler(log, cfg.MaxBodyBytes), cfg.ShutdownTimeout, nil)
+	handler := server.Forwarded(proxies, server.Handler(log, cfg.MaxBodyBytes))
+	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
+		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
 }
 
 // configureBeego aligns Beego with Inkwell's configuration: our run mode,

@@ -23,6 +23,9 @@ cleanup() {
   wait 2>/dev/null || true
   mariadb --no-defaults -h"$MYSQL_HOST" -P"${MYSQL_PORT:-3306}" -u"$MYSQL_USER" -p"$MYSQL_PASSWORD" \
     -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+  if [[ -n "${REDIS_URL:-}" ]] && command -v redis-cli >/dev/null; then
+    redis-cli -u "$REDIS_URL" --scan --pattern "bench:$db:*" | xargs -r redis-cli -u "$REDIS_URL" del >/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT

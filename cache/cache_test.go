@@ -89,7 +89,9 @@ func TestMemory_EvictsLeastRecentlyUsedWithinItsBound(t *testing.T) {
 func TestRedis_PrefixSeparatesNamespaces(t *testing.T) {
 	url := cachetest.RedisURL(t)
 	ctx := context.Background()
-	a, err := cache.NewRedis(ctx, url, cachetest.Prefix())
+	prefixA := cachetest.Prefix()
+	cachetest.DeleteAfter(t, url, prefixA)
+	a, err := cache.NewRedis(ctx, url, prefixA)
 	require.NoError(t, err)
 	defer a.Close()
 	b, err := cache.NewRedis(ctx, url, cachetest.Prefix())

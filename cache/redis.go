@@ -30,6 +30,9 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 	opts.DialTimeout = 2 * time.Second
 	opts.ReadTimeout = time.Second
 	opts.WriteTimeout = time.Second
+	// One retry covers a dropped connection; more would make every read
+	// wait through backoffs while Redis is down (reads then use the database).
+	opts.MaxRetries = 1
 	client := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

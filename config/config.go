@@ -44,6 +44,9 @@ type Config struct {
 	TrustedProxies []string
 	// ShutdownTimeout bounds how long in-flight requests may finish after SIGTERM.
 	ShutdownTimeout time.Duration
+	// ShutdownDrainDelay is how long /readyz fails after SIGTERM before the
+	// listener closes, so load balancers stop routing here first.
+	ShutdownDrainDelay time.Duration
 	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
 	MaxBodyBytes int64
 	// CacheKeyPrefix namespaces this deployment's keys in a shared Redis.
@@ -79,6 +82,7 @@ func Load(src Source) (Config, error) {
 	cfg.MySQL.Port = r.integer("MYSQL_PORT", 3306)
 	cfg.AuthDevLogin = r.boolean("AUTH_DEV_LOGIN", false)
 	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	cfg.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
 	if r.err != nil {
 		return Config{}, r.err
@@ -124,6 +128,9 @@ func (c Config) Validate() error {
 		if len(c.GoogleClientIDs) == 0 {
 			return fmt.Errorf("config: GOOGLE_CLIENT_ID is required when RUNMODE=prod (the accepted token audience)")
 		}
+	}
+	if c.ShutdownDrainDelay < 0 {
+		return fmt.Errorf("config: SHUTDOWN_DRAIN_DELAY must not be negative, got %s", c.ShutdownDrainDelay)
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)

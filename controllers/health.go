@@ -24,11 +24,15 @@ func (c *HealthController) Healthz() {
 
 // Readyz says the database answers and its schema is current.
 // @Title Readiness
-// @Description 200 when the database answers and no migration is pending, else 503.
+// @Description 200 when the database answers and no migration is pending, else 503 (also while shutting down).
 // @Success 200 {object} controllers.HealthStatus
 // @Failure 503 {object} controllers.ErrorBody
 // @router /readyz [get]
 func (c *HealthController) Readyz() {
+	if services.Lifecycle.Draining() {
+		c.RenderError(apperror.Unavailable("shutting down: this replica takes no new traffic", nil))
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Ctx.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := services.DB.SQL.PingContext(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/posts"
+	"inkwell/server"
 )
 
 // Services are what controllers call into. Beego creates a controller per
@@ -25,6 +26,8 @@ type Services struct {
 	Auth *auth.Authenticator
 	// Posts holds the post, like and point rules and the post cache.
 	Posts *posts.Service
+	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
+	Lifecycle *server.Lifecycle
 }
 
 var services *Services

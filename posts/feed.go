@@ -10,6 +10,7 @@ import (
 
 	"github.com/beego/beego/v2/client/orm"
 
+	"inkwell/apperror"
 	"inkwell/models"
 )
 
@@ -105,6 +106,9 @@ func DecodeFeedCursor(s string) (*models.FeedPosition, error) {
 // them. Whatever the page size it costs three statements: the page with
 // its authors, the page's tags, and which of them viewer likes.
 func (s *Service) Feed(ctx context.Context, o orm.Ormer, viewer int64, req FeedRequest) (*FeedPage, error) {
+	if req.Limit < 1 || req.Limit > MaxFeedLimit {
+		return nil, apperror.Validation(map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)})
+	}
 	rows, err := models.FeedPage(ctx, o, models.FeedQuery{After: req.After, Tag: req.Tag, AuthorID: req.AuthorID, Limit: req.Limit + 1})
 	if err != nil {
 		return nil, err

@@ -43,10 +43,13 @@ func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Ha
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(r.Context(), level, "request",
-				"request_id", id, "method", r.Method, "path", r.URL.Path, "status", status,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes,
-				"remote", r.RemoteAddr)
+			attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", status,
+				"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", rec.bytes,
+				"remote", r.RemoteAddr}
+			if c, ok := ClientFrom(r.Context()); ok {
+				attrs = append(attrs, "client_ip", c.IP, "scheme", c.Scheme)
+			}
+			log.Log(r.Context(), level, "request", attrs...)
 		}()
 		if r.ContentLength > maxBodyBytes {
 			writeRawError(rec, http.StatusRequestEntityTooLarge, "too_large",

@@ -3,6 +3,8 @@ package tests
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/auth/authtest"
+	"inkwell/cache"
 	"inkwell/cache/cachetest"
 	"inkwell/database"
 	"inkwell/database/dbtest"
@@ -30,6 +33,7 @@ func TestPostCache_TwoReplicasSharingRedisNeverServeStaleData(t *testing.T) {
 			google := authtest.NewProvider(t)
 			cfg := dbtest.Config(t, driver)
 			prefix := cachetest.Prefix()
+			cachetest.DeleteAfter(t, redisURL, prefix)
 			env := append(dbtest.Env(cfg), google.Env()...)
 			env = append(env, "REDIS_URL="+redisURL, "CACHE_KEY_PREFIX="+prefix)
 			if driver == "mysql" {
@@ -108,4 +112,42 @@ func TestPostCache_TwoReplicasSharingRedisNeverServeStaleData(t *testing.T) {
 			assert.Equal(t, http.StatusNotFound, code)
 		})
 	}
+}
+
+// TestPostCache_WhenRedisGoesAwayReadsUseTheDatabaseAndWritesSay503 cuts
+// the connection to Redis under a running app: reads keep answering, fresh,
+// from the database; a write is saved but answers 503, because its
+// invalidation could not reach the replicas' shared cache.
+func TestPostCache_WhenRedisGoesAwayReadsUseTheDatabaseAndWritesSay503(t *testing.T) {
+	redisURL := cachetest.RedisURL(t)
+	opts, err := redis.ParseURL(redisURL)
+	require.NoError(t, err)
+	relay := newRelay(t, "127.0.0.1:0", opts.Addr)
+	prefix := cachetest.Prefix()
+	cachetest.DeleteAfter(t, redisURL, prefix)
+	viaRelay := fmt.Sprintf("redis://%s/%d", relay.ln.Addr(), opts.DB)
+	shared, err := cache.NewRedis(context.Background(), viaRelay, prefix)
+	require.NoError(t, err)
+	t.Cleanup(func() { shared.Close() })
+
+	db := dbtest.Open(t, "sqlite", true)
+	app, google := newPostsApp(t, db)
+	app.Services.Posts = posts.NewService(shared, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	alice := signIn(t, app, google, "alice")
+	var p posts.Post
+	code, body := alice.json(t, http.MethodPost, "/api/v1/posts", map[string]any{"title": "before", "status": "published"}, &p)
+	require.Equal(t, http.StatusCreated, code, string(body))
+
+	relay.Close() // Redis is gone
+	var got posts.Post
+	code, body = alice.json(t, http.MethodGet, postPath(p.ID), nil, &got)
+	require.Equal(t, http.StatusOK, code, string(body))
+	assert.Equal(t, "before", got.Title)
+
+	code, body = alice.json(t, http.MethodPatch, postPath(p.ID), map[string]any{"title": "after"}, nil)
+	assert.Equal(t, http.StatusServiceUnavailable, code, string(body))
+	assert.Equal(t, "unavailable", decodeError(t, body).Error.Code)
+	code, body = alice.json(t, http.MethodGet, postPath(p.ID), nil, &got)
+	require.Equal(t, http.StatusOK, code, string(body))
+	assert.Equal(t, "after", got.Title, "the change was saved, and reads come from the database")
 }

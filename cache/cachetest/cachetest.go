@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"inkwell/cache"
@@ -37,11 +38,31 @@ func Prefix() string {
 	return "test:" + hex.EncodeToString(b[:]) + ":"
 }
 
-// Redis is a Redis cache under a fresh prefix, closed after the test.
+// Redis is a Redis cache under a fresh prefix, closed (and its keys
+// removed) after the test.
 func Redis(t testing.TB) *cache.Redis {
 	t.Helper()
-	r, err := cache.NewRedis(context.Background(), RedisURL(t), Prefix())
+	prefix := Prefix()
+	r, err := cache.NewRedis(context.Background(), RedisURL(t), prefix)
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
+	DeleteAfter(t, RedisURL(t), prefix)
 	return r
+}
+
+// DeleteAfter removes every key under prefix from the Redis at url when
+// the test ends, so a shared Redis does not collect test keys.
+func DeleteAfter(t testing.TB, url, prefix string) {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		client := redis.NewClient(opts)
+		defer client.Close()
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+	})
 }

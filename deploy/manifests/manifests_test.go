@@ -1,0 +1,588 @@
+// Package manifests checks k8s/ without a cluster: each overlay renders with
+// kustomize (the library inside `kubectl kustomize`), every object decodes
+// strictly into its typed Kubernetes struct, and the objects agree with each
+// other and with the app. deploy/kube-dry-run.sh adds a real API server.
+package manifests
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+const repoRoot = "../.."
+
+// providedOutside are objects the manifests reference but deliberately do
+// not contain, with the keys they must carry: the TLS certificate is
+// created by deploy/minikube-up.sh (or cert-manager on a real cluster).
+var providedOutside = map[string]map[string][]string{
+	"Secret": {"inkwell-tls": {"tls.crt", "tls.key"}},
+}
+
+// appImage is the repository name of Inkwell's own image.
+const appImage = "inkwell"
+
+// rendered is one overlay's output, decoded.
+type rendered struct {
+	namespaces   map[string]bool
+	configMaps   map[string]*corev1.ConfigMap
+	secrets      map[string]*corev1.Secret
+	services     []*corev1.Service
+	workloads    []workload
+	pdbs         []*policyv1.PodDisruptionBudget
+	deployments  map[string]*appsv1.Deployment
+	statefulSets map[string]*appsv1.StatefulSet
+	jobs         map[string]*batchv1.Job
+}
+
+// workload is anything with a pod template.
+type workload struct {
+	kind, name string
+	selector   *metav1.LabelSelector // nil for Jobs (their selector is generated)
+	template   corev1.PodTemplateSpec
+}
+
+func overlays(t *testing.T) []string {
+	dirs, err := filepath.Glob(filepath.Join(repoRoot, "k8s/overlays/*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs, "no overlays under k8s/overlays")
+	return dirs
+}
+
+func render(t *testing.T, dir string) []byte {
+	t.Helper()
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	res, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), abs)
+	require.NoError(t, err, "kustomize build %s", dir)
+	out, err := res.AsYaml()
+	require.NoError(t, err)
+	return out
+}
+
+// decode splits the stream and decodes each document strictly (unknown or
+// duplicate fields are errors) into the type its apiVersion/kind names.
+func decode(t *testing.T, stream []byte) *rendered {
+	t.Helper()
+	r := &rendered{namespaces: map[string]bool{}, configMaps: map[string]*corev1.ConfigMap{},
+		secrets: map[string]*corev1.Secret{}, deployments: map[string]*appsv1.Deployment{},
+		statefulSets: map[string]*appsv1.StatefulSet{}, jobs: map[string]*batchv1.Job{}}
+	for i, doc := range bytes.Split(stream, []byte("\n---\n")) {
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		var meta metav1.TypeMeta
+		require.NoError(t, yaml.Unmarshal(doc, &meta), "document %d", i)
+		var obj metav1.Object
+		strict := func(into any) {
+			require.NoError(t, yaml.UnmarshalStrict(doc, into), "%s/%s (document %d) does not decode strictly", meta.APIVersion, meta.Kind, i)
+		}
+		switch meta.APIVersion + " " + meta.Kind {
+		case "v1 Namespace":
+			o := &corev1.Namespace{}
+			strict(o)
+			r.namespaces[o.Name] = true
+			obj = o
+		case "v1 ConfigMap":
+			o := &corev1.ConfigMap{}
+			strict(o)
+			r.configMaps[o.Name] = o
+			obj = o
+		case "v1 Secret":
+			o := &corev1.Secret{}
+			strict(o)
+			r.secrets[o.Name] = o
+			obj = o
+		case "v1 Service":
+			o := &corev1.Service{}
+			strict(o)
+			r.services = append(r.services, o)
+			obj = o
+		case "apps/v1 Deployment":
+			o := &appsv1.Deployment{}
+			strict(o)
+			r.deployments[o.Name] = o
+			r.workloads = append(r.workloads, workload{"Deployment", o.Name, o.Spec.Selector, o.Spec.Template})
+			obj = o
+		case "apps/v1 StatefulSet":
+			o := &appsv1.StatefulSet{}
+			strict(o)
+			r.statefulSets[o.Name] = o
+			r.workloads = append(r.workloads, workload{"StatefulSet", o.Name, o.Spec.Selector, o.Spec.Template})
+			obj = o
+		case "batch/v1 Job":
+			o := &batchv1.Job{}
+			strict(o)
+			r.jobs[o.Name] = o
+			r.workloads = append(r.workloads, workload{"Job", o.Name, nil, o.Spec.Template})
+			obj = o
+		case "policy/v1 PodDisruptionBudget":
+			o := &policyv1.PodDisruptionBudget{}
+			strict(o)
+			r.pdbs = append(r.pdbs, o)
+			obj = o
+		default:
+			t.Fatalf("document %d: %s %s has no typed check here; add it to decode", i, meta.APIVersion, meta.Kind)
+		}
+		require.NotEmpty(t, obj.GetName(), "document %d has no name", i)
+		if meta.Kind != "Namespace" {
+			assert.NotEmpty(t, obj.GetNamespace(), "%s/%s has no namespace", meta.Kind, obj.GetName())
+		}
+	}
+	return r
+}
+
+func TestOverlays_DecodeStrictlyAndCrossReferencesHold(t *testing.T) {
+	routes := appRoutes(t)
+	for _, dir := range overlays(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			r := decode(t, render(t, dir))
+			checkNamespaces(t, r)
+			checkSelectors(t, r)
+			checkServices(t, r)
+			checkContainers(t, r, routes)
+			checkReferences(t, r)
+			checkImages(t, r)
+			checkApp(t, r)
+			checkHAProxy(t, r)
+		})
+	}
+}
+
+func checkNamespaces(t *testing.T, r *rendered) {
+	require.NotEmpty(t, r.namespaces, "the overlay must create its namespace")
+	for _, cm := range r.configMaps {
+		assert.True(t, r.namespaces[cm.Namespace], "ConfigMap %s in namespace %q that the overlay does not create", cm.Name, cm.Namespace)
+	}
+	for _, s := range r.services {
+		assert.True(t, r.namespaces[s.Namespace], "Service %s in namespace %q that the overlay does not create", s.Name, s.Namespace)
+	}
+	for _, d := range r.deployments {
+		assert.True(t, r.namespaces[d.Namespace], "Deployment %s in namespace %q that the overlay does not create", d.Name, d.Namespace)
+	}
+}
+
+func checkSelectors(t *testing.T, r *rendered) {
+	for _, w := range r.workloads {
+		if w.selector == nil {
+			continue
+		}
+		sel, err := metav1.LabelSelectorAsSelector(w.selector)
+		require.NoError(t, err, "%s %s selector", w.kind, w.name)
+		assert.False(t, sel.Empty(), "%s %s selects everything", w.kind, w.name)
+		assert.True(t, sel.Matches(labels.Set(w.template.Labels)), "%s %s: selector %s does not match its pod labels %v", w.kind, w.name, sel, w.template.Labels)
+	}
+	for _, p := range r.pdbs {
+		sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+		require.NoError(t, err)
+		assert.NotEmpty(t, selected(r, sel), "PodDisruptionBudget %s selects no pods", p.Name)
+	}
+	for name, s := range r.statefulSets {
+		assert.NotEmpty(t, s.Spec.VolumeClaimTemplates, "StatefulSet %s keeps no data on a PersistentVolumeClaim", name)
+		assert.True(t, hasService(r, s.Spec.ServiceName), "StatefulSet %s names Service %q, which does not exist", name, s.Spec.ServiceName)
+	}
+}
+
+func hasService(r *rendered, name string) bool {
+	return slices.ContainsFunc(r.services, func(s *corev1.Service) bool { return s.Name == name })
+}
+
+// selected returns the long-running workloads whose pods sel matches.
+func selected(r *rendered, sel labels.Selector) []workload {
+	var out []workload
+	for _, w := range r.workloads {
+		if w.kind != "Job" && sel.Matches(labels.Set(w.template.Labels)) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func checkServices(t *testing.T, r *rendered) {
+	for _, s := range r.services {
+		require.NotEmpty(t, s.Spec.Selector, "Service %s has no selector", s.Name)
+		ws := selected(r, labels.SelectorFromSet(s.Spec.Selector))
+		require.NotEmpty(t, ws, "Service %s selects no pods", s.Name)
+		for _, p := range s.Spec.Ports {
+			target := p.TargetPort
+			if target == (intstr.IntOrString{}) {
+				target = intstr.FromInt32(p.Port)
+			}
+			for _, w := range ws {
+				assert.True(t, exposes(w.template.Spec, target), "Service %s port %s targets %s, which %s %s does not expose", s.Name, p.Name, target.String(), w.kind, w.name)
+			}
+		}
+	}
+}
+
+func exposes(spec corev1.PodSpec, port intstr.IntOrString) bool {
+	for _, c := range spec.Containers {
+		if containerPort(c, port) {
+			return true
+		}
+	}
+	return false
+}
+
+func containerPort(c corev1.Container, port intstr.IntOrString) bool {
+	for _, cp := range c.Ports {
+		if (port.Type == intstr.String && cp.Name == port.StrVal) || (port.Type == intstr.Int && cp.ContainerPort == port.IntVal) {
+			return true
+		}
+	}
+	return false
+}
+
+func allContainers(spec corev1.PodSpec) []corev1.Container {
+	return append(slices.Clone(spec.InitContainers), spec.Containers...)
+}
+
+func isAppImage(image string) bool {
+	name, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name = name[:i]
+	}
+	return name == appImage || strings.HasSuffix(name, "/"+appImage)
+}
+
+func checkContainers(t *testing.T, r *rendered, routes []string) {
+	for _, w := range r.workloads {
+		for _, c := range allContainers(w.template.Spec) {
+			where := fmt.Sprintf("%s %s container %s", w.kind, w.name, c.Name)
+			for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				req, hasReq := c.Resources.Requests[res]
+				lim, hasLim := c.Resources.Limits[res]
+				assert.True(t, hasReq, "%s has no %s request", where, res)
+				assert.True(t, hasLim, "%s has no %s limit", where, res)
+				if hasReq && hasLim {
+					assert.LessOrEqual(t, req.Cmp(lim), 0, "%s: %s request %s exceeds its limit %s", where, res, req.String(), lim.String())
+					assert.True(t, lim.Cmp(resource.Quantity{}) > 0, "%s: zero %s limit", where, res)
+				}
+			}
+			for kind, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe, "startup": c.StartupProbe} {
+				if p == nil || p.HTTPGet == nil {
+					continue
+				}
+				assert.True(t, containerPort(c, p.HTTPGet.Port), "%s: %s probe port %s is not a port of the container", where, kind, p.HTTPGet.Port.String())
+				if isAppImage(c.Image) {
+					assert.Contains(t, routes, p.HTTPGet.Path, "%s: %s probe path is not a route of the app", where, kind)
+				}
+			}
+			if w.kind != "Job" {
+				assert.NotNil(t, c.ReadinessProbe, "%s has no readiness probe", where)
+				assert.NotNil(t, c.LivenessProbe, "%s has no liveness probe", where)
+			}
+			sc := c.SecurityContext
+			if assert.NotNil(t, sc, "%s has no securityContext", where) {
+				assert.Equal(t, false, deref(sc.AllowPrivilegeEscalation, true), "%s may escalate privileges", where)
+			}
+			pod := w.template.Spec.SecurityContext
+			nonRoot := (sc != nil && deref(sc.RunAsNonRoot, false)) || (pod != nil && deref(pod.RunAsNonRoot, false))
+			assert.True(t, nonRoot, "%s may run as root", where)
+		}
+	}
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// keysOf lists the keys a ConfigMap or Secret in the render (or provided
+// outside it) carries; ok is false when there is no such object.
+func keysOf(r *rendered, kind, name string) (keys []string, ok bool) {
+	switch kind {
+	case "ConfigMap":
+		if cm, found := r.configMaps[name]; found {
+			for k := range cm.Data {
+				keys = append(keys, k)
+			}
+			for k := range cm.BinaryData {
+				keys = append(keys, k)
+			}
+			return keys, true
+		}
+	case "Secret":
+		if s, found := r.secrets[name]; found {
+			for k := range s.Data {
+				keys = append(keys, k)
+			}
+			for k := range s.StringData {
+				keys = append(keys, k)
+			}
+			return keys, true
+		}
+	}
+	keys, ok = providedOutside[kind][name]
+	return keys, ok
+}
+
+func checkReferences(t *testing.T, r *rendered) {
+	ref := func(where, kind, name, key string, optional *bool) {
+		if deref(optional, false) {
+			return
+		}
+		keys, ok := keysOf(r, kind, name)
+		if !assert.True(t, ok, "%s refers to %s %q, which does not exist", where, kind, name) || key == "" {
+			return
+		}
+		assert.Contains(t, keys, key, "%s refers to key %q of %s %s, which it does not have", where, key, kind, name)
+	}
+	for _, w := range r.workloads {
+		for _, c := range allContainers(w.template.Spec) {
+			where := fmt.Sprintf("%s %s container %s", w.kind, w.name, c.Name)
+			for _, ef := range c.EnvFrom {
+				if ef.ConfigMapRef != nil {
+					ref(where, "ConfigMap", ef.ConfigMapRef.Name, "", ef.ConfigMapRef.Optional)
+				}
+				if ef.SecretRef != nil {
+					ref(where, "Secret", ef.SecretRef.Name, "", ef.SecretRef.Optional)
+				}
+			}
+			for _, e := range c.Env {
+				if e.ValueFrom == nil {
+					continue
+				}
+				if k := e.ValueFrom.ConfigMapKeyRef; k != nil {
+					ref(where+" env "+e.Name, "ConfigMap", k.Name, k.Key, k.Optional)
+				}
+				if k := e.ValueFrom.SecretKeyRef; k != nil {
+					ref(where+" env "+e.Name, "Secret", k.Name, k.Key, k.Optional)
+				}
+			}
+			mounted := map[string]bool{}
+			for _, m := range c.VolumeMounts {
+				mounted[m.Name] = true
+			}
+			for name := range mounted {
+				defined := slices.ContainsFunc(w.template.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == name })
+				if s, ok := r.statefulSets[w.name]; ok && w.kind == "StatefulSet" {
+					defined = defined || slices.ContainsFunc(s.Spec.VolumeClaimTemplates, func(c corev1.PersistentVolumeClaim) bool { return c.Name == name })
+				}
+				assert.True(t, defined, "%s mounts volume %q, which the pod does not define", where, name)
+			}
+		}
+		for _, v := range w.template.Spec.Volumes {
+			where := fmt.Sprintf("%s %s volume %s", w.kind, w.name, v.Name)
+			if v.ConfigMap != nil {
+				ref(where, "ConfigMap", v.ConfigMap.Name, "", v.ConfigMap.Optional)
+				for _, it := range v.ConfigMap.Items {
+					ref(where, "ConfigMap", v.ConfigMap.Name, it.Key, v.ConfigMap.Optional)
+				}
+			}
+			if v.Secret != nil {
+				ref(where, "Secret", v.Secret.SecretName, "", v.Secret.Optional)
+				for _, it := range v.Secret.Items {
+					ref(where, "Secret", v.Secret.SecretName, it.Key, v.Secret.Optional)
+				}
+			}
+		}
+	}
+}
+
+func checkImages(t *testing.T, r *rendered) {
+	var appImages []string
+	for _, w := range r.workloads {
+		for _, c := range allContainers(w.template.Spec) {
+			assert.NotContains(t, c.Image, ":latest", "%s %s: pin a tag", w.kind, w.name)
+			assert.Contains(t, c.Image, ":", "%s %s: image %s has no tag", w.kind, w.name, c.Image)
+			if isAppImage(c.Image) {
+				appImages = append(appImages, c.Image)
+			}
+		}
+	}
+	require.NotEmpty(t, appImages)
+	for _, img := range appImages {
+		assert.Equal(t, appImages[0], img, "the app and its migration Job must run the same image")
+	}
+}
+
+// checkApp holds the app workload to the deployment rules of issue 7.
+func checkApp(t *testing.T, r *rendered) {
+	app := r.deployments["inkwell-app"]
+	require.NotNil(t, app, "Deployment inkwell-app")
+	assert.GreaterOrEqual(t, deref(app.Spec.Replicas, 1), int32(2), "at least two replicas")
+	require.Equal(t, appsv1.RollingUpdateDeploymentStrategyType, app.Spec.Strategy.Type)
+	require.NotNil(t, app.Spec.Strategy.RollingUpdate)
+	assert.Equal(t, intstr.FromInt32(0), deref(app.Spec.Strategy.RollingUpdate.MaxUnavailable, intstr.FromInt32(1)), "maxUnavailable must be 0")
+	c := app.Spec.Template.Spec.Containers[0]
+	require.NotNil(t, c.ReadinessProbe)
+	require.NotNil(t, c.LivenessProbe)
+	assert.Equal(t, "/readyz", c.ReadinessProbe.HTTPGet.Path)
+	assert.Equal(t, "/healthz", c.LivenessProbe.HTTPGet.Path)
+	assert.True(t, deref(c.SecurityContext.ReadOnlyRootFilesystem, false), "read-only root filesystem")
+	require.NotNil(t, c.Lifecycle, "preStop pause")
+	require.NotNil(t, c.Lifecycle.PreStop, "preStop pause")
+	require.NotNil(t, c.Lifecycle.PreStop.Sleep, "preStop pause")
+	grace := deref(app.Spec.Template.Spec.TerminationGracePeriodSeconds, 30)
+	assert.Greater(t, grace, c.Lifecycle.PreStop.Sleep.Seconds, "the grace period must outlast the preStop pause")
+
+	job := r.jobs["inkwell-migrate"]
+	require.NotNil(t, job, "migration Job inkwell-migrate")
+	assert.Equal(t, []string{"migrate", "up"}, job.Spec.Template.Spec.Containers[0].Args)
+
+	var pdb bool
+	for _, p := range r.pdbs {
+		sel, _ := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+		pdb = pdb || sel.Matches(labels.Set(app.Spec.Template.Labels))
+	}
+	assert.True(t, pdb, "a PodDisruptionBudget covers the app pods")
+
+	// The migration Job and the app read the same settings.
+	assert.Equal(t, c.EnvFrom, job.Spec.Template.Spec.Containers[0].EnvFrom)
+	cfg := r.configMaps[c.EnvFrom[0].ConfigMapRef.Name]
+	require.NotNil(t, cfg)
+	assert.NotEmpty(t, cfg.Data["TRUSTED_PROXIES"], "the app must trust HAProxy's forwarded headers")
+	assert.Equal(t, "mysql", cfg.Data["DB_DRIVER"])
+	assert.True(t, hasService(r, cfg.Data["MYSQL_HOST"]), "MYSQL_HOST %q is not a Service", cfg.Data["MYSQL_HOST"])
+}
+
+// checkHAProxy ties HAProxy's Deployment to its config file and to the app.
+func checkHAProxy(t *testing.T, r *rendered) {
+	hap := r.deployments["haproxy"]
+	require.NotNil(t, hap, "Deployment haproxy")
+	c := hap.Spec.Template.Spec.Containers[0]
+
+	source, err := os.ReadFile(filepath.Join(repoRoot, "deploy/haproxy/haproxy.cfg"))
+	require.NoError(t, err)
+	var cm *corev1.ConfigMap
+	for _, v := range hap.Spec.Template.Spec.Volumes {
+		if v.ConfigMap != nil {
+			cm = r.configMaps[v.ConfigMap.Name]
+		}
+	}
+	require.NotNil(t, cm, "haproxy mounts its ConfigMap")
+	assert.Equal(t, string(source), cm.Data["haproxy.cfg"], "the ConfigMap must carry deploy/haproxy/haproxy.cfg unchanged")
+
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	// APP_DNS must name the headless app Service, in this namespace, on the port haproxy.cfg dials.
+	svcName, rest, _ := strings.Cut(env["APP_DNS"], ".")
+	assert.True(t, strings.HasPrefix(rest, hap.Namespace+".svc."), "APP_DNS %q is not in namespace %s", env["APP_DNS"], hap.Namespace)
+	var headless *corev1.Service
+	for _, s := range r.services {
+		if s.Name == svcName {
+			headless = s
+		}
+	}
+	require.NotNil(t, headless, "APP_DNS names Service %q, which does not exist", svcName)
+	assert.Equal(t, corev1.ClusterIPNone, headless.Spec.ClusterIP, "HAProxy balances over pods itself: the Service must be headless")
+	assert.Contains(t, string(source), `${APP_DNS-`+env["APP_DNS"]+`}:8080"`)
+	assert.True(t, slices.ContainsFunc(headless.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 8080 }), "headless Service must serve port 8080")
+
+	// TLS_CERT is where the Secret volume puts the certificate.
+	var certMounted bool
+	for _, m := range c.VolumeMounts {
+		for _, v := range hap.Spec.Template.Spec.Volumes {
+			if v.Name == m.Name && v.Secret != nil {
+				for _, it := range v.Secret.Items {
+					certMounted = certMounted || filepath.Join(m.MountPath, it.Path) == env["TLS_CERT"]
+				}
+			}
+		}
+	}
+	assert.True(t, certMounted, "TLS_CERT %q is not a file of the mounted TLS Secret", env["TLS_CERT"])
+
+	var nodePort bool
+	for _, s := range r.services {
+		if s.Spec.Type == corev1.ServiceTypeNodePort && labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(hap.Spec.Template.Labels)) {
+			nodePort = slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 443 })
+		}
+	}
+	assert.True(t, nodePort, "a NodePort Service exposes HAProxy on 443")
+
+	script, err := os.ReadFile(filepath.Join(repoRoot, "deploy/minikube-up.sh"))
+	require.NoError(t, err)
+	for name := range providedOutside["Secret"] {
+		assert.Contains(t, string(script), "create secret tls "+name, "deploy/minikube-up.sh must create Secret %s", name)
+	}
+}
+
+func documents(stream []byte) []string {
+	var docs []string
+	for _, d := range bytes.Split(stream, []byte("\n---\n")) {
+		if len(bytes.TrimSpace(d)) > 0 {
+			docs = append(docs, strings.TrimSpace(string(d)))
+		}
+	}
+	slices.Sort(docs)
+	return docs
+}
+
+// appRoutes reads the paths routers/router.go registers, so a probe cannot
+// point at a route the app does not have.
+func appRoutes(t *testing.T) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(repoRoot, "routers/router.go"), nil, 0)
+	require.NoError(t, err)
+	var routes []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Router" {
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if path, err := strconv.Unquote(lit.Value); err == nil {
+					routes = append(routes, path)
+				}
+			}
+		}
+		return true
+	})
+	require.Contains(t, routes, "/readyz")
+	require.Contains(t, routes, "/healthz")
+	return routes
+}
+
+// TestOverlays_RenderLikeKubectl compares the library's output with
+// `kubectl kustomize` when a kubectl is at hand (KUBECTL, or the one
+// deploy/kube-dry-run.sh builds), so the two cannot drift apart unnoticed.
+func TestOverlays_RenderLikeKubectl(t *testing.T) {
+	kubectl := os.Getenv("KUBECTL")
+	if kubectl != "" {
+		_, err := os.Stat(kubectl)
+		require.NoError(t, err, "KUBECTL names a kubectl that is not there")
+	} else {
+		kubectl = filepath.Join(repoRoot, "deploy/kubetools/bin/kubectl")
+		if _, err := os.Stat(kubectl); err != nil {
+			t.Skipf("no kubectl at %s (deploy/kube-dry-run.sh builds it); the typed checks above still ran", kubectl)
+		}
+	}
+	for _, dir := range overlays(t) {
+		out, err := exec.Command(kubectl, "kustomize", dir).Output()
+		require.NoError(t, err, "kubectl kustomize %s", dir)
+		// kubectl orders the objects its own way; the objects must be the same.
+		want, got := documents(render(t, dir)), documents(out)
+		require.Equal(t, len(want), len(got), "%s: object count differs with kubectl", dir)
+		for i := range want {
+			assert.Equal(t, want[i], got[i], "%s: an object renders differently with kubectl", dir)
+		}
+	}
+}
