@@ -116,7 +116,12 @@ func freshDatabase(ctx context.Context) (string, func()) {
 	_, err = (&schema.Runner{DB: db.SQL, Dialect: db.Dialect}).Up(ctx)
 	must(err)
 	db.Close()
-	return name, func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name); admin.Close() }
+	return name, func() {
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+			log.Printf("drop %s: %v", name, err)
+		}
+		admin.Close()
+	}
 }
 
 type measure struct {
@@ -133,7 +138,7 @@ func run(name string, rows int, cmd *exec.Cmd) measure {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		log.Fatalf("%s: %v\n%s", name, err, out.String())
+		panic(fmt.Sprintf("%s: %v\n%s", name, err, out.String()))
 	}
 	elapsed := time.Since(start)
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
@@ -141,6 +146,14 @@ func run(name string, rows int, cmd *exec.Cmd) measure {
 }
 
 func main() {
+	// Failures panic (must) so that the deferred drops of the databases
+	// still run; this reports the failure and sets the exit code last.
+	defer func() {
+		if r := recover(); r != nil {
+			log.Printf("bench failed: %v", r)
+			os.Exit(1)
+		}
+	}()
 	flag.Parse()
 	log.SetFlags(0)
 	if os.Getenv("MYSQL_HOST") == "" {
@@ -252,6 +265,6 @@ func bareUpsert(ctx context.Context, dbName string) {
 
 func must(err error) {
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 }
