@@ -273,9 +273,12 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		return false, err
 	}
 	defer body.Close()
-	var stream io.Reader = countingReader{r: body, n: &r.c.BytesRead}
-	if strings.HasSuffix(f.Name, ".gz") {
-		gz, err := gzip.NewReader(stream)
+	// Progress is measured against the listed sizes: bytes of lines for a
+	// plain file, compressed bytes read for a gzip one.
+	var stream io.Reader = body
+	gzipped := strings.HasSuffix(f.Name, ".gz")
+	if gzipped {
+		gz, err := gzip.NewReader(countingReader{r: body, n: &r.c.BytesRead})
 		if err != nil {
 			return false, fmt.Errorf("import: %s: not gzip: %w", f.Name, err)
 		}
@@ -283,6 +286,9 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		stream = gz
 	}
 	lines := newLineReader(stream, r.opts.MaxLine)
+	if !gzipped {
+		lines.consumed = &r.c.BytesRead
+	}
 	if err := lines.skip(start); err != nil {
 		return false, fmt.Errorf("import: %s: resume after line %d: %w", f.Name, start, err)
 	}

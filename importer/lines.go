@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 )
 
 // lineReader yields a stream's lines one at a time in a buffer of at most
@@ -14,6 +15,9 @@ type lineReader struct {
 	r      *bufio.Reader
 	number int64
 	max    int
+	// consumed, when set, counts the bytes of the lines handed out (the
+	// reader's buffer runs megabytes ahead of them).
+	consumed *atomic.Int64
 }
 
 func newLineReader(r io.Reader, maxLine int) *lineReader {
@@ -32,13 +36,15 @@ func (e errLineTooLong) Error() string { return fmt.Sprintf("line is longer than
 // which reading goes on with the following line.
 func (l *lineReader) next() ([]byte, int64, error) {
 	line, err := l.r.ReadSlice('\n')
+	l.count(len(line))
 	if len(line) == 0 && err == io.EOF {
 		return nil, l.number, io.EOF
 	}
 	l.number++
 	if errors.Is(err, bufio.ErrBufferFull) {
 		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = l.r.ReadSlice('\n')
+			line, err = l.r.ReadSlice('\n')
+			l.count(len(line))
 		}
 		if err != nil && err != io.EOF {
 			return nil, l.number, err
@@ -59,6 +65,12 @@ func (l *lineReader) next() ([]byte, int64, error) {
 		return nil, l.number, errLineTooLong{max: l.max}
 	}
 	return line[:n], l.number, nil
+}
+
+func (l *lineReader) count(n int) {
+	if l.consumed != nil {
+		l.consumed.Add(int64(n))
+	}
 }
 
 // skip reads past the first n lines (a resumed file's committed part).
