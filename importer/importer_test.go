@@ -3,7 +3,9 @@ package importer_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,5 +265,59 @@ func TestImport_ChangedPostsLeaveThePostCache(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, after.BodyMarkdown, "Edited (v1).")
 		assert.Contains(t, after.BodyHTML, "Edited (v1).")
+	})
+}
+
+// brokenSource is a source one of whose files cannot be opened: the edge
+// of the world failing, as a network error on a bucket would.
+type brokenSource struct {
+	importer.Source
+	broken string
+}
+
+func (b brokenSource) Open(ctx context.Context, f importer.File) (io.ReadCloser, error) {
+	if f.Name == b.broken {
+		return nil, errors.New("connection reset by peer")
+	}
+	return b.Source.Open(ctx, f)
+}
+
+// A run that could not finish every file is resumed by the next import:
+// files already done are skipped, the rest read after their checkpoints,
+// and a file that changed meanwhile is read again from its start.
+func TestImport_UnfinishedRunIsResumed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		put := folder()
+		spec := put(t, export{"a.jsonl": lines(t, 0, 30, nil), "b.jsonl": lines(t, 30, 60, nil), "c.jsonl": lines(t, 60, 90, nil)})
+		src, err := importer.OpenSource(ctx, spec)
+		require.NoError(t, err)
+
+		sum, err := importer.Run(ctx, db.Orm(), brokenSource{Source: src, broken: "b.jsonl"}, importer.Options{BatchSize: 10})
+		require.NoError(t, err)
+		assert.Equal(t, 1, sum.FilesFailed)
+		assert.True(t, sum.Failed())
+		assert.ErrorContains(t, sum.Errors[0], "connection reset by peer")
+		assert.Equal(t, int64(60), sum.Inserted)
+
+		// c.jsonl changes before the next attempt; a.jsonl does not.
+		spec = put(t, export{"c.jsonl": lines(t, 60, 90, map[int]int{61: 1})})
+		src, err = importer.OpenSource(ctx, spec)
+		require.NoError(t, err)
+		sum, err = importer.Run(ctx, db.Orm(), src, importer.Options{BatchSize: 10})
+		require.NoError(t, err)
+		assert.True(t, sum.Resumed)
+		assert.Equal(t, 1, sum.FilesSkipped, "a.jsonl was done in the interrupted run")
+		assert.Equal(t, int64(60), sum.Read, "b.jsonl and the changed c.jsonl are read, a.jsonl is not")
+		assert.Equal(t, int64(30), sum.Inserted)
+		assert.Equal(t, int64(1), sum.Updated)
+		assert.Equal(t, int64(29), sum.Unchanged)
+		assert.False(t, sum.Failed())
+		assert.Equal(t, 90, count(t, db, "SELECT COUNT(*) FROM posts"))
+
+		sum, err = importer.Run(ctx, db.Orm(), src, importer.Options{BatchSize: 10})
+		require.NoError(t, err)
+		assert.False(t, sum.Resumed, "the resumed run finished")
+		assert.Equal(t, int64(90), sum.Unchanged)
 	})
 }
