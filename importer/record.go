@@ -2,6 +2,7 @@ package importer
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -41,15 +42,15 @@ type line struct {
 // record is a decoded, validated line, normalized so equal content always
 // hashes the same.
 type record struct {
-	ExternalID   string     `json:"external_id"`
-	AuthorEmail  string     `json:"author_email"`
-	AuthorName   string     `json:"author_name"`
-	Title        string     `json:"title"`
-	BodyMarkdown string     `json:"body_markdown"`
-	Tags         []string   `json:"tags"`
-	Status       string     `json:"status"`
-	PublishedAt  *time.Time `json:"published_at"`
-	UpdatedAt    *time.Time `json:"updated_at"`
+	ExternalID   string
+	AuthorEmail  string
+	AuthorName   string
+	Title        string
+	BodyMarkdown string
+	Tags         []string
+	Status       string
+	PublishedAt  *time.Time
+	UpdatedAt    *time.Time
 	hash         string
 	line         int64
 }
@@ -164,11 +165,35 @@ func fieldsReason(err error) error {
 
 // contentHash is the SHA-256 of the normalized record: formatting, key
 // order and unknown fields of the line do not change it, content does.
+// Each field is length-prefixed, so no two records hash the same input.
 func (r record) contentHash() string {
-	b, err := json.Marshal(r)
-	if err != nil {
-		panic("importer: marshal record: " + err.Error()) // only strings, slices and times
+	h := sha256.New()
+	var n [8]byte
+	field := func(s string) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	timeField := func(t *time.Time) {
+		if t == nil {
+			field("")
+			return
+		}
+		field(t.Format(time.RFC3339Nano))
+	}
+	field("inkwell-import-v1")
+	field(r.ExternalID)
+	field(r.AuthorEmail)
+	field(r.AuthorName)
+	field(r.Title)
+	field(r.BodyMarkdown)
+	binary.BigEndian.PutUint64(n[:], uint64(len(r.Tags)))
+	h.Write(n[:])
+	for _, tag := range r.Tags {
+		field(tag)
+	}
+	field(r.Status)
+	timeField(r.PublishedAt)
+	timeField(r.UpdatedAt)
+	return hex.EncodeToString(h.Sum(nil))
 }
