@@ -12,6 +12,7 @@ import (
 
 	"inkwell/auth"
 	"inkwell/database"
+	"inkwell/ledger"
 	"inkwell/models"
 )
 
@@ -42,11 +43,20 @@ func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*
 			if u, err = models.UserByIssuer(ctx, q, id.Issuer, id.Subject); err != nil {
 				return nil, fmt.Errorf("accounts: read adopted user: %w", err)
 			}
+			// Like a new user's (below): the import may not have opened it.
+			if _, err := ledger.EnsureAccount(ctx, q, u.ID); err != nil {
+				return nil, fmt.Errorf("accounts: open wallet of adopted user %d: %w", u.ID, err)
+			}
 			return u, nil
 		}
 	}
 	err = models.InsertUser(ctx, q, u)
 	if err == nil {
+		// Open the wallet now, outside any transaction, so points actions
+		// find it and never have to open it under their locks.
+		if _, err := ledger.EnsureAccount(ctx, q, u.ID); err != nil {
+			return nil, fmt.Errorf("accounts: open wallet of new user %d: %w", u.ID, err)
+		}
 		return u, nil
 	}
 	if !models.IsDuplicate(err) {

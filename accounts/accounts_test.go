@@ -153,6 +153,8 @@ func TestFindOrCreate_GoogleSignInAdoptsTheImportedAuthorWithThatEmail(t *testin
 				assert.Equal(t, tt.identity.Issuer, u.Issuer)
 				assert.Equal(t, tt.identity.Subject, u.IssuerID)
 				assert.Equal(t, tt.wantUsers, countUsers(t, db))
+				_, err = models.AccountByUser(ctx, db.Orm(), u.ID)
+				assert.NoError(t, err, "the signed-in user has a wallet")
 
 				// The next sign-in finds the same user by its Google subject.
 				again, err := accounts.FindOrCreate(ctx, db.Orm(), tt.identity)

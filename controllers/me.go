@@ -45,6 +45,12 @@ func (c *MeController) Get() {
 		c.RenderError(fmt.Errorf("me: %w", err))
 		return
 	}
+	// Points are the ledger balance (issue 8); users.points is gone.
+	points, err := models.BalanceOfUser(c.Ctx.Request.Context(), services.DB.Orm(), u.ID)
+	if err != nil {
+		c.RenderError(fmt.Errorf("me: %w", err))
+		return
+	}
 	c.RenderJSON(http.StatusOK, Me{ID: u.ID, Email: u.Email, Name: u.Name, Picture: u.Picture,
-		Points: u.Points, CreatedAt: u.CreatedAt.UTC()})
+		Points: points, CreatedAt: u.CreatedAt.UTC()})
 }

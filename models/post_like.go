@@ -75,11 +75,3 @@ func CountPostLikes(ctx context.Context, q orm.QueryExecutor, postID int64) (int
 	}
 	return n, nil
 }
-
-// AddUserPoints moves a user's phase-1 points balance by delta.
-func AddUserPoints(ctx context.Context, q orm.QueryExecutor, userID, delta int64) error {
-	if _, err := q.RawWithCtx(ctx, "UPDATE users SET points = points + ? WHERE id = ?", delta, userID).Exec(); err != nil {
-		return fmt.Errorf("users: move points of %d by %d: %w", userID, delta, err)
-	}
-	return nil
-}

@@ -18,7 +18,6 @@ type User struct {
 	Email     string    `orm:"column(email);size(320)"`
 	Name      string    `orm:"column(name);size(200)"`
 	Picture   string    `orm:"column(picture);size(2048)"`
-	Points    int64     `orm:"column(points)"`
 	CreatedAt time.Time `orm:"column(created_at);type(datetime)"`
 	UpdatedAt time.Time `orm:"column(updated_at);type(datetime)"`
 }

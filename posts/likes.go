@@ -8,6 +8,7 @@ import (
 	"github.com/beego/beego/v2/client/orm"
 
 	"inkwell/apperror"
+	"inkwell/ledger"
 	"inkwell/models"
 )
 
@@ -69,10 +70,14 @@ func (s *Service) setLike(ctx context.Context, o orm.Ormer, id, user int64, like
 		if err := models.AddPostLikeCount(ctx, tx, id, delta); err != nil {
 			return err
 		}
-		if p.AuthorID != user {
-			return models.AddUserPoints(ctx, tx, p.AuthorID, delta*PointsPerLike)
+		switch {
+		case p.AuthorID == user:
+			return nil // liking your own post earns nothing
+		case delta > 0:
+			return ledger.Earn(ctx, tx, p.AuthorID, PointsPerLike, fmt.Sprintf("like on post %d", id))
+		default:
+			return ledger.TakeBack(ctx, tx, p.AuthorID, PointsPerLike, fmt.Sprintf("like withdrawn on post %d", id))
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("posts: user %d sets like of %d to %v: %w", user, id, like, err)

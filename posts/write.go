@@ -9,6 +9,7 @@ import (
 	"github.com/beego/beego/v2/client/orm"
 
 	"inkwell/apperror"
+	"inkwell/ledger"
 	"inkwell/markdown"
 	"inkwell/models"
 )
@@ -31,23 +32,25 @@ func (s *Service) Create(ctx context.Context, o orm.Ormer, author int64, in Crea
 		p.PublishedAt, p.FirstPublishedAt = &now, &now
 	}
 	err = inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
-		if p.FirstPublishedAt != nil {
-			// Points first: the author's row is then locked before the
-			// post's foreign key check reads it, never upgraded after.
-			if err := models.AddUserPoints(ctx, tx, author, PointsFirstPublish); err != nil {
-				return err
-			}
-		}
 		if err := models.InsertPost(ctx, tx, p); err != nil {
 			return err
 		}
-		return models.ReplacePostTags(ctx, tx, p.ID, v.tags, p.PublishedAt)
+		if err := models.ReplacePostTags(ctx, tx, p.ID, v.tags, p.PublishedAt); err != nil {
+			return err
+		}
+		if p.FirstPublishedAt != nil {
+			return ledger.Earn(ctx, tx, author, PointsFirstPublish, publishMemo(p.ID))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("posts: create for author %d: %w", author, err)
 	}
 	return s.Get(ctx, o, p.ID, author)
 }
+
+// publishMemo labels the ledger transfer that pays for a first publication.
+func publishMemo(postID int64) string { return fmt.Sprintf("first publication of post %d", postID) }
 
 // lockOwnPost loads post id for a change by caller: 404 when it does not
 // exist or is someone else's draft, 403 when it is someone else's post.
@@ -139,7 +142,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in 
 			}
 		}
 		if firstPublication {
-			return models.AddUserPoints(ctx, tx, p.AuthorID, PointsFirstPublish)
+			return ledger.Earn(ctx, tx, p.AuthorID, PointsFirstPublish, publishMemo(p.ID))
 		}
 		return nil
 	})

@@ -115,4 +115,40 @@ func init() {
 			Filters:          nil,
 			Params:           nil})
 
+	beego.GlobalControllerRouter["inkwell/controllers:TransfersController"] = append(beego.GlobalControllerRouter["inkwell/controllers:TransfersController"],
+		beego.ControllerComments{
+			Method:           "Create",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:TransfersController"] = append(beego.GlobalControllerRouter["inkwell/controllers:TransfersController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:WalletController"] = append(beego.GlobalControllerRouter["inkwell/controllers:WalletController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:WalletController"] = append(beego.GlobalControllerRouter["inkwell/controllers:WalletController"],
+		beego.ControllerComments{
+			Method:           "Entries",
+			Router:           `/entries`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
 }

@@ -35,6 +35,8 @@ func init() {
 	api := web.NewNamespace("/api/v1",
 		web.NSNamespace("/me", web.NSInclude(&controllers.MeController{})),
 		web.NSNamespace("/posts", web.NSInclude(&controllers.PostsController{})),
+		web.NSNamespace("/wallet", web.NSInclude(&controllers.WalletController{})),
+		web.NSNamespace("/transfers", web.NSInclude(&controllers.TransfersController{})),
 	)
 	web.AddNamespace(api)
 

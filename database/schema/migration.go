@@ -11,6 +11,9 @@ import (
 // identically in the migrations table.
 type Migration struct {
 	Name string
+	// Data marks a migration that moves rows and leaves the schema as it
+	// was (the "migrate" step between an expand and a contract).
+	Data bool
 	Up   func(d Dialect) []string
 	Down func(d Dialect) []string
 }

@@ -1,0 +1,92 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/beego/beego/v2/client/orm"
+
+	"inkwell/models"
+)
+
+// Earn mints amount points to userID inside the caller's transaction, so
+// the action that earned them (a publication, a like received) and the
+// points commit or roll back together.
+func Earn(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo string) error {
+	mintID, acct, err := pointsAccounts(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
+		return fmt.Errorf("ledger: pay %d points to user %d: %w", amount, userID, err)
+	}
+	return nil
+}
+
+// TakeBack returns up to amount of userID's points to the mint inside the
+// caller's transaction (an unlike takes back the like's point). Points the
+// user has already sent on cannot be recalled, so it takes what the balance
+// still holds, possibly nothing; the action itself never fails for it.
+func TakeBack(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo string) error {
+	mintID, acct, err := pointsAccounts(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	// Locks the mint before the user's account, as every transaction does.
+	if _, err := models.LockAccount(ctx, tx, mintID); err != nil {
+		return err
+	}
+	balance, err := models.LockAccount(ctx, tx, acct)
+	if err != nil {
+		return err
+	}
+	amount = min(amount, balance)
+	if amount <= 0 {
+		return nil
+	}
+	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: acct, ToAccountID: mintID, Amount: amount, Memo: memo, Kind: KindBurn}); err != nil {
+		return fmt.Errorf("ledger: take %d points back from user %d: %w", amount, userID, err)
+	}
+	return nil
+}
+
+// pointsAccounts returns userID's mint shard and account ids, opening the
+// account inside the transaction if the user has none yet (sign-up opens it,
+// so this is for users who predate their wallet).
+//
+// Opening is serialised on the user's mint shard, which every points
+// transaction of this user locks first anyway: whoever holds it inserts, and
+// a later holder finds the row (or, if its snapshot is older, hits the unique
+// key and reads the row with a locking read, which sees the latest commit).
+// Without the shard lock, racing inserters each keep a shared lock on the
+// duplicate key and then all want it exclusive: a deadlock every time.
+func pointsAccounts(ctx context.Context, tx orm.TxOrmer, userID int64) (int64, int64, error) {
+	mintID, err := models.MintAccountID(ctx, tx, userID)
+	if err != nil {
+		return 0, 0, err
+	}
+	a, err := models.AccountByUser(ctx, tx, userID)
+	if err == nil {
+		return mintID, a.ID, nil
+	}
+	if !errors.Is(err, models.ErrNotFound) {
+		return 0, 0, err
+	}
+	if _, err := models.LockAccount(ctx, tx, mintID); err != nil {
+		return 0, 0, err
+	}
+	id, err := models.InsertUserAccount(ctx, tx, userID, time.Now().UTC())
+	if err == nil {
+		return mintID, id, nil
+	}
+	if !models.IsDuplicate(err) {
+		return 0, 0, err
+	}
+	id, err = models.LockAccountOfUser(ctx, tx, userID)
+	if err != nil {
+		return 0, 0, err
+	}
+	return mintID, id, nil
+}
