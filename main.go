@@ -24,6 +24,7 @@ commands:
   migrate up             apply every pending migration
   migrate down           revert the most recent migration
   migrate status         list migrations and whether each is applied
+  import SOURCE          import JSON Lines posts from a folder or S3 (docs/import.md)
   help                   show this text
 
 Configuration comes from the environment, then conf/app.conf; see README.md.
@@ -44,6 +45,8 @@ func main() {
 		err = runServe(ctx, args)
 	case "migrate":
 		err = runMigrate(ctx, args)
+	case "import":
+		err = runImport(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

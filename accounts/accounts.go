@@ -31,6 +31,25 @@ func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*
 		return nil, fmt.Errorf("accounts: find user: %w", err)
 	}
 	u = &models.User{Issuer: id.Issuer, IssuerID: id.Subject, Email: id.Email, Name: id.Name, Picture: id.Picture}
+	if id.Issuer == auth.GoogleIssuer && id.Email != "" {
+		// Google vouches for the email (auth leaves it empty otherwise): a
+		// person whose posts were imported before they ever signed in
+		// becomes the user those posts belong to.
+		adopted, err := models.AdoptImportedUser(ctx, q, id.Email, u)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: adopt imported author: %w", err)
+		}
+		if adopted {
+			if u, err = models.UserByIssuer(ctx, q, id.Issuer, id.Subject); err != nil {
+				return nil, fmt.Errorf("accounts: read adopted user: %w", err)
+			}
+			// Like a new user's (below): the import may not have opened it.
+			if _, err := ledger.EnsureAccount(ctx, q, u.ID); err != nil {
+				return nil, fmt.Errorf("accounts: open wallet of adopted user %d: %w", u.ID, err)
+			}
+			return u, nil
+		}
+	}
 	err = models.InsertUser(ctx, q, u)
 	if err == nil {
 		// Open the wallet now, outside any transaction, so points actions

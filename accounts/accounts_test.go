@@ -127,3 +127,41 @@ func TestFindOrCreate_UnchangedProfileIsNotRewritten(t *testing.T) {
 		assert.Equal(t, "N2", changed.Name)
 	})
 }
+
+func TestFindOrCreate_GoogleSignInAdoptsTheImportedAuthorWithThatEmail(t *testing.T) {
+	tests := []struct {
+		name      string
+		identity  auth.Identity
+		adopts    bool
+		wantUsers int
+	}{
+		{"verified email, other case", identity("g-1", "Ada@Example.com", "Ada L."), true, 1},
+		{"no verified email", identity("g-2", "", "Ada L."), false, 2},
+		{"another email", identity("g-3", "bob@example.com", "Bob"), false, 2},
+		{"dev issuer", auth.Identity{Issuer: auth.DevIssuer, Subject: "ada", Email: "ada@example.com", Name: "Ada"}, false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, db *database.DB) {
+				ctx := context.Background()
+				imported := &models.User{Issuer: models.ImportIssuer, IssuerID: "ada@example.com", Email: "ada@example.com", Name: "Ada"}
+				require.NoError(t, models.InsertUser(ctx, db.Orm(), imported))
+
+				u, err := accounts.FindOrCreate(ctx, db.Orm(), tt.identity)
+				require.NoError(t, err)
+				assert.Equal(t, tt.adopts, u.ID == imported.ID)
+				assert.Equal(t, tt.identity.Issuer, u.Issuer)
+				assert.Equal(t, tt.identity.Subject, u.IssuerID)
+				assert.Equal(t, tt.wantUsers, countUsers(t, db))
+				_, err = models.AccountByUser(ctx, db.Orm(), u.ID)
+				assert.NoError(t, err, "the signed-in user has a wallet")
+
+				// The next sign-in finds the same user by its Google subject.
+				again, err := accounts.FindOrCreate(ctx, db.Orm(), tt.identity)
+				require.NoError(t, err)
+				assert.Equal(t, u.ID, again.ID)
+				assert.Equal(t, tt.wantUsers, countUsers(t, db))
+			})
+		})
+	}
+}

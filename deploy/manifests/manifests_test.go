@@ -61,9 +61,12 @@ type rendered struct {
 // workload is anything with a pod template.
 type workload struct {
 	kind, name string
-	selector   *metav1.LabelSelector // nil for Jobs (their selector is generated)
+	selector   *metav1.LabelSelector // nil for Jobs and CronJobs (their selector is generated)
 	template   corev1.PodTemplateSpec
 }
+
+// runsToCompletion tells batch workloads (no Service, no probes) from servers.
+func (w workload) runsToCompletion() bool { return w.kind == "Job" || w.kind == "CronJob" }
 
 func overlays(t *testing.T) []string {
 	dirs, err := filepath.Glob(filepath.Join(repoRoot, "k8s/overlays/*"))
@@ -138,6 +141,11 @@ func decode(t *testing.T, stream []byte) *rendered {
 			strict(o)
 			r.jobs[o.Name] = o
 			r.workloads = append(r.workloads, workload{"Job", o.Name, nil, o.Spec.Template})
+			obj = o
+		case "batch/v1 CronJob":
+			o := &batchv1.CronJob{}
+			strict(o)
+			r.workloads = append(r.workloads, workload{"CronJob", o.Name, nil, o.Spec.JobTemplate.Spec.Template})
 			obj = o
 		case "policy/v1 PodDisruptionBudget":
 			o := &policyv1.PodDisruptionBudget{}
@@ -214,7 +222,7 @@ func hasService(r *rendered, name string) bool {
 func selected(r *rendered, sel labels.Selector) []workload {
 	var out []workload
 	for _, w := range r.workloads {
-		if w.kind != "Job" && sel.Matches(labels.Set(w.template.Labels)) {
+		if !w.runsToCompletion() && sel.Matches(labels.Set(w.template.Labels)) {
 			out = append(out, w)
 		}
 	}
@@ -291,7 +299,7 @@ func checkContainers(t *testing.T, r *rendered, routes []string) {
 					assert.Contains(t, routes, p.HTTPGet.Path, "%s: %s probe path is not a route of the app", where, kind)
 				}
 			}
-			if w.kind != "Job" {
+			if !w.runsToCompletion() {
 				assert.NotNil(t, c.ReadinessProbe, "%s has no readiness probe", where)
 				assert.NotNil(t, c.LivenessProbe, "%s has no liveness probe", where)
 			}
@@ -418,7 +426,7 @@ func checkImages(t *testing.T, r *rendered) {
 	}
 	require.NotEmpty(t, appImages)
 	for _, img := range appImages {
-		assert.Equal(t, appImages[0], img, "the app and its migration Job must run the same image")
+		assert.Equal(t, appImages[0], img, "the app, its migration Job and the import jobs must run the same image")
 	}
 }
 

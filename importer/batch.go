@@ -1,0 +1,246 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/beego/beego/v2/client/orm"
+
+	"inkwell/auth"
+	"inkwell/markdown"
+	"inkwell/models"
+	"inkwell/posts"
+)
+
+// batchWriter writes one file's batches and moves its checkpoint with them.
+type batchWriter struct {
+	run  *run
+	file File
+	key  string
+}
+
+// write stores the new and changed records of batch, which ends at line
+// lastLine of the file; done marks the file's last batch. A batch with
+// nothing to write performs no write at all, except that the last one
+// records the file as done.
+func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64, done bool) error {
+	r := w.run
+	batch = lastOfEachID(batch)
+	ids := make([]string, len(batch))
+	for i, rec := range batch {
+		ids[i] = rec.ExternalID
+	}
+	stored, err := models.ImportedPosts(ctx, r.db, r.source, ids)
+	if err != nil {
+		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+	}
+	var changed []record
+	for _, rec := range batch {
+		if s, ok := stored[rec.ExternalID]; ok && s.Hash == rec.hash {
+			continue
+		}
+		changed = append(changed, rec)
+	}
+	unchanged := int64(len(batch) - len(changed))
+	if len(changed) == 0 && !done {
+		r.c.Unchanged.Add(unchanged)
+		return nil
+	}
+
+	// Render only what will be written: this is the expensive step.
+	rows := make([]models.ImportedPost, 0, len(changed))
+	written := changed[:0]
+	now := r.opts.Now()
+	for _, rec := range changed {
+		html, err := markdown.Render(rec.BodyMarkdown)
+		if err != nil {
+			r.reject(w.file.Name, rec.line, err.Error())
+			continue
+		}
+		rows = append(rows, rec.row(html, now))
+		written = append(written, rec)
+	}
+
+	if len(rows) > 0 {
+		// Authors are resolved before the batch's transaction, each
+		// statement on its own: inside it, a MySQL snapshot taken before a
+		// concurrent worker committed the same new author would not show
+		// that author. A batch that then fails leaves at most a user
+		// without posts, which the next attempt finds and uses.
+		var authors map[string]int64
+		err := retry(ctx, func() (err error) {
+			authors, err = w.authors(ctx, r.db, written)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+		}
+		for i := range rows {
+			rows[i].AuthorID = authors[written[i].AuthorEmail]
+		}
+	}
+	var inserted int64
+	var updatedIDs []int64
+	err = inTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
+		inserted, updatedIDs = 0, nil
+		if len(rows) > 0 {
+			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
+				return err
+			}
+			// Ids are read back inside the transaction: a post deleted in
+			// the app since the hashes were read has just been inserted anew.
+			keys := make([]string, len(written))
+			for i, rec := range written {
+				keys[i] = rec.ExternalID
+			}
+			ids, err := models.ImportedPosts(ctx, tx, r.source, keys)
+			if err != nil {
+				return err
+			}
+			tags := make([]models.PostTags, 0, len(written))
+			var existing []int64
+			for i, rec := range written {
+				id := ids[rec.ExternalID].ID
+				if id == 0 {
+					return fmt.Errorf("import: post %q vanished after its upsert", rec.ExternalID)
+				}
+				if stored[rec.ExternalID].ID == id {
+					existing = append(existing, id)
+				} else {
+					inserted++
+				}
+				tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
+			}
+			updatedIDs = existing
+			if err := models.ReplaceTagsOfPosts(ctx, tx, existing, tags); err != nil {
+				return err
+			}
+		}
+		return models.SaveImportCheckpoint(ctx, tx, r.runID, w.key,
+			models.ImportCheckpoint{File: w.file.Name, Version: w.file.Version, Line: lastLine, Done: done}, now)
+	})
+	if err != nil {
+		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+	}
+	if r.opts.Cache != nil && len(updatedIDs) > 0 {
+		if err := r.opts.Cache.InvalidatePosts(ctx, updatedIDs); err != nil {
+			// The batch is committed and its checkpoint moved: a re-run
+			// would find nothing changed, so this cannot be retried later.
+			// The import fails loudly; cached copies expire within minutes.
+			return fmt.Errorf("import: %s up to line %d: saved, but cached copies of %d updated posts could not be retired: %w",
+				w.file.Name, lastLine, len(updatedIDs), err)
+		}
+	}
+	r.c.Unchanged.Add(unchanged)
+	r.c.Inserted.Add(inserted)
+	r.c.Updated.Add(int64(len(rows)) - inserted)
+	return nil
+}
+
+// authors returns the user id of every author of recs, creating import
+// users for the ones never seen.
+func (w *batchWriter) authors(ctx context.Context, q orm.QueryExecutor, recs []record) (map[string]int64, error) {
+	names := map[string]string{}
+	for _, rec := range recs {
+		if _, ok := names[rec.AuthorEmail]; !ok {
+			names[rec.AuthorEmail] = rec.AuthorName
+		}
+	}
+	emails := make([]string, 0, len(names))
+	for e := range names {
+		emails = append(emails, e)
+	}
+	// One order for every worker: concurrent inserts of the same new
+	// authors then lock their index entries in the same order.
+	slices.Sort(emails)
+	found, err := models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer)
+	if err != nil {
+		return nil, err
+	}
+	var missing []models.ImportAuthor
+	for _, e := range emails {
+		if _, ok := found[e]; !ok {
+			missing = append(missing, models.ImportAuthor{Email: e, Name: names[e]})
+		}
+	}
+	if len(missing) == 0 {
+		return found, nil
+	}
+	if err := models.InsertImportAuthors(ctx, q, missing, w.run.opts.Now()); err != nil {
+		return nil, err
+	}
+	if found, err = models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer); err != nil {
+		return nil, err
+	}
+	for _, e := range emails {
+		if found[e] == 0 {
+			return nil, fmt.Errorf("import: author %s missing after creating it", e)
+		}
+	}
+	return found, nil
+}
+
+// row is the posts row of a record. A record without updated_at is
+// stamped with the import's time; created_at is the earlier of its
+// publication and its last update.
+func (rec record) row(html string, now time.Time) models.ImportedPost {
+	updated := now
+	if rec.UpdatedAt != nil {
+		updated = *rec.UpdatedAt
+	}
+	created := updated
+	if rec.PublishedAt != nil && rec.PublishedAt.Before(created) {
+		created = *rec.PublishedAt
+	}
+	return models.ImportedPost{ExternalID: rec.ExternalID, Hash: rec.hash, Title: rec.Title, Slug: posts.Slugify(rec.Title),
+		BodyMarkdown: rec.BodyMarkdown, BodyHTML: html, Status: rec.Status, CreatedAt: created, UpdatedAt: updated,
+		PublishedAt: rec.PublishedAt}
+}
+
+// lastOfEachID keeps, for an external id repeated within one batch, its
+// last occurrence (the latest line wins, as it would across batches).
+func lastOfEachID(batch []record) []record {
+	seen := make(map[string]int, len(batch))
+	dup := false
+	for i, rec := range batch {
+		if _, ok := seen[rec.ExternalID]; ok {
+			dup = true
+		}
+		seen[rec.ExternalID] = i
+	}
+	if !dup {
+		return batch
+	}
+	out := make([]record, 0, len(seen))
+	for i, rec := range batch {
+		if seen[rec.ExternalID] == i {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// inTx runs fn in one transaction, again when the database aborted it to
+// break a deadlock between workers.
+func inTx(ctx context.Context, o orm.Ormer, fn func(ctx context.Context, tx orm.TxOrmer) error) error {
+	return retry(ctx, func() error { return o.DoTxWithCtx(ctx, fn) })
+}
+
+// retry runs fn again, after a short pause, while the database reports a
+// deadlock or lock wait timeout: workers creating the same new authors at
+// once can deadlock on the users index, and one of them must try again.
+func retry(ctx context.Context, fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || attempt == maxTxAttempts || !models.IsRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		}
+	}
+}

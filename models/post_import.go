@@ -1,0 +1,224 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beego/beego/v2/client/orm"
+)
+
+// ImportIssuer is the issuer of users `inkwell import` creates for authors it
+// has not seen; issuer_id is the lower-cased email. Such a user becomes the
+// Google user when that person first signs in with the same verified email
+// (see AdoptImportedUser).
+const ImportIssuer = "import"
+
+// ImportedPostKey is what a batch needs to know about a post it may write.
+type ImportedPostKey struct {
+	ID   int64
+	Hash string
+}
+
+// ImportedPosts returns, per external id, the id and stored content hash of
+// the posts source imported under those ids (absent ids have none).
+func ImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, externalIDs []string) (map[string]ImportedPostKey, error) {
+	out := make(map[string]ImportedPostKey, len(externalIDs))
+	if len(externalIDs) == 0 {
+		return out, nil
+	}
+	var (
+		ids    []int64
+		extIDs []string
+		hashes []string
+	)
+	args := append([]any{source}, stringArgs(externalIDs)...)
+	_, err := q.RawWithCtx(ctx, "SELECT id, import_external_id, import_hash FROM posts WHERE import_source = ? AND import_external_id IN ("+
+		placeholders(len(externalIDs))+")", args...).QueryRows(&ids, &extIDs, &hashes)
+	if err != nil {
+		return nil, fmt.Errorf("posts: read import hashes of %d records: %w", len(externalIDs), err)
+	}
+	for i, ext := range extIDs {
+		out[ext] = ImportedPostKey{ID: ids[i], Hash: hashes[i]}
+	}
+	return out, nil
+}
+
+// ImportAuthors maps each lower-cased email to the user who writes under it:
+// a user of verifiedIssuer (whose stored emails the provider vouched for)
+// with that email when there is one, otherwise the import user keyed by it.
+// Emails with neither are absent.
+func ImportAuthors(ctx context.Context, q orm.QueryExecutor, emails []string, verifiedIssuer string) (map[string]int64, error) {
+	out := make(map[string]int64, len(emails))
+	if len(emails) == 0 {
+		return out, nil
+	}
+	var (
+		ids     []int64
+		issuers []string
+		keys    []string
+	)
+	ph := placeholders(len(emails))
+	args := append([]any{ImportIssuer}, stringArgs(emails)...)
+	args = append(append(args, verifiedIssuer), stringArgs(emails)...)
+	// UNION ALL rather than OR: each half is a lookup on its own index
+	// (ux_users_issuer_subject, ix_users_email) whatever the planner thinks.
+	_, err := q.RawWithCtx(ctx, "SELECT id, issuer, issuer_id FROM users WHERE issuer = ? AND issuer_id IN ("+ph+
+		") UNION ALL SELECT id, issuer, email FROM users WHERE issuer = ? AND email IN ("+ph+")", args...).QueryRows(&ids, &issuers, &keys)
+	if err != nil {
+		return nil, fmt.Errorf("users: find %d import authors: %w", len(emails), err)
+	}
+	for i, key := range keys {
+		key = strings.ToLower(key)
+		if _, taken := out[key]; taken && issuers[i] == ImportIssuer {
+			continue // the Google user wins over a leftover import user
+		}
+		out[key] = ids[i]
+	}
+	return out, nil
+}
+
+// ImportAuthor is an author an import creates.
+type ImportAuthor struct {
+	Email string // lower-cased
+	Name  string
+}
+
+// InsertImportAuthors creates import users in one statement; ones another
+// worker created meanwhile are left as they are (the unique issuer index).
+func InsertImportAuthors(ctx context.Context, q orm.QueryExecutor, authors []ImportAuthor, now time.Time) error {
+	if len(authors) == 0 {
+		return nil
+	}
+	values := make([]string, len(authors))
+	args := make([]any, 0, 6*len(authors))
+	for i, a := range authors {
+		values[i] = "(?, ?, ?, ?, ?, ?)"
+		args = append(args, ImportIssuer, a.Email, a.Email, a.Name, dbTime(now), dbTime(now))
+	}
+	// MySQL has no DO NOTHING; ON DUPLICATE KEY UPDATE id = id would count
+	// as an update of the other worker's row. IGNORE is safe here because
+	// the importer has validated every value to fit its column, so the
+	// unique key is the only error it can turn into a skip.
+	stmt := "INSERT INTO users (issuer, issuer_id, email, name, created_at, updated_at) VALUES " + strings.Join(values, ", ")
+	if isMySQL(q) {
+		stmt = "INSERT IGNORE" + strings.TrimPrefix(stmt, "INSERT")
+	} else {
+		stmt += " ON CONFLICT (issuer, issuer_id) DO NOTHING"
+	}
+	if _, err := q.RawWithCtx(ctx, stmt, args...).Exec(); err != nil {
+		return fmt.Errorf("users: create %d import authors: %w", len(authors), err)
+	}
+	return nil
+}
+
+// AdoptImportedUser turns the import user keyed by email into the user of
+// the identity (issuer, issuerID) and reports whether there was one. It is a
+// single conditional UPDATE, so of two concurrent first sign-ins exactly one
+// adopts the row and the other finds it under its new issuer.
+func AdoptImportedUser(ctx context.Context, q orm.QueryExecutor, email string, u *User) (bool, error) {
+	now := time.Now().UTC()
+	res, err := q.RawWithCtx(ctx, "UPDATE users SET issuer = ?, issuer_id = ?, email = ?, name = ?, picture = ?, updated_at = ? WHERE issuer = ? AND issuer_id = ?",
+		u.Issuer, u.IssuerID, u.Email, u.Name, u.Picture, dbTime(now), ImportIssuer, strings.ToLower(email)).Exec()
+	if err != nil {
+		return false, fmt.Errorf("users: adopt import user %s: %w", email, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("users: adopt import user %s: %w", email, err)
+	}
+	return n == 1, nil
+}
+
+// ImportedPost is one post row an import writes.
+type ImportedPost struct {
+	ExternalID   string
+	Hash         string
+	AuthorID     int64
+	Title        string
+	Slug         string
+	BodyMarkdown string
+	BodyHTML     string
+	Status       string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	PublishedAt  *time.Time
+}
+
+// UpsertImportedPosts writes new and changed imported posts in one
+// statement keyed by (import_source, import_external_id). An update keeps
+// the post's likes, comments, creation time and first publication.
+func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, rows []ImportedPost) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	values := make([]string, len(rows))
+	args := make([]any, 0, 14*len(rows))
+	for i, r := range rows {
+		values[i] = "(?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, r.AuthorID, r.Title, r.Slug, r.BodyMarkdown, r.BodyHTML, r.Status,
+			dbTime(r.CreatedAt), dbTime(r.UpdatedAt), dbTimePtr(r.PublishedAt), dbTimePtr(r.PublishedAt),
+			source, r.ExternalID, r.Hash)
+	}
+	stmt := `INSERT INTO posts (author_id, title, slug, body_markdown, body_html, status, like_count, comment_count,
+		created_at, updated_at, published_at, first_published_at, import_source, import_external_id, import_hash) VALUES ` + strings.Join(values, ", ")
+	if isMySQL(q) {
+		stmt += ` ON DUPLICATE KEY UPDATE author_id = VALUES(author_id), title = VALUES(title), slug = VALUES(slug),
+			body_markdown = VALUES(body_markdown), body_html = VALUES(body_html), status = VALUES(status),
+			updated_at = VALUES(updated_at), published_at = VALUES(published_at),
+			first_published_at = COALESCE(first_published_at, VALUES(first_published_at)), import_hash = VALUES(import_hash)`
+	} else {
+		stmt += ` ON CONFLICT (import_source, import_external_id) DO UPDATE SET author_id = excluded.author_id,
+			title = excluded.title, slug = excluded.slug, body_markdown = excluded.body_markdown, body_html = excluded.body_html,
+			status = excluded.status, updated_at = excluded.updated_at, published_at = excluded.published_at,
+			first_published_at = COALESCE(posts.first_published_at, excluded.first_published_at), import_hash = excluded.import_hash`
+	}
+	if _, err := q.RawWithCtx(ctx, stmt, args...).Exec(); err != nil {
+		return fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
+	}
+	return nil
+}
+
+// PostTags is the ordered tags of one post, with its publication time.
+type PostTags struct {
+	PostID      int64
+	Tags        []string
+	PublishedAt *time.Time
+}
+
+// ReplaceTagsOfPosts sets the tags of many posts in at most two
+// statements: one delete of the old tags of the posts in existing, and one
+// multi-row insert. New posts must not be in existing: a delete that finds
+// nothing still locks the index gaps it searched, and concurrent batches
+// inserting into each other's gaps deadlock.
+func ReplaceTagsOfPosts(ctx context.Context, q orm.QueryExecutor, existing []int64, posts []PostTags) error {
+	if len(existing) > 0 {
+		if _, err := q.RawWithCtx(ctx, "DELETE FROM post_tags WHERE post_id IN ("+placeholders(len(existing))+")", int64Args(existing)...).Exec(); err != nil {
+			return fmt.Errorf("posts: clear tags of %d imported posts: %w", len(existing), err)
+		}
+	}
+	var values []string
+	var args []any
+	for _, p := range posts {
+		for pos, tag := range p.Tags {
+			values = append(values, "(?, ?, ?, ?)")
+			args = append(args, p.PostID, tag, pos, dbTimePtr(p.PublishedAt))
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	if _, err := q.RawWithCtx(ctx, "INSERT INTO post_tags (post_id, tag, position, published_at) VALUES "+strings.Join(values, ", "), args...).Exec(); err != nil {
+		return fmt.Errorf("posts: store tags of %d imported posts: %w", len(posts), err)
+	}
+	return nil
+}
+
+func stringArgs(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
