@@ -11,7 +11,7 @@ package schema
 // transaction may lock the author's users row for points.
 func init() {
 	register(Migration{
-		Name: "CreatePostCreateKeys_20261123_120500",
+		Name: "CreatePostCreateKeys_20261123_140500",
 		Up: func(d Dialect) []string {
 			return []string{
 				`CREATE TABLE post_create_keys (
