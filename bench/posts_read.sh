@@ -3,7 +3,13 @@
 # plain net/http handler serving the same JSON from memory, in one run:
 #
 #   MYSQL_HOST=127.0.0.1 MYSQL_USER=inkwell MYSQL_PASSWORD=inkwell \
-#   REDIS_URL=redis://127.0.0.1:6379/0 bench/posts_read.sh
+#   REDIS_URL=redis://127.0.0.1:6379/0 HAPROXY_TLS=1 bench/posts_read.sh
+#
+# With HAPROXY_TLS=1 it also runs both through HAProxy terminating TLS
+# (deploy/haproxy/haproxy.cfg, the production file, with one local replica
+# and a throwaway self-signed certificate; ports 18313-18315), so the
+# deployment's edge is measured against the same edge in front of the plain
+# handler.
 #
 # Order: plain, inkwell with the in-process cache, inkwell with Redis, plain
 # again (wrk -t2 -c64 -d15s each after a 2 s warm-up; DURATION overrides). The app runs on
@@ -91,9 +97,36 @@ if [[ -n "${REDIS_URL:-}" ]]; then
   run_wrk "inkwell, Redis cache" "$url" "$auth"
   stop_app
 fi
+if [[ "${HAPROXY_TLS:-}" == 1 ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
+    -keyout "$work/site.pem.key" -out "$work/site.pem" 2>/dev/null
+  start_haproxy() { # start_haproxy BACKEND_PORT: the production config with one local replica
+    awk -v port="$1" '/--- replicas: begin ---/ {print; print "    server app1 127.0.0.1:" port " check"; skip=1; next}
+                      /--- replicas: end ---/ {skip=0} !skip' deploy/haproxy/haproxy.cfg >"$work/haproxy.cfg"
+    env HTTP_PORT=18313 HTTPS_PORT=18314 HEALTH_PORT=18315 TLS_CERT="$work/site.pem" \
+      haproxy -f "$work/haproxy.cfg" >/dev/null 2>"$work/haproxy.err" &
+    haproxy_pid=$!
+    pids+=("$haproxy_pid")
+    for _ in $(seq 100); do curl -fsk "https://127.0.0.1:18314/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "HAProxy did not become ready" >&2; cat "$work/haproxy.err" >&2; return 1
+  }
+  stop_haproxy() { kill "$haproxy_pid"; wait "$haproxy_pid" 2>/dev/null || true; }
+  start_haproxy "$PLAIN_PORT"
+  run_wrk "plain via HAProxy TLS" "https://127.0.0.1:18314/"
+  stop_haproxy
+  start_app
+  start_haproxy "$APP_PORT"
+  wrk -t2 -c64 -d2s -H "$auth" "https://127.0.0.1:18314/api/v1/posts/$id" >/dev/null
+  run_wrk "inkwell via HAProxy TLS" "https://127.0.0.1:18314/api/v1/posts/$id" "$auth"
+  stop_haproxy
+  stop_app
+fi
 run_wrk "plain net/http (again)" "http://127.0.0.1:$PLAIN_PORT/"
 
 awk 'NR == 1 {prps = $(NF-1); pp99 = $NF}
+     /^plain via HAProxy TLS/ {hrps = $(NF-1); hp99 = $NF}
+     /^inkwell via HAProxy TLS/ {
+       printf "%-28s %5.1f%% of plain-via-HAProxy req/s, p99 %.2fx it\n", "inkwell via HAProxy TLS", 100 * $(NF-1) / hrps, $NF / hp99; next }
      NR > 1 && $0 !~ /^plain/ {
        name = $0; sub(/ [^ ]+ [^ ]+$/, "", name)
        printf "%-28s %5.1f%% of plain req/s, p99 %.2fx plain\n", name, 100 * $(NF-1) / prps, $NF / pp99 }' "$work/results"
