@@ -48,6 +48,7 @@ var ClientRoutes = []ClientRoute{
 	{Pattern: "/write", Regexp: `^/write$`},
 	{Pattern: "/drafts", Regexp: `^/drafts$`},
 	{Pattern: "/me", Regexp: `^/me$`},
+	{Pattern: "/wallet", Regexp: `^/wallet$`},
 	{Pattern: "/posts/:id([0-9]+)", Regexp: `^/posts/[0-9]+$`},
 	{Pattern: "/posts/:id([0-9]+)/edit", Regexp: `^/posts/[0-9]+/edit$`},
 }

@@ -7,6 +7,7 @@ import * as editor from '/static/views/editor.js';
 import * as drafts from '/static/views/drafts.js';
 import * as profile from '/static/views/profile.js';
 import * as signin from '/static/views/signin.js';
+import * as wallet from '/static/views/wallet.js';
 
 const routes = [
   { re: /^\/$/, view: feed, tab: 'feed', auth: true },
@@ -14,6 +15,7 @@ const routes = [
   { re: /^\/write$/, view: editor, tab: 'write', auth: true },
   { re: /^\/drafts$/, view: drafts, tab: 'drafts', auth: true },
   { re: /^\/me$/, view: profile, tab: 'me', auth: true },
+  { re: /^\/wallet$/, view: wallet, tab: 'wallet', auth: true },
   { re: /^\/posts\/(\d+)$/, view: post, auth: true, names: ['id'] },
   { re: /^\/posts\/(\d+)\/edit$/, view: editor, auth: true, names: ['id'] },
 ];

@@ -4,6 +4,7 @@ import * as api from '/static/api.js';
 import * as session from '/static/session.js';
 import * as markdown from '/static/markdown.js';
 import { byline, errorBox, tagList } from '/static/views/common.js';
+import { kudosButton } from '/static/views/kudos.js';
 
 export async function render(main, ctx) {
   const id = Number(ctx.params.id);
@@ -39,6 +40,8 @@ export async function render(main, ctx) {
     body,
     h('div', { class: 'actions' },
       likeButton(p),
+      // Kudos go to someone else: never offered on your own post.
+      !mine && me && p.author?.id && p.status !== 'draft' ? kudosButton(p.author) : null,
       mine ? h('a', { class: 'button button-secondary', href: `/posts/${p.id}/edit` }, 'Edit post') : null)));
 }
 
