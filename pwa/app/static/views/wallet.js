@@ -83,6 +83,7 @@ export async function render(main, ctx) {
   let loading = false;
   let done = false;
 
+  let observer = null;
   async function loadPage() {
     if (loading || done) return;
     loading = true;
@@ -106,11 +107,15 @@ export async function render(main, ctx) {
       loading = false;
       more.disabled = false;
     }
+    // The observer reports only changes: when the end of the list is still in
+    // view after a page (a tall screen, short pages), observing again
+    // reports it at once and the next page follows.
+    if (observer && !done && ctx.alive()) { observer.unobserve(sentinel); observer.observe(sentinel); }
   }
   more.addEventListener('click', loadPage);
 
   // Infinite scroll: older entries load as the end of the list comes into view.
-  const observer = new IntersectionObserver((seen) => {
+  observer = new IntersectionObserver((seen) => {
     if (seen.some((e) => e.isIntersecting)) loadPage();
   }, { rootMargin: '400px 0px' });
   ctx.onLeave(() => observer.disconnect());
