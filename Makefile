@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test test-e2e build vet bee docs migrate-mysql clean
+.PHONY: run test test-e2e screenshots build vet bee docs migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -24,6 +24,10 @@ test: vet test-e2e
 # download) against the freshly built binary; see docs/pwa.md.
 test-e2e: build e2e/node_modules/.installed
 	cd e2e && node --test --test-concurrency=1 tests/
+
+# Refresh the committed phone-size screenshots in docs/screenshots/.
+screenshots: build e2e/node_modules/.installed
+	cd e2e && SCREENSHOT_DIR=docs/screenshots node --test --test-concurrency=1 tests/
 
 e2e/node_modules/.installed: e2e/package.json e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund

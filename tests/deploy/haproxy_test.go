@@ -51,6 +51,21 @@ func TestHAProxyStack(t *testing.T) {
 		assert.Contains(t, body, `"Reader"`)
 	})
 
+	t.Run("the PWA is served over HTTPS: shell, manifest and service worker", func(t *testing.T) {
+		resp, body := get(t, c, s.url("/"), nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
+		assert.Contains(t, body, `rel="manifest"`)
+		resp, body = get(t, c, s.url("/manifest.webmanifest"), nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("Content-Type"), "manifest+json")
+		assert.Contains(t, body, `"start_url"`)
+		resp, body = get(t, c, s.url("/sw.js"), nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("Content-Type"), "javascript")
+		assert.Contains(t, body, "addEventListener('fetch'")
+	})
+
 	t.Run("the app sees the client and the scheme HAProxy saw, not forged headers", func(t *testing.T) {
 		id := fmt.Sprintf("forwarded-%d", time.Now().UnixNano())
 		resp, _ := get(t, c, s.url("/healthz"), map[string]string{
