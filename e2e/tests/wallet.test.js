@@ -124,6 +124,9 @@ test("bob's wallet shows 7 and the kudos with its memo", async () => {
   assert.equal(await page.locator('.entry').filter({ hasText: 'Points earned' }).count(), 1);
   await page.getByText('That’s everything.').waitFor();
   await audit('wallet');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await audit('wallet (dark)');
+  await page.emulateMedia({ colorScheme: 'light' });
   assert.equal(await focusRingVisible(page), '');
   mkdirSync(SHOTS, { recursive: true });
   await page.evaluate(() => { document.activeElement?.blur(); document.getElementById('toast').hidden = true; window.scrollTo(0, 0); });
@@ -160,6 +163,9 @@ test('refusals are shown in words: too little money, bad amount, long memo', asy
   await send.click();
   await dialog.getByText('The memo is 281 characters; at most 280 fit.').waitFor();
   await audit('send kudos dialog with errors');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await audit('send kudos dialog with errors (dark)');
+  await page.emulateMedia({ colorScheme: 'light' });
   await dialog.getByLabel('Memo (optional)').fill(MEMO);
   await amount.fill('1000');
   await send.click();
