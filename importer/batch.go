@@ -70,7 +70,7 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 		// that author. A batch that then fails leaves at most a user
 		// without posts, which the next attempt finds and uses.
 		var authors map[string]int64
-		err := retry(ctx, func() (err error) {
+		err := models.Retry(ctx, func() (err error) {
 			authors, err = w.authors(ctx, r.db, written)
 			return err
 		})
@@ -83,7 +83,7 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 	}
 	var inserted int64
 	var updatedIDs []int64
-	err = inTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
+	err = models.InTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
 		inserted, updatedIDs = 0, nil
 		if len(rows) > 0 {
 			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
@@ -220,27 +220,4 @@ func lastOfEachID(batch []record) []record {
 		}
 	}
 	return out
-}
-
-// inTx runs fn in one transaction, again when the database aborted it to
-// break a deadlock between workers.
-func inTx(ctx context.Context, o orm.Ormer, fn func(ctx context.Context, tx orm.TxOrmer) error) error {
-	return retry(ctx, func() error { return o.DoTxWithCtx(ctx, fn) })
-}
-
-// retry runs fn again, after a short pause, while the database reports a
-// deadlock or lock wait timeout: workers creating the same new authors at
-// once can deadlock on the users index, and one of them must try again.
-func retry(ctx context.Context, fn func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil || attempt == maxTxAttempts || !models.IsRetryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
-		}
-	}
 }

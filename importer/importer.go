@@ -37,7 +37,6 @@ const (
 	// maxListedRejections bounds how many rejections the summary carries;
 	// the error file has them all.
 	maxListedRejections = 20
-	maxTxAttempts       = 6
 )
 
 // Options configure one import.

@@ -72,7 +72,7 @@ func Post(ctx context.Context, o orm.Ormer, m Movement) (*models.Transfer, bool,
 		t      *models.Transfer
 		replay bool
 	)
-	err := withRetry(ctx, func() error {
+	err := models.Retry(ctx, func() error {
 		var err error
 		t, replay, err = postOnce(ctx, o, m)
 		return err

@@ -102,7 +102,7 @@ func TestEarn_SpreadsPointsOverTheMintShards(t *testing.T) {
 		ctx := context.Background()
 		for range models.MintShards {
 			user, _ := newUser(t, o)
-			require.NoError(t, ledger.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+			require.NoError(t, models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 				return ledger.Earn(ctx, tx, user, 1, "like")
 			}))
 		}

@@ -15,6 +15,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/ledger"
+	"inkwell/models"
 )
 
 // simple-bank's check: n concurrent A→B transfers are serialized, so each
@@ -70,7 +71,7 @@ func TestTransfer_OppositeDirectionsDoNotDeadlock(t *testing.T) {
 		_, b := newUser(t, o)
 		mint(t, o, a, 1000)
 		mint(t, o, b, 1000)
-		retriesBefore := ledger.Retries()
+		retriesBefore := models.TxRetries()
 
 		const n = 40
 		errs := make(chan error, n)
@@ -92,7 +93,7 @@ func TestTransfer_OppositeDirectionsDoNotDeadlock(t *testing.T) {
 		}
 		assert.Equal(t, int64(1000), balance(t, db, a))
 		assert.Equal(t, int64(1000), balance(t, db, b))
-		assert.Equal(t, retriesBefore, ledger.Retries(), "locking in id order leaves nothing to retry")
+		assert.Equal(t, retriesBefore, models.TxRetries(), "locking in id order leaves nothing to retry")
 		requireBooksBalance(t, db)
 	})
 }
@@ -153,7 +154,7 @@ func TestTransfer_StressKeepsTheBooksBalanced(t *testing.T) {
 		require.NoError(t, db.SQL.QueryRow("SELECT COUNT(*) FROM transfers WHERE kind = 'transfer'").Scan(&transfers))
 		assert.Equal(t, workers*perWorker-insufficient, transfers, "every success and nothing else left a transfer")
 		requireBooksBalance(t, db)
-		t.Logf("%d transfers, %d refused for insufficient funds, %d retries so far", transfers, insufficient, ledger.Retries())
+		t.Logf("%d transfers, %d refused for insufficient funds, %d retries so far", transfers, insufficient, models.TxRetries())
 	})
 }
 

@@ -34,7 +34,7 @@ func (s *Service) Unlike(ctx context.Context, o orm.Ormer, id, user int64) (*Lik
 func (s *Service) setLike(ctx context.Context, o orm.Ormer, id, user int64, like bool) (*LikeState, error) {
 	var state LikeState
 	changed := false
-	err := inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		// The post's row lock (MySQL) or the write lock (SQLite) queues
 		// concurrent likers of one post, so the counter never drifts.
 		p, err := models.PostForUpdate(ctx, tx, id)

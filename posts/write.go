@@ -90,7 +90,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if v.status == models.PostPublished {
 		p.PublishedAt, p.FirstPublishedAt = &now, &now
 	}
-	err = inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+	err = models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		if err := models.InsertPost(ctx, tx, p); err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in 
 		}
 	}
 	changed := false
-	err = inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+	err = models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		changed = false
 		p, err := lockOwnPost(ctx, tx, id, caller)
 		if err != nil {
@@ -224,7 +224,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in 
 // Delete removes post id with its tags and likes, for its author only.
 // Points already earned stay with the author.
 func (s *Service) Delete(ctx context.Context, o orm.Ormer, id, caller int64) error {
-	err := inTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		if _, err := lockOwnPost(ctx, tx, id, caller); err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func main() {
 		// The loops take turns in short slices, so background load on a
 		// shared machine falls on both alike rather than on whichever ran second.
 		var bare, led result
-		retriesBefore := ledger.Retries()
+		retriesBefore := models.TxRetries()
 		o := db.Orm()
 		slice := *duration / time.Duration(*rounds)
 		for range *rounds {
@@ -96,14 +96,14 @@ func main() {
 		}
 		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d\n", n, "bare database/sql", bare.done, bare.rate(), bare.retried, bare.failed)
 		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d   ratio %.0f%%\n", n, "ledger.Post (Beego ORM)", led.done, led.rate(),
-			ledger.Retries()-retriesBefore, led.failed, 100*led.rate()/bare.rate())
+			models.TxRetries()-retriesBefore, led.failed, 100*led.rate()/bare.rate())
 		if led.failed > 0 || bare.failed > 0 {
 			fmt.Printf("%-8d FAILED transfers: ledger %d, bare %d (first: %v / %v)\n", n, led.failed, bare.failed, led.firstErr, bare.firstErr)
 		}
 		if *points {
 			pr := run(*clients, *duration, func(rng *mrand.Rand) (int, error) {
 				user := users[ids[rng.IntN(len(ids))]]
-				return 0, ledger.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
+				return 0, models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 					return ledger.Earn(ctx, tx, user, 1, "bench")
 				})
 			})
