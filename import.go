@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"golang.org/x/term"
@@ -39,8 +40,20 @@ func runImport(ctx context.Context, args []string) error {
 	progress := fs.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar, log or none")
 	name := fs.String("name", "", "key the posts are stored under (default: the source's location); keep it when the export moves")
 	every := fs.Duration("log-every", 10*time.Second, "interval of progress log lines")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the import to this file (for tuning)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("import: cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("import: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -118,6 +118,13 @@ func MySQLDSN(m config.MySQL) string {
 	c.ReadTimeout = 30 * time.Second
 	c.WriteTimeout = 30 * time.Second
 	c.Params = map[string]string{"time_zone": "'+00:00'"}
+	// Placeholders are filled in by the driver (escaped for utf8mb4, the
+	// only connection charset we use) instead of a server-side prepare,
+	// execute and close per statement: one round trip instead of three,
+	// and no server-side parse of a 14,000-parameter import statement
+	// twice. Measured with bench/import's bare upsert of 1M posts:
+	// 41.8k → 45.7k rows/s.
+	c.InterpolateParams = true
 	return c.FormatDSN()
 }
 

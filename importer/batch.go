@@ -3,7 +3,9 @@ package importer
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/beego/beego/v2/client/orm"
@@ -25,25 +27,65 @@ type batchWriter struct {
 // lastLine of the file; done marks the file's last batch. A batch with
 // nothing to write performs no write at all, except that the last one
 // records the file as done.
-func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64, done bool) error {
+func (w *batchWriter) write(ctx context.Context, batch *pendingBatch, lastLine int64, done bool) error {
 	r := w.run
-	batch = lastOfEachID(batch)
-	ids := make([]string, len(batch))
-	for i, rec := range batch {
-		ids[i] = rec.ExternalID
+	// Fetch the stored hashes of the ids read cheaply, then skip each line
+	// whose id appears once in the batch and whose hash is stored: it is
+	// byte for byte the line last imported. Every other line is decoded
+	// and validated in full.
+	seen := make(map[string]int, len(batch.lines))
+	for _, p := range batch.lines {
+		if p.id != "" {
+			seen[p.id]++
+		}
 	}
-	stored, err := models.ImportedPosts(ctx, r.db, r.source, ids)
+	stored, err := models.ImportedPosts(ctx, r.db, r.source, slices.Collect(maps.Keys(seen)))
 	if err != nil {
 		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
 	}
+	var unchanged int64
+	var decoded []record
+	for _, p := range batch.lines {
+		if p.rejected != "" {
+			r.reject(w.file.Name, p.number, p.rejected)
+			continue
+		}
+		if s, ok := stored[p.id]; ok && seen[p.id] == 1 && s.Hash == p.hash {
+			unchanged++
+			continue
+		}
+		rec, err := decodeRecord(batch.raw(p))
+		if err != nil {
+			r.reject(w.file.Name, p.number, err.Error())
+			continue
+		}
+		rec.line, rec.hash = p.number, p.hash
+		decoded = append(decoded, rec)
+	}
+	decoded = lastOfEachID(decoded)
+	// A decoded id the cheap read did not see (a key written twice in a
+	// line, say) has not been looked up yet.
+	var unseen []string
+	for _, rec := range decoded {
+		if _, ok := seen[rec.ExternalID]; !ok {
+			unseen = append(unseen, rec.ExternalID)
+		}
+	}
+	if len(unseen) > 0 {
+		more, err := models.ImportedPosts(ctx, r.db, r.source, unseen)
+		if err != nil {
+			return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
+		}
+		maps.Copy(stored, more)
+	}
 	var changed []record
-	for _, rec := range batch {
+	for _, rec := range decoded {
 		if s, ok := stored[rec.ExternalID]; ok && s.Hash == rec.hash {
+			unchanged++
 			continue
 		}
 		changed = append(changed, rec)
 	}
-	unchanged := int64(len(batch) - len(changed))
 	if len(changed) == 0 && !done {
 		r.c.Unchanged.Add(unchanged)
 		return nil
@@ -140,21 +182,30 @@ func (w *batchWriter) write(ctx context.Context, batch []record, lastLine int64,
 }
 
 // authors returns the user id of every author of recs, creating import
-// users for the ones never seen.
+// users for the ones never seen. Ids found once are remembered for the rest
+// of the run: an author's user keeps its id (a Google sign-in adopts the
+// import user's row), so a batch by known authors asks the database nothing.
 func (w *batchWriter) authors(ctx context.Context, q orm.QueryExecutor, recs []record) (map[string]int64, error) {
+	out := make(map[string]int64)
 	names := map[string]string{}
 	for _, rec := range recs {
+		if _, ok := out[rec.AuthorEmail]; ok {
+			continue
+		}
+		if id := w.run.authorIDs.get(rec.AuthorEmail); id != 0 {
+			out[rec.AuthorEmail] = id
+			continue
+		}
 		if _, ok := names[rec.AuthorEmail]; !ok {
 			names[rec.AuthorEmail] = rec.AuthorName
 		}
 	}
-	emails := make([]string, 0, len(names))
-	for e := range names {
-		emails = append(emails, e)
+	if len(names) == 0 {
+		return out, nil
 	}
-	// One order for every worker: concurrent inserts of the same new
-	// authors then lock their index entries in the same order.
-	slices.Sort(emails)
+	emails := slices.Sorted(maps.Keys(names))
+	// One order for every worker (sorted): concurrent inserts of the same
+	// new authors then lock their index entries in the same order.
 	found, err := models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer)
 	if err != nil {
 		return nil, err
@@ -165,21 +216,47 @@ func (w *batchWriter) authors(ctx context.Context, q orm.QueryExecutor, recs []r
 			missing = append(missing, models.ImportAuthor{Email: e, Name: names[e]})
 		}
 	}
-	if len(missing) == 0 {
-		return found, nil
-	}
-	if err := models.InsertImportAuthors(ctx, q, missing, w.run.opts.Now()); err != nil {
-		return nil, err
-	}
-	if found, err = models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer); err != nil {
-		return nil, err
+	if len(missing) > 0 {
+		if err := models.InsertImportAuthors(ctx, q, missing, w.run.opts.Now()); err != nil {
+			return nil, err
+		}
+		if found, err = models.ImportAuthors(ctx, q, emails, auth.GoogleIssuer); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range emails {
 		if found[e] == 0 {
 			return nil, fmt.Errorf("import: author %s missing after creating it", e)
 		}
+		out[e] = found[e]
+		w.run.authorIDs.put(e, found[e])
 	}
-	return found, nil
+	return out, nil
+}
+
+// authorCache remembers the user id of each author email an import has
+// resolved. It is bounded: past maxCachedAuthors it starts over, which
+// only costs lookups.
+type authorCache struct {
+	mu  sync.Mutex
+	ids map[string]int64
+}
+
+const maxCachedAuthors = 100_000
+
+func (c *authorCache) get(email string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[email]
+}
+
+func (c *authorCache) put(email string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil || len(c.ids) >= maxCachedAuthors {
+		c.ids = make(map[string]int64)
+	}
+	c.ids[email] = id
 }
 
 // row is the posts row of a record. A record without updated_at is

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/beego/beego/v2/client/orm"
 
@@ -37,6 +38,8 @@ const (
 	// maxListedRejections bounds how many rejections the summary carries;
 	// the error file has them all.
 	maxListedRejections = 20
+	// maxSourceChars is what the posts and runs tables hold of a source.
+	maxSourceChars = 255
 )
 
 // Options configure one import.
@@ -135,6 +138,7 @@ type run struct {
 	mu         sync.Mutex
 	rejections []Rejection
 	rejectErr  error
+	authorIDs  authorCache
 }
 
 // Run imports every JSON Lines file of src into db. It returns an error
@@ -162,6 +166,9 @@ func Run(ctx context.Context, db orm.Ormer, src Source, opts Options) (Summary, 
 		r.source = opts.SourceName
 	}
 	sum := Summary{Source: r.source}
+	if n := utf8.RuneCountInString(r.source); n > maxSourceChars {
+		return sum, fmt.Errorf("import: the source's name is %d characters, more than %d; give a shorter one with -name", n, maxSourceChars)
+	}
 
 	files, err := src.List(ctx)
 	if err != nil {
@@ -292,40 +299,69 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		return false, fmt.Errorf("import: %s: resume after line %d: %w", f.Name, start, err)
 	}
 	w := &batchWriter{run: r, file: f, key: fileKey(f.Name)}
-	batch := make([]record, 0, r.opts.BatchSize)
+	batch := &pendingBatch{hasher: newLineHasher()}
 	for {
 		raw, n, err := lines.next()
 		if err == io.EOF {
 			break
 		}
 		var tooLong errLineTooLong
-		if errors.As(err, &tooLong) {
-			r.c.Read.Add(1)
-			r.reject(f.Name, n, err.Error())
-			continue
-		}
-		if err != nil {
+		switch {
+		case errors.As(err, &tooLong):
+			// Reported with the batch, so the error file keeps line order.
+			batch.lines = append(batch.lines, pendingLine{number: n, rejected: err.Error()})
+		case err != nil:
 			return false, fmt.Errorf("import: read %s at line %d: %w", f.Name, n, err)
-		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
+		default:
+			raw = bytes.TrimSpace(raw)
+			if len(raw) == 0 {
+				continue
+			}
+			batch.add(raw, n)
 		}
 		r.c.Read.Add(1)
-		rec, err := decodeRecord(raw)
-		if err != nil {
-			r.reject(f.Name, n, err.Error())
-			continue
-		}
-		rec.line = n
-		batch = append(batch, rec)
-		if len(batch) == r.opts.BatchSize {
+		if len(batch.lines) == r.opts.BatchSize || len(batch.arena) >= maxBatchBytes {
 			if err := w.write(ctx, batch, n, false); err != nil {
 				return false, err
 			}
-			batch = batch[:0]
+			batch.reset()
 		}
 	}
 	return false, w.write(ctx, batch, lines.number, true)
+}
+
+// maxBatchBytes ends a batch early when its lines are long, so a batch of
+// huge posts stays a few megabytes and memory stays flat.
+const maxBatchBytes = 8 << 20
+
+// pendingBatch holds the lines of a batch as read: copies of their bytes in
+// one reused arena, each with its line hash and its cheaply read external
+// id. Lines are decoded only once the stored hashes say they must be written.
+type pendingBatch struct {
+	hasher *lineHasher
+	arena  []byte
+	lines  []pendingLine
+}
+
+type pendingLine struct {
+	start, end int // the line's bytes in the arena
+	number     int64
+	id         string // peekExternalID; "" means decode in full
+	hash       string
+	rejected   string // why the line was refused as it was read
+}
+
+func (b *pendingBatch) add(raw []byte, number int64) {
+	start := len(b.arena)
+	b.arena = append(b.arena, raw...)
+	b.lines = append(b.lines, pendingLine{start: start, end: len(b.arena), number: number,
+		id: peekExternalID(raw), hash: b.hasher.sum(raw)})
+}
+
+func (b *pendingBatch) raw(p pendingLine) []byte { return b.arena[p.start:p.end] }
+
+func (b *pendingBatch) reset() {
+	b.arena, b.lines = b.arena[:0], b.lines[:0]
 }
 
 // reject counts a line that cannot be imported and records why.

@@ -192,6 +192,11 @@ func TestImport_SourceErrors(t *testing.T) {
 		assert.True(t, sum.Failed())
 		require.Len(t, sum.Errors, 1)
 		assert.ErrorContains(t, sum.Errors[0], "broken.jsonl.gz: not gzip")
+
+		_, err = importer.Run(ctx, db.Orm(), src, importer.Options{SourceName: strings.Repeat("é", 256)})
+		assert.ErrorContains(t, err, "the source's name is 256 characters, more than 255; give a shorter one with -name")
+		_, err = importer.Run(ctx, db.Orm(), src, importer.Options{SourceName: strings.Repeat("é", 255)})
+		assert.NoError(t, err, "255 characters of 2 bytes fit")
 	})
 }
 
@@ -225,6 +230,60 @@ func TestImport_RepeatedExternalIDKeepsTheLastLine(t *testing.T) {
 		snap := snapshot(t, db)
 		assert.Contains(t, snap["post-1"], "Edited (v2).")
 		assert.Contains(t, snap["post-4"], "Edited (v3).")
+	})
+}
+
+// An id repeated in one batch is decided by its last line even when that
+// line is the one already stored: the earlier, different line must not win.
+func TestImport_RepeatedIDEndingInTheStoredLineKeepsIt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		first := lines(t, 0, 3, nil)
+		runImport(t, db, folder()(t, export{"x.jsonl": first}), importer.Options{SourceName: "blog"})
+		before := snapshot(t, db)
+
+		again := jsonLine(t, post(1, 5)) + "\n" + first
+		sum, _ := runImport(t, db, folder()(t, export{"x.jsonl": again}), importer.Options{SourceName: "blog"})
+		assert.Equal(t, int64(4), sum.Read)
+		assert.Zero(t, sum.Inserted+sum.Rejected)
+		assert.Equal(t, before, snapshot(t, db), "post-1 ends as its last line, the stored one")
+	})
+}
+
+// External ids are opaque: ids differing only in case or a trailing space
+// are different records (MySQL's default collation took them for one).
+func TestImport_ExternalIDsCompareByteForByte(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		var content strings.Builder
+		for i, id := range []string{"Post-1", "post-1", "a", "a "} {
+			rec := post(i, 0)
+			rec["external_id"] = id
+			content.WriteString(jsonLine(t, rec) + "\n")
+		}
+		files := export{"ids.jsonl": content.String()}
+		sum, _ := runImport(t, db, folder()(t, files), importer.Options{SourceName: "blog"})
+		assert.Equal(t, int64(4), sum.Inserted)
+		assert.Empty(t, sum.Errors)
+		assert.Len(t, snapshot(t, db), 4)
+		sum, _ = runImport(t, db, folder()(t, files), importer.Options{SourceName: "blog"})
+		assert.Equal(t, int64(4), sum.Unchanged)
+		sum, _ = runImport(t, db, folder()(t, files), importer.Options{SourceName: "Blog"})
+		assert.Equal(t, int64(4), sum.Inserted, "a source name differing in case is another source")
+	})
+}
+
+// A line naming external_id twice is the record of its last one (as JSON
+// decoders read it), though the cheap read before decoding sees the first.
+func TestImport_LineWithTwoExternalIDsUpdatesTheLastOnesPost(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		runImport(t, db, folder()(t, export{"x.jsonl": lines(t, 0, 3, nil)}), importer.Options{SourceName: "blog"})
+		before := snapshot(t, db)
+		twice := strings.Replace(jsonLine(t, post(2, 1)), `{`, `{"external_id":"post-1",`, 1)
+		sum, _ := runImport(t, db, folder()(t, export{"x.jsonl": twice + "\n"}), importer.Options{SourceName: "blog"})
+		assert.Equal(t, int64(1), sum.Updated)
+		assert.Empty(t, sum.Errors)
+		after := snapshot(t, db)
+		assert.Equal(t, before["post-1"], after["post-1"])
+		assert.Contains(t, after["post-2"], "Edited (v1).")
 	})
 }
 

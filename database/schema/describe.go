@@ -38,19 +38,20 @@ func (s Snapshot) Tables() []string {
 
 func describeMySQL(ctx context.Context, db *sql.DB) (Snapshot, error) {
 	snap := Snapshot{}
-	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COALESCE(COLUMN_DEFAULT, 'NULL'), EXTRA
+	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COALESCE(COLUMN_DEFAULT, 'NULL'), EXTRA,
+		COALESCE(COLLATION_NAME, '')
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`)
 	if err != nil {
 		return nil, fmt.Errorf("schema: describe columns: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var table, col, typ, nullable, def, extra string
-		if err := rows.Scan(&table, &col, &typ, &nullable, &def, &extra); err != nil {
+		var table, col, typ, nullable, def, extra, collation string
+		if err := rows.Scan(&table, &col, &typ, &nullable, &def, &extra, &collation); err != nil {
 			return nil, err
 		}
 		t := snap[table]
-		t.Columns = append(t.Columns, strings.TrimSpace(fmt.Sprintf("%s %s null=%s default=%s %s", col, typ, nullable, def, extra)))
+		t.Columns = append(t.Columns, strings.TrimSpace(fmt.Sprintf("%s %s null=%s default=%s collate=%s %s", col, typ, nullable, def, collation, extra)))
 		snap[table] = t
 	}
 	if err := rows.Err(); err != nil {

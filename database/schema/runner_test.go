@@ -43,8 +43,10 @@ func TestMigrations_EveryDownRestoresThePreviousSchemaAndUpRebuildsIt(t *testing
 				require.NoError(t, err)
 				require.Equal(t, m.Name, name)
 				steps = append(steps, describe(t, db))
-				if m.Data {
-					assert.Equal(t, steps[len(steps)-2], steps[len(steps)-1], "data migration %s changed the schema", m.Name)
+				if m.Data || len(m.Up(db.Dialect)) == 0 {
+					// Data migrations, and schema changes another dialect
+					// needs, leave this dialect's schema as it was.
+					assert.Equal(t, steps[len(steps)-2], steps[len(steps)-1], "%s changed the schema", m.Name)
 				} else {
 					assert.NotEqual(t, steps[len(steps)-2], steps[len(steps)-1], "%s changed nothing", m.Name)
 				}
