@@ -128,18 +128,23 @@ func (w *batchWriter) write(ctx context.Context, batch *pendingBatch, lastLine i
 	err = models.InTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
 		inserted, updatedIDs = 0, nil
 		if len(rows) > 0 {
-			if err := models.UpsertImportedPosts(ctx, tx, r.source, rows); err != nil {
-				return err
-			}
-			// Ids are read back inside the transaction: a post deleted in
-			// the app since the hashes were read has just been inserted anew.
-			keys := make([]string, len(written))
-			for i, rec := range written {
-				keys[i] = rec.ExternalID
-			}
-			ids, err := models.ImportedPosts(ctx, tx, r.source, keys)
+			allUpdated, err := models.UpsertImportedPosts(ctx, tx, r.source, rows)
 			if err != nil {
 				return err
+			}
+			ids := stored
+			if !allUpdated {
+				// Ids are read back inside the transaction: new posts have
+				// just got theirs, and a post deleted in the app since the
+				// hashes were read has just been inserted anew. (When all
+				// rows updated stored posts, their ids are the stored ones.)
+				keys := make([]string, len(written))
+				for i, rec := range written {
+					keys[i] = rec.ExternalID
+				}
+				if ids, err = models.ImportedPosts(ctx, tx, r.source, keys); err != nil {
+					return err
+				}
 			}
 			tags := make([]models.PostTags, 0, len(written))
 			var existing []int64

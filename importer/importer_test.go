@@ -249,6 +249,31 @@ func TestImport_RepeatedIDEndingInTheStoredLineKeepsIt(t *testing.T) {
 	})
 }
 
+// A changed record whose post was deleted in the app is imported anew, in
+// the same batch as updates of posts that are still there, each with its tags.
+func TestImport_ChangedRecordOfADeletedPostIsInsertedAgain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		runImport(t, db, folder()(t, export{"x.jsonl": lines(t, 0, 10, nil)}), importer.Options{SourceName: "blog"})
+		_, err := db.SQL.Exec("DELETE FROM posts WHERE import_external_id IN ('post-1', 'post-2')")
+		require.NoError(t, err)
+
+		changed := map[int]int{1: 1, 2: 1, 3: 1, 4: 1}
+		sum, _ := runImport(t, db, folder()(t, export{"x.jsonl": lines(t, 0, 10, changed)}), importer.Options{SourceName: "blog"})
+		assert.Equal(t, int64(2), sum.Inserted)
+		assert.Equal(t, int64(2), sum.Updated)
+		assert.Equal(t, int64(6), sum.Unchanged)
+		assert.Empty(t, sum.Errors)
+		snap := snapshot(t, db)
+		require.Len(t, snap, 10)
+		for i := 1; i <= 4; i++ {
+			id := fmt.Sprintf("post-%d", i)
+			assert.Contains(t, snap[id], "Edited (v1).", id)
+			assert.True(t, strings.HasSuffix(snap[id], fmt.Sprintf("\x1fimported,t%d", i%3)), "%s has its tags: %q", id, snap[id])
+		}
+		assert.Equal(t, 20, count(t, db, "SELECT COUNT(*) FROM post_tags"))
+	})
+}
+
 // External ids are opaque: ids differing only in case or a trailing space
 // are different records (MySQL's default collation took them for one).
 func TestImport_ExternalIDsCompareByteForByte(t *testing.T) {

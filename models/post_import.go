@@ -149,9 +149,15 @@ type ImportedPost struct {
 // UpsertImportedPosts writes new and changed imported posts in one
 // statement keyed by (import_source, import_external_id). An update keeps
 // the post's likes, comments, creation time and first publication.
-func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, rows []ImportedPost) error {
+//
+// allUpdated reports that every row updated a post that already existed,
+// which only MySQL can tell: its affected-rows count is 2 per updated row,
+// 1 per inserted one and 0 per row left as it was, so 2 × len(rows) means
+// all were updates. The caller then knows the posts' ids from before and
+// need not read them back. (SQLite counts 1 either way: always false.)
+func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, rows []ImportedPost) (allUpdated bool, err error) {
 	if len(rows) == 0 {
-		return nil
+		return false, nil
 	}
 	values := make([]string, len(rows))
 	args := make([]any, 0, 14*len(rows))
@@ -174,10 +180,18 @@ func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string
 			status = excluded.status, updated_at = excluded.updated_at, published_at = excluded.published_at,
 			first_published_at = COALESCE(posts.first_published_at, excluded.first_published_at), import_hash = excluded.import_hash`
 	}
-	if _, err := q.RawWithCtx(ctx, stmt, args...).Exec(); err != nil {
-		return fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
+	res, err := q.RawWithCtx(ctx, stmt, args...).Exec()
+	if err != nil {
+		return false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
 	}
-	return nil
+	if !isMySQL(q) {
+		return false, nil
+	}
+	affected, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
+	}
+	return affected == 2*int64(len(rows)), nil
 }
 
 // PostTags is the ordered tags of one post, with its publication time.

@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,21 +130,68 @@ type measure struct {
 	rows    int
 	elapsed time.Duration
 	rssMB   float64
-	summary string
+	// cpu is the process's user+system CPU time; dbCPU the database
+	// server's over the same run (negative when it is not a local process).
+	cpu, dbCPU time.Duration
+	summary    string
 }
 
-// run executes a command and measures its wall time and peak RSS.
+// run executes a command and measures its wall time, peak RSS and CPU
+// time, and the local database server's CPU time meanwhile: on a machine
+// where both share the cores, their sum is what bounds the rate.
 func run(name string, rows int, cmd *exec.Cmd) measure {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
+	dbBefore := serverCPU()
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		panic(fmt.Sprintf("%s: %v\n%s", name, err, out.String()))
 	}
 	elapsed := time.Since(start)
+	dbCPU := time.Duration(-1)
+	if dbBefore >= 0 {
+		dbCPU = serverCPU() - dbBefore
+	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return measure{name: name, rows: rows, elapsed: elapsed, rssMB: float64(ru.Maxrss) / 1024, summary: out.String()}
+	cpu := time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
+	return measure{name: name, rows: rows, elapsed: elapsed, rssMB: float64(ru.Maxrss) / 1024, cpu: cpu, dbCPU: dbCPU, summary: out.String()}
 }
+
+// serverCPU is the CPU time used so far by the one local mariadbd or
+// mysqld process, or -1 when there is not exactly one (a remote server).
+func serverCPU() time.Duration {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	found := time.Duration(-1)
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid … utime stime: fields 14 and 15.
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		if comm := s[open+1 : end]; comm != "mariadbd" && comm != "mysqld" {
+			continue
+		}
+		if found >= 0 {
+			return -1
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) < 13 {
+			continue
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		found = time.Duration(utime+stime) * time.Second / clockTicks
+	}
+	return found
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times on Linux.
+const clockTicks = 100
 
 func main() {
 	// Failures panic (must) so that the deferred drops of the databases
@@ -211,10 +259,17 @@ func main() {
 	results = append(results, run("inkwell import: 1% changed", *records, importCmd()))
 	log.Print(results[len(results)-1].summary)
 
-	fmt.Printf("\n%-40s %10s %10s %12s %10s\n", "run", "records", "seconds", "records/s", "peak RSS")
+	fmt.Printf("\n%-40s %9s %8s %10s %8s %10s %9s %9s\n", "run", "records", "seconds", "records/s", "× bare", "peak RSS", "CPU s", "DB CPU s")
+	bare := float64(results[0].rows) / results[0].elapsed.Seconds()
 	for _, m := range results {
-		fmt.Printf("%-40s %10d %10.2f %12.0f %8.1f MB\n", m.name, m.rows, m.elapsed.Seconds(), float64(m.rows)/m.elapsed.Seconds(), m.rssMB)
+		rate := float64(m.rows) / m.elapsed.Seconds()
+		db := "n/a"
+		if m.dbCPU >= 0 {
+			db = fmt.Sprintf("%.1f", m.dbCPU.Seconds())
+		}
+		fmt.Printf("%-40s %9d %8.2f %10.0f %8.2f %7.1f MB %9.1f %9s\n", m.name, m.rows, m.elapsed.Seconds(), rate, rate/bare, m.rssMB, m.cpu.Seconds(), db)
 	}
+	fmt.Printf("\n%d cores; CPU s is the measured process's user+system time, DB CPU s the local database server's during the run.\n", runtime.NumCPU())
 }
 
 // bareUpsert writes the benchmark's rows into posts with plain database/sql
