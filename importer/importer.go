@@ -321,17 +321,26 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		}
 		r.c.Read.Add(1)
 		if len(batch.lines) == r.opts.BatchSize || len(batch.arena) >= maxBatchBytes {
-			if err := w.write(ctx, batch, n, false); err != nil {
+			if err := w.scan(ctx, batch); err != nil {
 				return false, err
 			}
 			batch.reset()
+			if w.full() {
+				if err := w.flush(ctx, n, false); err != nil {
+					return false, err
+				}
+			}
 		}
 	}
-	return false, w.write(ctx, batch, lines.number, true)
+	if err := w.scan(ctx, batch); err != nil {
+		return false, err
+	}
+	return false, w.flush(ctx, lines.number, true)
 }
 
-// maxBatchBytes ends a batch early when its lines are long, so a batch of
-// huge posts stays a few megabytes and memory stays flat.
+// maxBatchBytes ends a batch early when its lines (or its pending
+// records) are long, so a batch of huge posts stays a few megabytes and
+// memory stays flat.
 const maxBatchBytes = 8 << 20
 
 // pendingBatch holds the lines of a batch as read: copies of their bytes in

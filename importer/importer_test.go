@@ -18,6 +18,7 @@ import (
 	"inkwell/cache"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/database/schema"
 	"inkwell/importer"
 	"inkwell/models"
 	"inkwell/posts"
@@ -271,6 +272,57 @@ func TestImport_ChangedRecordOfADeletedPostIsInsertedAgain(t *testing.T) {
 			assert.True(t, strings.HasSuffix(snap[id], fmt.Sprintf("\x1fimported,t%d", i%3)), "%s has its tags: %q", id, snap[id])
 		}
 		assert.Equal(t, 20, count(t, db, "SELECT COUNT(*) FROM post_tags"))
+	})
+}
+
+// Changed records are written once there are a batch of them, not once per
+// batch of lines read: 20 changed records among 1,000 lines in batches of
+// 100 take one transaction (the file's last, which also marks it done).
+func TestImport_ChangedRecordsAreWrittenInBatchesOfChangedRecords(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		opts := importer.Options{BatchSize: 100, SourceName: "blog"}
+		runImport(t, db, folder()(t, export{"x.jsonl": lines(t, 0, 1000, nil)}), opts)
+		_, err := db.SQL.Exec("CREATE TABLE checkpoint_log (n INT)")
+		require.NoError(t, err)
+		for _, op := range []string{"INSERT", "UPDATE"} {
+			trigger := "CREATE TRIGGER log_checkpoint_" + op + " AFTER " + op + " ON import_checkpoints FOR EACH ROW "
+			if db.Dialect == schema.MySQL {
+				trigger += "INSERT INTO checkpoint_log (n) VALUES (1)"
+			} else {
+				trigger += "BEGIN INSERT INTO checkpoint_log (n) VALUES (1); END"
+			}
+			_, err := db.SQL.Exec(trigger)
+			require.NoError(t, err)
+		}
+
+		changed := map[int]int{}
+		for i := 0; i < 1000; i += 50 {
+			changed[i] = 1
+		}
+		sum, _ := runImport(t, db, folder()(t, export{"x.jsonl": lines(t, 0, 1000, changed)}), opts)
+		assert.Equal(t, int64(20), sum.Updated)
+		assert.Equal(t, int64(980), sum.Unchanged)
+		assert.Equal(t, 1, count(t, db, "SELECT COUNT(*) FROM checkpoint_log"), "one transaction")
+		snap := snapshot(t, db)
+		assert.Contains(t, snap["post-950"], "Edited (v1).")
+		assert.NotContains(t, snap["post-951"], "Edited")
+	})
+}
+
+// A changed line waiting to be written is superseded by a later line of the
+// same id from a later batch, even when that later line is the stored one.
+func TestImport_PendingRecordIsSupersededByALaterStoredLine(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		opts := importer.Options{BatchSize: 5, SourceName: "blog"}
+		runImport(t, db, folder()(t, export{"x.jsonl": lines(t, 0, 9, nil)}), opts)
+		before := snapshot(t, db)
+
+		content := lines(t, 0, 1, nil) + jsonLine(t, post(1, 7)) + "\n" + lines(t, 2, 5, nil) + // batch 1: post-1 changed
+			lines(t, 5, 9, nil) + jsonLine(t, post(1, 0)) + "\n" // batch 2: post-1 as stored
+		sum, _ := runImport(t, db, folder()(t, export{"x.jsonl": content}), opts)
+		assert.Equal(t, int64(10), sum.Read)
+		assert.Empty(t, sum.Errors)
+		assert.Equal(t, before, snapshot(t, db), "post-1 ends as its last line")
 	})
 }
 

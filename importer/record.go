@@ -55,6 +55,7 @@ type record struct {
 	UpdatedAt    *time.Time
 	hash         string // lineHasher's hash of the line
 	line         int64
+	storedID     int64 // the post imported under the id before, 0 if none
 }
 
 // decodeRecord turns one line into a record, or says why it cannot be one.
