@@ -39,7 +39,7 @@ type batchWriter struct {
 // pending, and whose hash is stored (it is byte for byte the line last
 // imported). Every other line is decoded and validated in full, and the
 // valid ones become pending unless they are, after all, what is stored.
-func (w *batchWriter) scan(ctx context.Context, batch *pendingBatch) error {
+func (w *batchWriter) scan(ctx context.Context, batch *lineBatch) error {
 	r := w.run
 	if len(batch.lines) == 0 {
 		return nil
@@ -167,44 +167,8 @@ func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) erro
 	err := models.InTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
 		inserted, updatedIDs = 0, nil
 		if len(rows) > 0 {
-			allUpdated, err := models.UpsertImportedPosts(ctx, tx, r.source, rows)
-			if err != nil {
-				return err
-			}
-			ids := make(map[string]models.ImportedPostKey, len(written))
-			if allUpdated {
-				for _, rec := range written {
-					ids[rec.ExternalID] = models.ImportedPostKey{ID: rec.storedID}
-				}
-			} else {
-				// Ids are read back inside the transaction: new posts have
-				// just got theirs, and a post deleted in the app since the
-				// hashes were read has just been inserted anew. (When all
-				// rows updated stored posts, their ids are the stored ones.)
-				keys := make([]string, len(written))
-				for i, rec := range written {
-					keys[i] = rec.ExternalID
-				}
-				if ids, err = models.ImportedPosts(ctx, tx, r.source, keys); err != nil {
-					return err
-				}
-			}
-			tags := make([]models.PostTags, 0, len(written))
-			var existing []int64
-			for i, rec := range written {
-				id := ids[rec.ExternalID].ID
-				if id == 0 {
-					return fmt.Errorf("import: post %q vanished after its upsert", rec.ExternalID)
-				}
-				if rec.storedID == id {
-					existing = append(existing, id)
-				} else {
-					inserted++
-				}
-				tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
-			}
-			updatedIDs = existing
-			if err := models.ReplaceTagsOfPosts(ctx, tx, existing, tags); err != nil {
+			var err error
+			if inserted, updatedIDs, err = w.writePosts(ctx, tx, rows, written); err != nil {
 				return err
 			}
 		}
@@ -226,6 +190,91 @@ func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) erro
 	r.c.Inserted.Add(inserted)
 	r.c.Updated.Add(int64(len(rows)) - inserted)
 	return nil
+}
+
+// writePosts upserts rows (the posts of written) and replaces their tags,
+// inside the batch's transaction. It returns how many posts it inserted and
+// the ids of those it updated.
+//
+// Whether a record's post exists was read when its line was scanned; by
+// now another worker may have inserted it (the same id in two files), or
+// the app deleted it. MySQL's affected-rows count tells whether anything
+// moved: 1 per inserted row, 2 per updated one, 0 per row left as it was.
+// When it is what the scan predicts, ids of updated posts are the scanned
+// ones and only new posts' ids are read back; otherwise (and on SQLite,
+// which counts 1 either way) every id is read back, and a post expected to
+// be new that already has tags is one the other worker inserted: its tags
+// are replaced like an updated post's. (Two races in one batch can cancel
+// out in the count, one row updated where an insert was expected and one
+// left as it was; then storing the tags fails on their primary key, the
+// file is reported failed, and the next run, finding both posts, completes
+// it.)
+func (w *batchWriter) writePosts(ctx context.Context, tx orm.TxOrmer, rows []models.ImportedPost, written []record) (inserted int64, updatedIDs []int64, err error) {
+	r := w.run
+	affected, counted, err := models.UpsertImportedPosts(ctx, tx, r.source, rows)
+	if err != nil {
+		return 0, nil, err
+	}
+	var predicted int64
+	var newKeys []string
+	for _, rec := range written {
+		if rec.storedID == 0 {
+			predicted++
+			newKeys = append(newKeys, rec.ExternalID)
+		} else {
+			predicted += 2
+		}
+	}
+	asScanned := counted && affected == predicted
+	keys := newKeys
+	if !asScanned {
+		keys = make([]string, len(written))
+		for i, rec := range written {
+			keys[i] = rec.ExternalID
+		}
+	}
+	ids, err := models.ImportedPosts(ctx, tx, r.source, keys)
+	if err != nil {
+		return 0, nil, err
+	}
+	postIDs := make([]int64, len(written))
+	var maybeNew []int64
+	for i, rec := range written {
+		id := rec.storedID
+		if !asScanned || id == 0 {
+			id = ids[rec.ExternalID].ID
+		}
+		if id == 0 {
+			return 0, nil, fmt.Errorf("import: post %q vanished after its upsert", rec.ExternalID)
+		}
+		postIDs[i] = id
+		if id != rec.storedID {
+			maybeNew = append(maybeNew, id)
+		}
+	}
+	var tagged map[int64]bool
+	if !asScanned && len(maybeNew) > 0 {
+		// A plain read: the other worker's insert of such a post held
+		// its row until it committed, and our upsert waited for that.
+		if tagged, err = models.PostsWithTags(ctx, tx, maybeNew); err != nil {
+			return 0, nil, err
+		}
+	}
+	tags := make([]models.PostTags, 0, len(written))
+	for i, rec := range written {
+		id := postIDs[i]
+		if id == rec.storedID || tagged[id] {
+			updatedIDs = append(updatedIDs, id)
+		} else {
+			inserted++
+		}
+		tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
+	}
+	// Tags are deleted only for posts that had some: see ReplaceTagsOfPosts.
+	if err := models.ReplaceTagsOfPosts(ctx, tx, updatedIDs, tags); err != nil {
+		return 0, nil, err
+	}
+	return inserted, updatedIDs, nil
 }
 
 // authors returns the user id of every author of recs, creating import

@@ -299,7 +299,7 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		return false, fmt.Errorf("import: %s: resume after line %d: %w", f.Name, start, err)
 	}
 	w := &batchWriter{run: r, file: f, key: fileKey(f.Name)}
-	batch := &pendingBatch{hasher: newLineHasher()}
+	batch := &lineBatch{hasher: newLineHasher()}
 	for {
 		raw, n, err := lines.next()
 		if err == io.EOF {
@@ -309,7 +309,7 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 		switch {
 		case errors.As(err, &tooLong):
 			// Reported with the batch, so the error file keeps line order.
-			batch.lines = append(batch.lines, pendingLine{number: n, rejected: err.Error()})
+			batch.lines = append(batch.lines, batchLine{number: n, rejected: err.Error()})
 		case err != nil:
 			return false, fmt.Errorf("import: read %s at line %d: %w", f.Name, n, err)
 		default:
@@ -343,16 +343,16 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 // memory stays flat.
 const maxBatchBytes = 8 << 20
 
-// pendingBatch holds the lines of a batch as read: copies of their bytes in
+// lineBatch holds the lines of a batch as read: copies of their bytes in
 // one reused arena, each with its line hash and its cheaply read external
 // id. Lines are decoded only once the stored hashes say they must be written.
-type pendingBatch struct {
+type lineBatch struct {
 	hasher *lineHasher
 	arena  []byte
-	lines  []pendingLine
+	lines  []batchLine
 }
 
-type pendingLine struct {
+type batchLine struct {
 	start, end int // the line's bytes in the arena
 	number     int64
 	id         string // peekExternalID; "" means decode in full
@@ -360,16 +360,16 @@ type pendingLine struct {
 	rejected   string // why the line was refused as it was read
 }
 
-func (b *pendingBatch) add(raw []byte, number int64) {
+func (b *lineBatch) add(raw []byte, number int64) {
 	start := len(b.arena)
 	b.arena = append(b.arena, raw...)
-	b.lines = append(b.lines, pendingLine{start: start, end: len(b.arena), number: number,
+	b.lines = append(b.lines, batchLine{start: start, end: len(b.arena), number: number,
 		id: peekExternalID(raw), hash: b.hasher.sum(raw)})
 }
 
-func (b *pendingBatch) raw(p pendingLine) []byte { return b.arena[p.start:p.end] }
+func (b *lineBatch) raw(p batchLine) []byte { return b.arena[p.start:p.end] }
 
-func (b *pendingBatch) reset() {
+func (b *lineBatch) reset() {
 	b.arena, b.lines = b.arena[:0], b.lines[:0]
 }
 

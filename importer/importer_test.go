@@ -326,6 +326,28 @@ func TestImport_PendingRecordIsSupersededByALaterStoredLine(t *testing.T) {
 	})
 }
 
+// Two files holding the same ids, imported at once, both succeed: a worker
+// may find a post new when it scans and already inserted by the other when
+// it writes. Each post ends as one of the two versions.
+func TestImport_SameIDsInTwoFilesImportedAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		v1, v2 := map[int]int{}, map[int]int{}
+		for i := 0; i < 2000; i++ {
+			v1[i], v2[i] = 1, 2
+		}
+		files := export{"a.jsonl": lines(t, 0, 2000, v1), "b.jsonl": lines(t, 0, 2000, v2)}
+		sum, _ := runImport(t, db, folder()(t, files), importer.Options{Workers: 2, BatchSize: 50})
+		require.Empty(t, sum.Errors)
+		assert.Equal(t, int64(4000), sum.Inserted+sum.Updated)
+		snap := snapshot(t, db)
+		assert.Len(t, snap, 2000)
+		for id, row := range snap {
+			assert.True(t, strings.Contains(row, "Edited (v1).") || strings.Contains(row, "Edited (v2)."), id)
+		}
+		assert.Equal(t, 4000, count(t, db, "SELECT COUNT(*) FROM post_tags"))
+	})
+}
+
 // External ids are opaque: ids differing only in case or a trailing space
 // are different records (MySQL's default collation took them for one).
 func TestImport_ExternalIDsCompareByteForByte(t *testing.T) {

@@ -150,14 +150,13 @@ type ImportedPost struct {
 // statement keyed by (import_source, import_external_id). An update keeps
 // the post's likes, comments, creation time and first publication.
 //
-// allUpdated reports that every row updated a post that already existed,
-// which only MySQL can tell: its affected-rows count is 2 per updated row,
-// 1 per inserted one and 0 per row left as it was, so 2 × len(rows) means
-// all were updates. The caller then knows the posts' ids from before and
-// need not read them back. (SQLite counts 1 either way: always false.)
-func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, rows []ImportedPost) (allUpdated bool, err error) {
+// When counted, affected is MySQL's affected-rows count of the upsert: 1
+// per inserted row, 2 per updated row, 0 per row left as it was, which
+// tells the caller whether the rows were the inserts and updates it
+// expected. SQLite counts 1 either way: counted is false there.
+func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, rows []ImportedPost) (affected int64, counted bool, err error) {
 	if len(rows) == 0 {
-		return false, nil
+		return 0, false, nil
 	}
 	values := make([]string, len(rows))
 	args := make([]any, 0, 14*len(rows))
@@ -182,16 +181,32 @@ func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string
 	}
 	res, err := q.RawWithCtx(ctx, stmt, args...).Exec()
 	if err != nil {
-		return false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
+		return 0, false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
 	}
 	if !isMySQL(q) {
-		return false, nil
+		return 0, false, nil
 	}
-	affected, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
+	if affected, err = res.RowsAffected(); err != nil {
+		return 0, false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
 	}
-	return affected == 2*int64(len(rows)), nil
+	return affected, true, nil
+}
+
+// PostsWithTags tells which of the posts have at least one tag.
+func PostsWithTags(ctx context.Context, q orm.QueryExecutor, postIDs []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(postIDs))
+	if len(postIDs) == 0 {
+		return out, nil
+	}
+	var ids []int64
+	if _, err := q.RawWithCtx(ctx, "SELECT DISTINCT post_id FROM post_tags WHERE post_id IN ("+placeholders(len(postIDs))+")",
+		int64Args(postIDs)...).QueryRows(&ids); err != nil {
+		return nil, fmt.Errorf("posts: find tagged posts among %d: %w", len(postIDs), err)
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // PostTags is the ordered tags of one post, with its publication time.
