@@ -211,6 +211,24 @@ func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) erro
 // it.)
 func (w *batchWriter) writePosts(ctx context.Context, tx orm.TxOrmer, rows []models.ImportedPost, written []record) (inserted int64, updatedIDs []int64, err error) {
 	r := w.run
+	if r.consecutiveIDs && !slices.ContainsFunc(written, func(rec record) bool { return rec.storedID != 0 }) {
+		// All new (a first import): a plain INSERT, whose ids are known
+		// without reading 1,000 of them back.
+		ids, ok, err := models.InsertNewImportedPosts(ctx, tx, r.source, rows)
+		switch {
+		case err == nil && ok:
+			tags := make([]models.PostTags, len(written))
+			for i, rec := range written {
+				tags[i] = models.PostTags{PostID: ids[i], Tags: rec.Tags, PublishedAt: rows[i].PublishedAt}
+			}
+			return int64(len(rows)), nil, models.ReplaceTagsOfPosts(ctx, tx, nil, tags)
+		case err != nil && !models.IsDuplicate(err):
+			return 0, nil, err
+		}
+		// Some post exists after all (another worker inserted it since
+		// the scan) and the statement was undone; or the ids could not be
+		// confirmed and the rows are there: the upsert below finds them.
+	}
 	affected, counted, err := models.UpsertImportedPosts(ctx, tx, r.source, rows)
 	if err != nil {
 		return 0, nil, err

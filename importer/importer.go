@@ -139,6 +139,9 @@ type run struct {
 	rejections []Rejection
 	rejectErr  error
 	authorIDs  authorCache
+	// consecutiveIDs: the database numbers a multi-row INSERT's rows
+	// consecutively (models.ConsecutiveInsertIDs).
+	consecutiveIDs bool
 }
 
 // Run imports every JSON Lines file of src into db. It returns an error
@@ -177,6 +180,9 @@ func Run(ctx context.Context, db orm.Ormer, src Source, opts Options) (Summary, 
 	sum.Files = len(files)
 	if len(files) == 0 {
 		return sum, nil
+	}
+	if r.consecutiveIDs, err = models.ConsecutiveInsertIDs(ctx, db); err != nil {
+		return sum, err
 	}
 	runID, resumed, err := models.OpenImportRun(ctx, db, r.source, opts.Now())
 	if err != nil {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -158,16 +159,7 @@ func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string
 	if len(rows) == 0 {
 		return 0, false, nil
 	}
-	values := make([]string, len(rows))
-	args := make([]any, 0, 14*len(rows))
-	for i, r := range rows {
-		values[i] = "(?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)"
-		args = append(args, r.AuthorID, r.Title, r.Slug, r.BodyMarkdown, r.BodyHTML, r.Status,
-			dbTime(r.CreatedAt), dbTime(r.UpdatedAt), dbTimePtr(r.PublishedAt), dbTimePtr(r.PublishedAt),
-			source, r.ExternalID, r.Hash)
-	}
-	stmt := `INSERT INTO posts (author_id, title, slug, body_markdown, body_html, status, like_count, comment_count,
-		created_at, updated_at, published_at, first_published_at, import_source, import_external_id, import_hash) VALUES ` + strings.Join(values, ", ")
+	stmt, args := importedPostsInsert(source, rows)
 	if isMySQL(q) {
 		stmt += ` ON DUPLICATE KEY UPDATE author_id = VALUES(author_id), title = VALUES(title), slug = VALUES(slug),
 			body_markdown = VALUES(body_markdown), body_html = VALUES(body_html), status = VALUES(status),
@@ -190,6 +182,72 @@ func UpsertImportedPosts(ctx context.Context, q orm.QueryExecutor, source string
 		return 0, false, fmt.Errorf("posts: upsert %d imported posts: %w", len(rows), err)
 	}
 	return affected, true, nil
+}
+
+func importedPostsInsert(source string, rows []ImportedPost) (string, []any) {
+	values := make([]string, len(rows))
+	args := make([]any, 0, 13*len(rows))
+	for i, r := range rows {
+		values[i] = "(?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, r.AuthorID, r.Title, r.Slug, r.BodyMarkdown, r.BodyHTML, r.Status,
+			dbTime(r.CreatedAt), dbTime(r.UpdatedAt), dbTimePtr(r.PublishedAt), dbTimePtr(r.PublishedAt),
+			source, r.ExternalID, r.Hash)
+	}
+	return `INSERT INTO posts (author_id, title, slug, body_markdown, body_html, status, like_count, comment_count,
+		created_at, updated_at, published_at, first_published_at, import_source, import_external_id, import_hash) VALUES ` +
+		strings.Join(values, ", "), args
+}
+
+// ConsecutiveInsertIDs tells whether MySQL gives the rows of one multi-row
+// INSERT consecutive ids, in the order of its VALUES: InnoDB does for a
+// "simple insert" (row count known up front) under autoinc lock modes 0
+// and 1 when the increment is 1; mode 2 interleaves concurrent inserts.
+// Always false on SQLite (whose RowID order is not promised either).
+func ConsecutiveInsertIDs(ctx context.Context, q orm.QueryExecutor) (bool, error) {
+	if !isMySQL(q) {
+		return false, nil
+	}
+	var mode, increment int64
+	if err := q.RawWithCtx(ctx, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").QueryRow(&mode, &increment); err != nil {
+		return false, fmt.Errorf("posts: read auto-increment settings: %w", err)
+	}
+	return (mode == 0 || mode == 1) && increment == 1, nil
+}
+
+// InsertNewImportedPosts inserts posts that must not exist yet, in one
+// plain multi-row INSERT, and returns their ids in the order of rows. It
+// needs ConsecutiveInsertIDs: the ids are the statement's first id and the
+// ones after it, which the last row's id is read back to confirm. A row
+// that exists after all fails the statement with a duplicate-key error
+// (IsDuplicate), which rolls back only this statement: the caller then
+// upserts instead. ok is false when the ids could not be confirmed.
+func InsertNewImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, rows []ImportedPost) (ids []int64, ok bool, err error) {
+	if len(rows) == 0 {
+		return nil, true, nil
+	}
+	stmt, args := importedPostsInsert(source, rows)
+	res, err := q.RawWithCtx(ctx, stmt, args...).Exec()
+	if err != nil {
+		return nil, false, fmt.Errorf("posts: insert %d imported posts: %w", len(rows), err)
+	}
+	first, err := res.LastInsertId()
+	if err != nil {
+		return nil, false, fmt.Errorf("posts: insert %d imported posts: %w", len(rows), err)
+	}
+	last := first + int64(len(rows)) - 1
+	var lastSource, lastExternalID string
+	err = q.RawWithCtx(ctx, "SELECT import_source, import_external_id FROM posts WHERE id = ?", last).QueryRow(&lastSource, &lastExternalID)
+	if err != nil && !errors.Is(err, orm.ErrNoRows) {
+		return nil, false, fmt.Errorf("posts: confirm ids of %d imported posts: %w", len(rows), err)
+	}
+	if err != nil || lastSource != source || lastExternalID != rows[len(rows)-1].ExternalID {
+		return nil, false, nil
+	}
+	ids = make([]int64, len(rows))
+	for i := range ids {
+		ids[i] = first + int64(i)
+	}
+	return ids, true, nil
 }
 
 // PostsWithTags tells which of the posts have at least one tag.
