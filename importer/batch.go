@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/beego/beego/v2/client/orm"
@@ -217,11 +216,7 @@ func (w *batchWriter) writePosts(ctx context.Context, tx orm.TxOrmer, rows []mod
 		ids, ok, err := models.InsertNewImportedPosts(ctx, tx, r.source, rows)
 		switch {
 		case err == nil && ok:
-			tags := make([]models.PostTags, len(written))
-			for i, rec := range written {
-				tags[i] = models.PostTags{PostID: ids[i], Tags: rec.Tags, PublishedAt: rows[i].PublishedAt}
-			}
-			return int64(len(rows)), nil, models.ReplaceTagsOfPosts(ctx, tx, nil, tags)
+			return int64(len(rows)), nil, models.ReplaceTagsOfPosts(ctx, tx, nil, tagsOf(written, rows, ids))
 		case err != nil && !models.IsDuplicate(err):
 			return 0, nil, err
 		}
@@ -278,21 +273,27 @@ func (w *batchWriter) writePosts(ctx context.Context, tx orm.TxOrmer, rows []mod
 			return 0, nil, err
 		}
 	}
-	tags := make([]models.PostTags, 0, len(written))
 	for i, rec := range written {
-		id := postIDs[i]
-		if id == rec.storedID || tagged[id] {
+		if id := postIDs[i]; id == rec.storedID || tagged[id] {
 			updatedIDs = append(updatedIDs, id)
 		} else {
 			inserted++
 		}
-		tags = append(tags, models.PostTags{PostID: id, Tags: rec.Tags, PublishedAt: rows[i].PublishedAt})
 	}
 	// Tags are deleted only for posts that had some: see ReplaceTagsOfPosts.
-	if err := models.ReplaceTagsOfPosts(ctx, tx, updatedIDs, tags); err != nil {
+	if err := models.ReplaceTagsOfPosts(ctx, tx, updatedIDs, tagsOf(written, rows, postIDs)); err != nil {
 		return 0, nil, err
 	}
 	return inserted, updatedIDs, nil
+}
+
+// tagsOf pairs each written record's tags with its post's id.
+func tagsOf(written []record, rows []models.ImportedPost, postIDs []int64) []models.PostTags {
+	tags := make([]models.PostTags, len(written))
+	for i, rec := range written {
+		tags[i] = models.PostTags{PostID: postIDs[i], Tags: rec.Tags, PublishedAt: rows[i].PublishedAt}
+	}
+	return tags
 }
 
 // authors returns the user id of every author of recs, creating import
@@ -306,7 +307,7 @@ func (w *batchWriter) authors(ctx context.Context, q orm.QueryExecutor, recs []r
 		if _, ok := out[rec.AuthorEmail]; ok {
 			continue
 		}
-		if id := w.run.authorIDs.get(rec.AuthorEmail); id != 0 {
+		if id, ok := w.run.authorIDs.Get(rec.AuthorEmail); ok {
 			out[rec.AuthorEmail] = id
 			continue
 		}
@@ -343,34 +344,9 @@ func (w *batchWriter) authors(ctx context.Context, q orm.QueryExecutor, recs []r
 			return nil, fmt.Errorf("import: author %s missing after creating it", e)
 		}
 		out[e] = found[e]
-		w.run.authorIDs.put(e, found[e])
+		w.run.authorIDs.Add(e, found[e])
 	}
 	return out, nil
-}
-
-// authorCache remembers the user id of each author email an import has
-// resolved. It is bounded: past maxCachedAuthors it starts over, which
-// only costs lookups.
-type authorCache struct {
-	mu  sync.Mutex
-	ids map[string]int64
-}
-
-const maxCachedAuthors = 100_000
-
-func (c *authorCache) get(email string) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ids[email]
-}
-
-func (c *authorCache) put(email string, id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ids == nil || len(c.ids) >= maxCachedAuthors {
-		c.ids = make(map[string]int64)
-	}
-	c.ids[email] = id
 }
 
 // row is the posts row of a record. A record without updated_at is

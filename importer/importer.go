@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/beego/beego/v2/client/orm"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"inkwell/models"
 )
@@ -40,6 +41,8 @@ const (
 	maxListedRejections = 20
 	// maxSourceChars is what the posts and runs tables hold of a source.
 	maxSourceChars = 255
+	// maxCachedAuthors bounds the run's cache of author ids.
+	maxCachedAuthors = 100_000
 )
 
 // Options configure one import.
@@ -138,7 +141,10 @@ type run struct {
 	mu         sync.Mutex
 	rejections []Rejection
 	rejectErr  error
-	authorIDs  authorCache
+	// authorIDs remembers the user id of each author email resolved, so a
+	// batch by known authors asks the database nothing. Bounded: a
+	// forgotten author only costs a lookup.
+	authorIDs *lru.Cache[string, int64]
 	// consecutiveIDs: the database numbers a multi-row INSERT's rows
 	// consecutively (models.ConsecutiveInsertIDs).
 	consecutiveIDs bool
@@ -164,7 +170,11 @@ func Run(ctx context.Context, db orm.Ormer, src Source, opts Options) (Summary, 
 	if opts.Rejections == nil {
 		opts.Rejections = io.Discard
 	}
-	r := &run{db: db, src: src, opts: opts, source: src.Location()}
+	authorIDs, err := lru.New[string, int64](maxCachedAuthors)
+	if err != nil {
+		return Summary{}, err
+	}
+	r := &run{db: db, src: src, opts: opts, source: src.Location(), authorIDs: authorIDs}
 	if opts.SourceName != "" {
 		r.source = opts.SourceName
 	}
