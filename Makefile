@@ -41,8 +41,8 @@ $(BIN)/bee: tools/go.mod tools/go.sum
 # Regenerate the annotation routes and swagger/ from the controllers' comments
 # (tests/swagger_test.go fails when the committed files are stale).
 docs: bee
-	$(BIN)/bee generate routers -ctrlDir=controllers -routersFile=routers/commentsRouter.go -routersPkg=routers
-	gofmt -w routers/commentsRouter.go
+	$(BIN)/bee generate routers -ctrlDir=controllers -routersFile=routers/annotated_routes.go -routersPkg=routers
+	gofmt -w routers/annotated_routes.go
 	$(BIN)/bee generate docs
 
 # Apply the migrations to MySQL with bee itself (same result as `inkwell migrate up`).

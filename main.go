@@ -14,7 +14,6 @@ import (
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
-	_ "inkwell/routers"
 )
 
 const usage = `usage: inkwell [command]

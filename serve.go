@@ -5,18 +5,14 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/beego/beego/v2/core/logs"
-	"github.com/beego/beego/v2/server/web"
-
 	"inkwell/accounts"
 	"inkwell/auth"
 	"inkwell/cache"
-	"inkwell/config"
-	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/logging"
 	"inkwell/posts"
+	"inkwell/routers"
 	"inkwell/server"
 )
 
@@ -29,7 +25,6 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	log := logging.New(os.Stdout, cfg.RunMode)
-	configureBeego(cfg)
 
 	db, err := database.Open(ctx, cfg, "default")
 	if err != nil {
@@ -70,26 +65,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	lifecycle := &server.Lifecycle{}
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
+	app := routers.New(routers.Deps{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
 		Posts: posts.NewService(postCache, log), Lifecycle: lifecycle})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
-	handler := server.Forwarded(proxies, server.Handler(log, cfg.MaxBodyBytes))
+	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
 		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
-}
-
-// configureBeego aligns Beego with Inkwell's configuration: our run mode,
-// no template rendering (the API speaks JSON), our panic handler.
-func configureBeego(cfg config.Config) {
-	web.BConfig.RunMode = cfg.RunMode
-	web.BConfig.AppName = "inkwell"
-	web.BConfig.CopyRequestBody = false
-	web.BConfig.WebConfig.AutoRender = false
-	web.BConfig.EnableErrorsRender = false
-	web.BConfig.RecoverPanic = true
-	web.BConfig.RecoverFunc = controllers.RecoverPanic
-	web.BConfig.Log.AccessLogs = false
-	web.BConfig.Listen.HTTPPort = cfg.HTTPPort
-	// Our middleware logs each request as JSON; Beego's own lines would repeat it.
-	logs.SetLevel(logs.LevelWarning)
 }

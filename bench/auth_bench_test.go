@@ -11,11 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
-
-	"github.com/beego/beego/v2/core/logs"
-	"github.com/beego/beego/v2/server/web"
 
 	"inkwell/accounts"
 	"inkwell/auth"
@@ -26,8 +22,7 @@ import (
 	"inkwell/database/dbtest"
 	"inkwell/database/schema"
 	"inkwell/posts"
-	_ "inkwell/routers"
-	"inkwell/server"
+	"inkwell/routers"
 )
 
 // benchProbeController answers like /healthz but behind the auth filter,
@@ -40,29 +35,11 @@ func (c *benchProbeController) Get() {
 	c.RenderJSON(http.StatusOK, controllers.HealthStatus{Status: "ok"})
 }
 
-func init() {
-	web.Router("/api/v1/bench-probe", &benchProbeController{}, "get:Get")
-}
-
-var (
-	beegoOnce    sync.Once
-	beegoHandler http.Handler
-)
-
 // authBenchApp serves the whole app (middleware, Beego, the auth filter,
 // controllers, SQLite) over loopback HTTP and returns its URL and a token
 // the app accepts.
 func authBenchApp(b *testing.B) (string, string, *auth.Authenticator) {
 	b.Helper()
-	beegoOnce.Do(func() {
-		web.BConfig.RunMode = "prod"
-		web.BConfig.CopyRequestBody = false
-		web.BConfig.WebConfig.AutoRender = false
-		web.BConfig.EnableErrorsRender = false
-		web.BConfig.Log.AccessLogs = false
-		logs.SetLevel(logs.LevelError)
-		beegoHandler = server.Handler(slog.New(slog.NewJSONHandler(io.Discard, nil)), 1<<20)
-	})
 	db := dbtest.Open(b, "sqlite", true)
 	google := authtest.NewProvider(b)
 	cfg := config.Config{RunMode: "prod", DBDriver: "sqlite", MaxBodyBytes: 1 << 20}
@@ -72,10 +49,11 @@ func authBenchApp(b *testing.B) (string, string, *auth.Authenticator) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	controllers.Init(&controllers.Services{Config: cfg, Log: log, DB: db, Auth: authn,
+	app := routers.New(routers.Deps{Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      posts.NewService(cache.NewMemory(cache.DefaultMemoryBytes), log)})
-	srv := httptest.NewServer(beegoHandler)
+	app.Server.Router("/api/v1/bench-probe", &benchProbeController{}, "get:Get")
+	srv := httptest.NewServer(app.Handler(cfg.MaxBodyBytes))
 	b.Cleanup(srv.Close)
 	return srv.URL, google.Token(b, "1000", "bench@example.com", "Bench"), authn
 }

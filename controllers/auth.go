@@ -13,6 +13,11 @@ import (
 // start Google sign-in, and the development sign-in when it is enabled.
 type AuthController struct {
 	BaseController
+	// Auth mints development tokens when AUTH_DEV_LOGIN=true (nil: none).
+	Auth *auth.Authenticator
+	// GoogleClientID is the OAuth client the PWA signs in with ("" when
+	// Google sign-in is not configured).
+	GoogleClientID string
 }
 
 // AuthConfig tells a client how to sign in.
@@ -27,11 +32,7 @@ type AuthConfig struct {
 // @Success 200 {object} controllers.AuthConfig
 // @router /auth/config [get]
 func (c *AuthController) Config() {
-	out := AuthConfig{DevLoginEnabled: services.Auth != nil && services.Auth.DevSigner() != nil}
-	if ids := services.Config.GoogleClientIDs; len(ids) > 0 {
-		out.GoogleClientID = ids[0]
-	}
-	c.RenderJSON(http.StatusOK, out)
+	c.RenderJSON(http.StatusOK, AuthConfig{GoogleClientID: c.GoogleClientID, DevLoginEnabled: c.devSigner() != nil})
 }
 
 // DevLoginRequest names the development user to sign in as.
@@ -55,10 +56,7 @@ type DevLoginResponse struct {
 // @Failure 404 {object} controllers.ErrorBody development sign-in is disabled
 // @router /auth/dev-login [post]
 func (c *AuthController) DevLogin() {
-	var signer *auth.DevSigner
-	if services.Auth != nil {
-		signer = services.Auth.DevSigner()
-	}
+	signer := c.devSigner()
 	if signer == nil {
 		// Disabled looks exactly like absent.
 		c.RenderError(apperror.NotFound("no route for POST /auth/dev-login"))
@@ -79,4 +77,11 @@ func (c *AuthController) DevLogin() {
 		return
 	}
 	c.RenderJSON(http.StatusOK, DevLoginResponse{Token: token, TokenType: "Bearer", ExpiresAt: exp})
+}
+
+func (c *AuthController) devSigner() *auth.DevSigner {
+	if c.Auth == nil {
+		return nil
+	}
+	return c.Auth.DevSigner()
 }

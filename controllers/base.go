@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,7 +90,7 @@ func WriteError(ctx *beecontext.Context, err error) {
 	}
 	status := StatusFor(ae.Code)
 	if status >= 500 {
-		logger().Error("request failed", "request_id", logging.RequestID(ctx.Request.Context()),
+		loggerFor(ctx.Request.Context()).Error("request failed", "request_id", logging.RequestID(ctx.Request.Context()),
 			"code", ae.Code, "error", err.Error())
 	}
 	if ae.Code == apperror.CodeUnauthorized {
@@ -140,9 +141,31 @@ func jsonError(err error) error {
 	return apperror.New(apperror.CodeBadRequest, "the body could not be read: "+err.Error())
 }
 
-func logger() *slog.Logger {
-	if services != nil && services.Log != nil {
-		return services.Log
+type appKey struct{}
+
+// appScope is what one app instance tells the code Beego runs outside a
+// registered controller (the error controller, the panic hook), which Beego
+// creates without any fields of ours.
+type appScope struct {
+	log    *slog.Logger
+	routes *web.ControllerRegister
+}
+
+// WithApp marks a request as served by the app whose logger is log and
+// whose route table is routes (routers.App does it for every request).
+func WithApp(ctx context.Context, log *slog.Logger, routes *web.ControllerRegister) context.Context {
+	return context.WithValue(ctx, appKey{}, appScope{log: log, routes: routes})
+}
+
+func scopeOf(ctx context.Context) appScope {
+	s, _ := ctx.Value(appKey{}).(appScope)
+	return s
+}
+
+// loggerFor is the serving app's logger, or slog's default outside one.
+func loggerFor(ctx context.Context) *slog.Logger {
+	if l := scopeOf(ctx).log; l != nil {
+		return l
 	}
 	return slog.Default()
 }

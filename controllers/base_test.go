@@ -1,7 +1,6 @@
 package controllers_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,12 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"inkwell/config"
 	"inkwell/controllers"
-	"inkwell/server"
+	"inkwell/routers"
+	"inkwell/testsupport"
 )
 
 // probeController exercises the base controller from inside Beego.
@@ -39,24 +39,14 @@ func (c *probeController) Echo() {
 
 func (c *probeController) Panic() { panic("secret internal detail") }
 
-var logs bytes.Buffer
-
-func handler(t *testing.T) http.Handler {
+// handler serves an app instance with the probe routes, a 64-byte body
+// limit, and its log written to logs.
+func handler(t *testing.T, logs io.Writer) http.Handler {
 	t.Helper()
-	web.BConfig.RunMode = "prod"
-	web.BConfig.RecoverPanic = true
-	web.BConfig.RecoverFunc = controllers.RecoverPanic
-	web.BConfig.CopyRequestBody = false
-	web.BConfig.WebConfig.AutoRender = false
-	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	controllers.Init(&controllers.Services{Log: log})
-	return server.Middleware(log, 64, web.BeeApp.Handlers)
-}
-
-func init() {
-	web.ErrorController(&controllers.ErrorController{})
-	web.Router("/probe/echo", &probeController{}, "post:Echo")
-	web.Router("/probe/panic", &probeController{}, "get:Panic")
+	app := routers.New(routers.Deps{Config: config.Config{RunMode: "prod"}, Log: slog.New(slog.NewJSONHandler(logs, nil))})
+	app.Server.Router("/probe/echo", &probeController{}, "post:Echo")
+	app.Server.Router("/probe/panic", &probeController{}, "get:Panic")
+	return app.Handler(64)
 }
 
 func send(t *testing.T, h http.Handler, method, path, contentType, body string) (*httptest.ResponseRecorder, controllers.ErrorBody) {
@@ -75,7 +65,8 @@ func send(t *testing.T, h http.Handler, method, path, contentType, body string) 
 }
 
 func TestDecodeJSON_AnswersEachBadBodyWithItsStatus(t *testing.T) {
-	h := handler(t)
+	t.Parallel()
+	h := handler(t, io.Discard)
 	cases := []struct {
 		name, contentType, body string
 		status                  int
@@ -107,8 +98,9 @@ func TestDecodeJSON_AnswersEachBadBodyWithItsStatus(t *testing.T) {
 }
 
 func TestRecoverPanic_LogsTheStackAndAnswers500WithoutIt(t *testing.T) {
-	h := handler(t)
-	logs.Reset()
+	t.Parallel()
+	var logs testsupport.SyncBuffer
+	h := handler(t, &logs)
 	rec, e := send(t, h, http.MethodGet, "/probe/panic", "", "")
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.Equal(t, "internal", e.Error.Code)
@@ -120,16 +112,17 @@ func TestRecoverPanic_LogsTheStackAndAnswers500WithoutIt(t *testing.T) {
 	assert.NotContains(t, body, "goroutine")
 	assert.NotContains(t, body, ".go:")
 
-	logged, _ := io.ReadAll(&logs)
-	assert.Contains(t, string(logged), `"msg":"panic"`)
-	assert.Contains(t, string(logged), `"path":"/probe/panic"`, "Beego's recover hook, not the last-resort middleware, handled it")
-	assert.Contains(t, string(logged), `"request_id":"`+id+`"`)
-	assert.Contains(t, string(logged), "secret internal detail")
-	assert.Contains(t, string(logged), "goroutine", "the stack is in the log")
+	logged := logs.String()
+	assert.Contains(t, logged, `"msg":"panic"`)
+	assert.Contains(t, logged, `"path":"/probe/panic"`, "Beego's recover hook, not the last-resort middleware, handled it")
+	assert.Contains(t, logged, `"request_id":"`+id+`"`)
+	assert.Contains(t, logged, "secret internal detail")
+	assert.Contains(t, logged, "goroutine", "the stack is in the log")
 }
 
 func TestUnknownRoutesAndMethods_AnswerWithTheEnvelope(t *testing.T) {
-	h := handler(t)
+	t.Parallel()
+	h := handler(t, io.Discard)
 	rec, e := send(t, h, http.MethodGet, "/nowhere", "", "")
 	assert.Equal(t, http.StatusNotFound, rec.Code)
 	assert.Equal(t, "not_found", e.Error.Code)

@@ -48,8 +48,12 @@ func (c *ErrorController) Error405() {
 	c.answer(apperror.CodeMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", c.Ctx.Request.Method, c.Ctx.Request.URL.Path))
 }
 
-// allowedMethods lists the methods Beego's router has for r's path.
+// allowedMethods lists the methods the serving app's router has for r's path.
 func allowedMethods(r *http.Request) []string {
+	routes := scopeOf(r.Context()).routes
+	if routes == nil {
+		return nil
+	}
 	var allowed []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method {
@@ -59,7 +63,7 @@ func allowedMethods(r *http.Request) []string {
 		probe.Method = m
 		ctx := beecontext.NewContext()
 		ctx.Reset(nil, probe)
-		if _, ok := web.BeeApp.Handlers.FindRouter(ctx); ok {
+		if _, ok := routes.FindRouter(ctx); ok {
 			allowed = append(allowed, m)
 		}
 	}
@@ -82,7 +86,7 @@ func RecoverPanic(ctx *beecontext.Context, cfg *web.Config) {
 	if rec == nil || rec == web.ErrAbort {
 		return
 	}
-	logger().Error("panic", "request_id", logging.RequestID(ctx.Request.Context()),
+	loggerFor(ctx.Request.Context()).Error("panic", "request_id", logging.RequestID(ctx.Request.Context()),
 		"method", ctx.Request.Method, "path", ctx.Request.URL.Path,
 		"panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
 	if ctx.ResponseWriter.Started {

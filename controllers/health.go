@@ -6,11 +6,20 @@ import (
 	"time"
 
 	"inkwell/apperror"
+	"inkwell/database"
+	"inkwell/database/schema"
+	"inkwell/server"
 )
 
 // HealthController answers the probes of load balancers and Kubernetes.
 type HealthController struct {
 	BaseController
+	// DB is pinged by /readyz.
+	DB *database.DB
+	// Migrations says whether the schema is current.
+	Migrations *schema.Runner
+	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
+	Lifecycle *server.Lifecycle
 }
 
 // Healthz says the process is serving.
@@ -29,17 +38,17 @@ func (c *HealthController) Healthz() {
 // @Failure 503 {object} controllers.ErrorBody
 // @router /readyz [get]
 func (c *HealthController) Readyz() {
-	if services.Lifecycle.Draining() {
+	if c.Lifecycle.Draining() {
 		c.RenderError(apperror.Unavailable("shutting down: this replica takes no new traffic", nil))
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Ctx.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := services.DB.SQL.PingContext(ctx); err != nil {
+	if err := c.DB.SQL.PingContext(ctx); err != nil {
 		c.RenderError(apperror.Unavailable("the database does not answer", err))
 		return
 	}
-	pending, err := services.Migrations.Pending(ctx)
+	pending, err := c.Migrations.Pending(ctx)
 	if err != nil {
 		c.RenderError(apperror.Unavailable("the migration history cannot be read", err))
 		return

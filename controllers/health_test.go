@@ -8,20 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/database/schema"
+	"inkwell/routers"
 	"inkwell/server"
 )
-
-func init() {
-	web.Router("/readyz", &controllers.HealthController{}, "get:Readyz")
-}
 
 // Load balancers only learn that a replica is leaving from its readiness,
 // so /readyz must fail as soon as shutdown begins, before the listener closes.
@@ -29,9 +24,8 @@ func TestReadyz_FailsOnceShutdownBegins(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		life := &server.Lifecycle{}
-		controllers.Init(&controllers.Services{Log: log, DB: db,
-			Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect}, Lifecycle: life})
-		h := server.Middleware(log, 1<<20, web.BeeApp.Handlers)
+		h := routers.New(routers.Deps{Log: log, DB: db,
+			Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect}, Lifecycle: life}).Handler(1 << 20)
 
 		rec, _ := send(t, h, http.MethodGet, "/readyz", "", "")
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

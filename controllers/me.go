@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"inkwell/apperror"
+	"inkwell/database"
 	"inkwell/models"
 )
 
 // MeController answers "who am I" for the signed-in caller.
 type MeController struct {
-	BaseController
+	APIController
+	DB *database.DB
 }
 
 // Me is the signed-in user as API.md's Identity section shows it.
@@ -34,7 +36,7 @@ type Me struct {
 // @Failure 503 {object} controllers.ErrorBody signing keys or database unreachable
 // @router / [get]
 func (c *MeController) Get() {
-	u, err := models.UserByID(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID())
+	u, err := models.UserByID(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID())
 	if errors.Is(err, models.ErrNotFound) {
 		// The filter resolved this id moments ago; a missing row means it
 		// was deleted since, and the token no longer names anyone.
@@ -46,7 +48,7 @@ func (c *MeController) Get() {
 		return
 	}
 	// Points are the ledger balance (issue 8); users.points is gone.
-	points, err := models.BalanceOfUser(c.Ctx.Request.Context(), services.DB.Orm(), u.ID)
+	points, err := models.BalanceOfUser(c.Ctx.Request.Context(), c.DB.Orm(), u.ID)
 	if err != nil {
 		c.RenderError(fmt.Errorf("me: %w", err))
 		return

@@ -5,22 +5,16 @@ import (
 	"strconv"
 
 	"inkwell/apperror"
+	"inkwell/database"
 	"inkwell/posts"
 )
 
 // PostsController serves markdown posts and their likes. Every route sits
 // under /api/v1, behind the bearer-token filter.
 type PostsController struct {
-	BaseController
-}
-
-// Prepare refuses a request that reached a post route without a signed-in
-// caller, so a mistake in the filter set-up fails closed.
-func (c *PostsController) Prepare() {
-	if c.UserID() == 0 {
-		c.RenderError(apperror.New(apperror.CodeUnauthorized, "sign in first: send Authorization: Bearer <Google ID token>"))
-		c.StopRun()
-	}
+	APIController
+	Posts *posts.Service
+	DB    *database.DB
 }
 
 // postID reads the {id} path segment: a positive integer, else 400.
@@ -51,7 +45,7 @@ func (c *PostsController) Create() {
 		c.RenderError(err)
 		return
 	}
-	p, replayed, err := services.Posts.CreateOnce(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(),
+	p, replayed, err := c.Posts.CreateOnce(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(),
 		c.Ctx.Request.Header.Get("Idempotency-Key"), in)
 	if err != nil {
 		c.RenderError(err)
@@ -94,7 +88,7 @@ func (c *PostsController) List() {
 		c.RenderError(err)
 		return
 	}
-	page, err := services.Posts.Feed(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), req)
+	page, err := c.Posts.Feed(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(), req)
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -109,7 +103,7 @@ func (c *PostsController) listDrafts() {
 		c.RenderError(err)
 		return
 	}
-	page, err := services.Posts.Drafts(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), req)
+	page, err := c.Posts.Drafts(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(), req)
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -134,7 +128,7 @@ func (c *PostsController) Get() {
 		c.RenderError(err)
 		return
 	}
-	body, err := services.Posts.GetJSON(c.Ctx.Request.Context(), services.DB.Orm(), id, c.UserID())
+	body, err := c.Posts.GetJSON(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID())
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -170,7 +164,7 @@ func (c *PostsController) Update() {
 		c.RenderError(err)
 		return
 	}
-	p, err := services.Posts.Update(c.Ctx.Request.Context(), services.DB.Orm(), id, c.UserID(), in)
+	p, err := c.Posts.Update(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID(), in)
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -196,7 +190,7 @@ func (c *PostsController) Delete() {
 		c.RenderError(err)
 		return
 	}
-	if err := services.Posts.Delete(c.Ctx.Request.Context(), services.DB.Orm(), id, c.UserID()); err != nil {
+	if err := c.Posts.Delete(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID()); err != nil {
 		c.RenderError(err)
 		return
 	}
@@ -239,11 +233,11 @@ func (c *PostsController) setLike(like bool) {
 		c.RenderError(err)
 		return
 	}
-	set := services.Posts.Unlike
+	set := c.Posts.Unlike
 	if like {
-		set = services.Posts.Like
+		set = c.Posts.Like
 	}
-	state, err := set(c.Ctx.Request.Context(), services.DB.Orm(), id, c.UserID())
+	state, err := set(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID())
 	if err != nil {
 		c.RenderError(err)
 		return

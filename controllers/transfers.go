@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"inkwell/apperror"
+	"inkwell/database"
 	"inkwell/ledger"
 	"inkwell/models"
 )
 
 // TransfersController sends kudos and shows one transfer to its parties.
 type TransfersController struct {
-	BaseController
+	APIController
+	DB *database.DB
 }
 
 // TransferInput is the body of POST /api/v1/transfers. The sender is the
@@ -65,7 +67,7 @@ func (c *TransfersController) Create() {
 		c.RenderError(err)
 		return
 	}
-	t, replay, err := ledger.Send(c.Ctx.Request.Context(), services.DB.Orm(), ledger.SendRequest{
+	t, replay, err := ledger.Send(c.Ctx.Request.Context(), c.DB.Orm(), ledger.SendRequest{
 		FromUserID: c.UserID(), ToUserID: in.ToUserID, Amount: in.Amount, Memo: in.Memo, IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		c.RenderError(err)
@@ -96,7 +98,7 @@ func (c *TransfersController) Get() {
 		c.RenderError(apperror.New(apperror.CodeBadRequest, "the transfer id must be a positive integer"))
 		return
 	}
-	t, err := ledger.TransferFor(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), id)
+	t, err := ledger.TransferFor(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(), id)
 	if err != nil {
 		c.RenderError(err)
 		return

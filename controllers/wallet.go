@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"inkwell/apperror"
+	"inkwell/database"
 	"inkwell/ledger"
 	"inkwell/models"
 )
 
 // WalletController shows the caller's own ledger account.
 type WalletController struct {
-	BaseController
+	APIController
+	DB *database.DB
 }
 
 // Wallet is the caller's account.
@@ -59,7 +61,7 @@ const MintName = "Inkwell"
 // @Failure 503 unavailable: database down
 // @router / [get]
 func (c *WalletController) Get() {
-	a, err := ledger.EnsureAccount(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID())
+	a, err := ledger.EnsureAccount(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID())
 	if err != nil {
 		c.RenderError(fmt.Errorf("wallet: %w", err))
 		return
@@ -88,7 +90,7 @@ func (c *WalletController) Entries() {
 		}
 		limit = n
 	}
-	page, err := ledger.History(c.Ctx.Request.Context(), services.DB.Orm(), c.UserID(), limit, c.GetString("cursor"))
+	page, err := ledger.History(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(), limit, c.GetString("cursor"))
 	if err != nil {
 		c.RenderError(err)
 		return

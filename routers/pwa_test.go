@@ -13,15 +13,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/pwa"
-	_ "inkwell/routers"
-	"inkwell/server"
+	"inkwell/routers"
 )
 
 // The web app's files and screens are public and answered by the app; every
 // other path — /api/* above all — keeps the API's JSON errors. (/api/v1/*
 // answers 401 before routing; the e2e tests check it on the real binary.)
 func TestRouter_ServesTheAppAndKeepsJSONErrorsElsewhere(t *testing.T) {
-	srv := httptest.NewServer(server.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), 1<<20))
+	t.Parallel()
+	srv := httptest.NewServer(routers.New(routers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler(1 << 20))
 	defer srv.Close()
 
 	hashedJS := pwa.Embedded().AssetURL("/static/app.js")

@@ -1,5 +1,6 @@
-// Package routers maps URLs to controllers and installs the filters that
-// guard them.
+// Package routers is Inkwell's composition root for HTTP: New builds one
+// app instance with every route, the filters that guard them, and the
+// dependencies each controller carries.
 // @APIVersion 1.0.0
 // @Title Inkwell API
 // @Description Self-hostable community publishing: posts, likes, points. Every /api/v1 route needs `Authorization: Bearer <Google ID token>`.
@@ -7,41 +8,104 @@
 package routers
 
 import (
+	"log/slog"
+	"net/http"
+
 	"github.com/beego/beego/v2/server/web"
 
+	"inkwell/auth"
+	"inkwell/config"
 	"inkwell/controllers"
+	"inkwell/database"
+	"inkwell/database/schema"
+	"inkwell/posts"
+	"inkwell/routers/ns"
+	"inkwell/server"
 	"inkwell/swagger"
 )
 
-func init() {
-	web.ErrorController(&controllers.ErrorController{})
-	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
-	registerPWA()
+// Deps is everything the HTTP layer is built from; serve.go, the tests and
+// the benchmarks each assemble one.
+type Deps struct {
+	Config     config.Config
+	Log        *slog.Logger
+	DB         *database.DB
+	Migrations *schema.Runner
+	// Auth validates bearer tokens for the /api/v1 filter and mints
+	// development tokens when AUTH_DEV_LOGIN=true.
+	Auth *auth.Authenticator
+	// Posts holds the post, like and point rules and the post cache.
+	Posts *posts.Service
+	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
+	Lifecycle *server.Lifecycle
+}
 
-	web.Router("/healthz", &controllers.HealthController{}, "get:Healthz")
-	web.Router("/readyz", &controllers.HealthController{}, "get:Readyz")
+// App is one instance of Inkwell's HTTP routes. Several can live in one
+// process (the API tests run in parallel, each against its own).
+type App struct {
+	// Server is the Beego server holding the route table; tests walk it
+	// and may register probe routes on it.
+	Server *web.HttpServer
+	log    *slog.Logger
+}
+
+// ServeHTTP serves r with Beego, telling the error controller and panic
+// hook (which Beego builds without our fields) which app they answer for.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(controllers.WithApp(r.Context(), a.log, a.Server.Handlers))
+	a.Server.Handlers.ServeHTTP(w, r)
+}
+
+// Handler is the app behind Inkwell's request middleware (request id,
+// body cap, access log): what serve.go listens with.
+func (a *App) Handler(maxBodyBytes int64) http.Handler {
+	return server.Middleware(a.log, maxBodyBytes, a)
+}
+
+// New builds an app instance: every route with its controller's
+// dependencies. d.Log must be set.
+func New(d Deps) *App {
+	app := web.NewHttpServerWithCfg(BeegoConfig(d.Config.RunMode))
+
+	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
+	registerPWA(app)
+
+	health := &controllers.HealthController{DB: d.DB, Migrations: d.Migrations, Lifecycle: d.Lifecycle}
+	app.Router("/healthz", health, "get:Healthz")
+	app.Router("/readyz", health, "get:Readyz")
 
 	// Every /api/v1 route, present and future, sits behind this one filter
 	// ("/api/v1/*" also matches "/api/v1" itself; tests/auth_routes_test.go
 	// walks every registered route to prove it).
-	web.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser)
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth))
 
-	// Public sign-in helpers (API.md: the dev sign-in route is public when enabled).
-	web.Router("/auth/config", &controllers.AuthController{}, "get:Config")
-	web.Router("/auth/dev-login", &controllers.AuthController{}, "post:DevLogin")
+	// Public sign-in helpers (docs/api.md: the dev sign-in route is public when enabled).
+	signIn := &controllers.AuthController{Auth: d.Auth, GoogleClientID: firstOf(d.Config.GoogleClientIDs)}
+	app.Router("/auth/config", signIn, "get:Config")
+	app.Router("/auth/dev-login", signIn, "post:DevLogin")
 
 	// API routes come from the @router annotations above each controller
-	// method (compiled into commentsRouter.go by `bee generate routers`); the
-	// same annotations feed `bee generate docs`, so the served routes and
-	// swagger/ cannot drift apart unnoticed (tests/swagger_test.go).
-	api := web.NewNamespace("/api/v1",
-		web.NSNamespace("/me", web.NSInclude(&controllers.MeController{})),
-		web.NSNamespace("/posts", web.NSInclude(&controllers.PostsController{})),
-		web.NSNamespace("/wallet", web.NSInclude(&controllers.WalletController{})),
-		web.NSNamespace("/transfers", web.NSInclude(&controllers.TransfersController{})),
+	// method (compiled into annotated_routes.go by `make docs`); the same
+	// annotations and this tree feed the swagger spec, so the served routes
+	// and swagger/ cannot drift apart unnoticed (tests/swagger_test.go).
+	api := ns.NewNamespace("/api/v1",
+		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{DB: d.DB})),
+		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts, DB: d.DB})),
+		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{DB: d.DB})),
+		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{DB: d.DB})),
 	)
-	web.AddNamespace(api)
+	api.MountOn(app)
 
-	// The API explorer (public, API.md): spec and Swagger UI embedded in the binary.
-	web.Handler("/swagger", swagger.Handler("/swagger/"), true)
+	// The API explorer (public, docs/api.md): spec and Swagger UI embedded in the binary.
+	app.Handler("/swagger", swagger.Handler("/swagger/"), true)
+
+	app.Handlers.Init()
+	return &App{Server: app, log: d.Log}
+}
+
+func firstOf(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
 }

@@ -11,16 +11,7 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/beego/beego/v2/server/web"
 )
-
-// Handler initialises Beego's router (filter chains, error pages) and wraps
-// it in Inkwell's middleware.
-func Handler(log *slog.Logger, maxBodyBytes int64) http.Handler {
-	web.BeeApp.Handlers.Init()
-	return Middleware(log, maxBodyBytes, web.BeeApp.Handlers)
-}
 
 // Serve listens on addr and serves h until ctx is cancelled, then stops
 // accepting connections and waits up to drain for in-flight requests.

@@ -19,18 +19,19 @@ import (
 // assertUnavailable checks the 503 of API.md and that no controller ran.
 func assertUnavailable(t *testing.T, app *authApp, token string) {
 	t.Helper()
-	before := probeRuns.Load()
+	before := app.probeRuns.Load()
 	resp, body := app.do(t, http.MethodGet, "/api/v1/test-probe", bearer(token), nil)
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, body)
 	var env controllers.ErrorBody
 	require.NoError(t, json.Unmarshal([]byte(body), &env), body)
 	assert.Equal(t, "unavailable", env.Error.Code)
 	assert.Empty(t, resp.Header.Get("WWW-Authenticate"), "the caller's token is not at fault")
-	assert.Equal(t, before, probeRuns.Load())
+	assert.Equal(t, before, app.probeRuns.Load())
 	assert.Equal(t, 0, userCount(t, app.DB))
 }
 
 func TestAuthFilter_KeysUnreachableIs503(t *testing.T) {
+	t.Parallel()
 	// A port that was free a moment ago: connections are refused.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -64,6 +65,7 @@ func TestAuthFilter_KeysUnreachableIs503(t *testing.T) {
 }
 
 func TestAuthFilter_KeysErrorStatusIs503ThenRecovers(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, nil)
@@ -80,6 +82,7 @@ func TestAuthFilter_KeysErrorStatusIs503ThenRecovers(t *testing.T) {
 }
 
 func TestAuthFilter_RepeatedTokenSkipsValidation(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	// Keys served uncacheable: every real validation fetches them, so the
@@ -112,13 +115,14 @@ func flipChar(c byte) string {
 }
 
 func TestAuthFilter_DatabaseDownIs503(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, nil)
 	require.NoError(t, db.Close())
-	before := probeRuns.Load()
+	before := app.probeRuns.Load()
 	resp, body := app.do(t, http.MethodGet, "/api/v1/test-probe", bearer(google.Token(t, "1", "", "A")), nil)
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, body)
 	assert.Contains(t, body, `"code":"unavailable"`)
-	assert.Equal(t, before, probeRuns.Load())
+	assert.Equal(t, before, app.probeRuns.Load())
 }

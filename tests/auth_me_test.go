@@ -17,6 +17,7 @@ import (
 )
 
 func TestMe_FirstRequestCreatesUserLaterOnesFindIt(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
 		token := app.Google.Token(t, "1234567890", "ada@example.com", "Ada Lovelace")
@@ -45,6 +46,7 @@ func TestMe_FirstRequestCreatesUserLaterOnesFindIt(t *testing.T) {
 }
 
 func TestDevLogin_TokenPassesTheSameFilter(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), func(c *config.Config) { c.AuthDevLogin = true })
 
@@ -73,6 +75,7 @@ func TestDevLogin_TokenPassesTheSameFilter(t *testing.T) {
 }
 
 func TestDevLogin_DisabledIsNotFoundAndItsTokensAreRefused(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	enabled := newAuthApp(t, db, google, func(c *config.Config) { c.AuthDevLogin = true })

@@ -4,27 +4,20 @@ import (
 	"net/http"
 	"sync/atomic"
 
-	"github.com/beego/beego/v2/server/web"
-
 	"inkwell/auth"
 	"inkwell/controllers"
 )
 
-// probeRuns counts how often a controller behind the /api/v1 filter ran,
-// so tests can prove a rejected request reached no controller code.
-var probeRuns atomic.Int64
-
-// probeController is registered under /api/v1 in this test binary only.
+// probeController is registered under /api/v1 by newAuthApp on its own
+// app instance; Runs is that instance's counter (Beego copies the field
+// into every request's controller).
 type probeController struct {
 	controllers.BaseController
+	Runs *atomic.Int64
 }
 
 func (c *probeController) Get() {
-	probeRuns.Add(1)
+	c.Runs.Add(1)
 	p, _ := auth.PrincipalFrom(c.Ctx.Request.Context())
 	c.RenderJSON(http.StatusOK, map[string]any{"user_id": c.UserID(), "context_user_id": p.UserID, "sub": p.Identity.Subject})
-}
-
-func init() {
-	web.Router("/api/v1/test-probe", &probeController{}, "get:Get")
 }

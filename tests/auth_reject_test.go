@@ -31,7 +31,7 @@ import (
 // and that neither a controller ran nor a user was created.
 func assertRejected(t *testing.T, app *authApp, authorization string) {
 	t.Helper()
-	before := probeRuns.Load()
+	before := app.probeRuns.Load()
 	users := userCount(t, app.DB)
 	resp, body := app.do(t, http.MethodGet, "/api/v1/test-probe", authorization, nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, body)
@@ -41,7 +41,7 @@ func assertRejected(t *testing.T, app *authApp, authorization string) {
 	require.NoError(t, json.Unmarshal([]byte(body), &env), body)
 	assert.Equal(t, "unauthorized", env.Error.Code)
 	assert.NotEmpty(t, env.Error.Message)
-	assert.Equal(t, before, probeRuns.Load(), "a controller ran for a rejected request")
+	assert.Equal(t, before, app.probeRuns.Load(), "a controller ran for a rejected request")
 	assert.Equal(t, users, userCount(t, app.DB), "a rejected request created a user")
 }
 
@@ -79,6 +79,7 @@ func with(m map[string]any, kv ...any) map[string]any {
 }
 
 func TestAuthFilter_RejectsEveryInvalidCredential(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		google := authtest.NewProvider(t)
 		app := newAuthApp(t, db, google, nil)
@@ -172,6 +173,7 @@ func TestAuthFilter_RejectsEveryInvalidCredential(t *testing.T) {
 }
 
 func TestAuthFilter_EmptyClientIDAcceptsNoAudience(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, func(c *config.Config) { c.GoogleClientIDs = nil })
@@ -181,6 +183,7 @@ func TestAuthFilter_EmptyClientIDAcceptsNoAudience(t *testing.T) {
 }
 
 func TestAuthFilter_AcceptsEveryConfiguredAudienceAndBothIssuerSpellings(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, func(c *config.Config) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -34,9 +33,9 @@ func concretePath(pattern string) string {
 }
 
 // apiRoutes lists every method and path registered under /api/v1.
-func apiRoutes(t *testing.T) map[string][]string {
+func apiRoutes(app *authApp) map[string][]string {
 	routes := map[string][]string{}
-	for _, info := range web.BeeApp.Handlers.GetAllControllerInfo() {
+	for _, info := range app.Routes.Handlers.GetAllControllerInfo() {
 		p := info.GetPattern()
 		if p != "/api/v1" && !strings.HasPrefix(p, "/api/v1/") {
 			continue
@@ -59,10 +58,11 @@ func apiRoutes(t *testing.T) map[string][]string {
 // Every route under /api/v1, including those added after this test was
 // written, answers 401 without a valid token: a route cannot forget the filter.
 func TestEveryAPIRouteNeedsAToken(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, nil)
-	routes := apiRoutes(t)
+	routes := apiRoutes(app)
 	// /api/v1/me is served from the /api/v1 namespace (routers/router.go), whose routes end in "/".
 	require.Contains(t, routes, "/api/v1/me/", "the walk found none of the known routes: is the router registered?")
 	expired := google.Sign(t, google.Header(), with(google.Claims("1", "", ""), "exp", 1))
@@ -73,14 +73,14 @@ func TestEveryAPIRouteNeedsAToken(t *testing.T) {
 			path := concretePath(pattern)
 			for name, authorization := range map[string]string{"no token": "", "expired token": bearer(expired), "garbage": "Bearer x.y.z"} {
 				t.Run(method+" "+pattern+" "+name, func(t *testing.T) {
-					before := probeRuns.Load()
+					before := app.probeRuns.Load()
 					resp, body := app.do(t, method, path, authorization, nil)
 					assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, body)
 					assert.Equal(t, "Bearer", resp.Header.Get("WWW-Authenticate"))
 					if method != http.MethodHead {
 						assert.Contains(t, body, `"code":"unauthorized"`)
 					}
-					assert.Equal(t, before, probeRuns.Load())
+					assert.Equal(t, before, app.probeRuns.Load())
 				})
 			}
 			checked++
@@ -93,6 +93,7 @@ func TestEveryAPIRouteNeedsAToken(t *testing.T) {
 // Path spellings that reach an /api/v1 controller also pass the filter:
 // Beego cleans the path the same way for both.
 func TestAPIPathSpellingsCannotSkipTheFilter(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	app := newAuthApp(t, db, authtest.NewProvider(t), nil)
 	for _, path := range []string{
@@ -102,7 +103,7 @@ func TestAPIPathSpellingsCannotSkipTheFilter(t *testing.T) {
 		"/api/v1", "/api/v1/",
 	} {
 		t.Run(path, func(t *testing.T) {
-			before := probeRuns.Load()
+			before := app.probeRuns.Load()
 			req, err := http.NewRequest(http.MethodGet, app.URL, nil)
 			require.NoError(t, err)
 			req.URL.Opaque = path // sent as written, not re-cleaned by the client
@@ -110,7 +111,7 @@ func TestAPIPathSpellingsCannotSkipTheFilter(t *testing.T) {
 			require.NoError(t, err)
 			resp.Body.Close()
 			assert.Contains(t, []int{http.StatusUnauthorized, http.StatusNotFound}, resp.StatusCode)
-			assert.Equal(t, before, probeRuns.Load(), "the probe controller ran without a token")
+			assert.Equal(t, before, app.probeRuns.Load(), "the probe controller ran without a token")
 		})
 	}
 }

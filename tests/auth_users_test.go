@@ -16,6 +16,7 @@ import (
 )
 
 func TestAuthFilter_ConcurrentFirstSignInCreatesOneUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		google := authtest.NewProvider(t)
 		app := newAuthApp(t, db, google, nil)
@@ -61,6 +62,7 @@ func TestAuthFilter_ConcurrentFirstSignInCreatesOneUser(t *testing.T) {
 }
 
 func TestAuthFilter_RefreshesProfileWhenTheTokenDiffers(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		google := authtest.NewProvider(t)
 		app := newAuthApp(t, db, google, nil)

@@ -53,6 +53,7 @@ func errorCode(t *testing.T, body string) controllers.ErrorDetail {
 }
 
 func TestLedgerAPI_RoutesNeedASignedInUser(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
 		for _, r := range []struct{ method, path string }{
@@ -68,6 +69,7 @@ func TestLedgerAPI_RoutesNeedASignedInUser(t *testing.T) {
 }
 
 func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
 		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")
@@ -178,6 +180,7 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 }
 
 func TestLedgerAPI_EntriesPageWithCursor(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
 		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")
@@ -216,6 +219,7 @@ func TestLedgerAPI_EntriesPageWithCursor(t *testing.T) {
 // Ten parallel POSTs with one idempotency key: one 201, nine 200 replays of
 // the same transfer, one debit.
 func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
 		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/auth/authtest"
-	"inkwell/cache"
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/posts"
@@ -33,7 +31,6 @@ func newPostsApp(t *testing.T, db *database.DB) (*authApp, *authtest.Provider) {
 	t.Helper()
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, nil)
-	app.Services.Posts = posts.NewService(cache.NewMemory(cache.DefaultMemoryBytes), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return app, google
 }
 
@@ -94,6 +91,7 @@ func (c *postsClient) json(t *testing.T, method, path string, v, out any) (int, 
 func postPath(id int64) string { return fmt.Sprintf("/api/v1/posts/%d", id) }
 
 func TestPostsAPI_CreateReadEditDeleteWithAuthorization(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app, google := newPostsApp(t, db)
 		alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
@@ -170,6 +168,7 @@ func TestPostsAPI_CreateReadEditDeleteWithAuthorization(t *testing.T) {
 }
 
 func TestPostsAPI_RejectsBadRequestsWithTheErrorEnvelope(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app, google := newPostsApp(t, db)
 		alice := signIn(t, app, google, "alice")
@@ -225,6 +224,7 @@ func TestPostsAPI_RejectsBadRequestsWithTheErrorEnvelope(t *testing.T) {
 }
 
 func TestPostsAPI_EveryRouteNeedsAToken(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	app, _ := newPostsApp(t, db)
 	anonymous := &postsClient{app: app}
@@ -240,6 +240,7 @@ func TestPostsAPI_EveryRouteNeedsAToken(t *testing.T) {
 }
 
 func TestPostsAPI_FeedPagesWithFilters(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app, google := newPostsApp(t, db)
 		alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")

@@ -3,8 +3,6 @@ package tests
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 
@@ -19,6 +17,7 @@ import (
 	"inkwell/database/dbtest"
 	"inkwell/posts"
 	"inkwell/tests/apptest"
+	"inkwell/testsupport/testapp"
 )
 
 // TestPostCache_TwoReplicasSharingRedisNeverServeStaleData runs two inkwell
@@ -42,7 +41,7 @@ func TestPostCache_TwoReplicasSharingRedisNeverServeStaleData(t *testing.T) {
 			}
 			replicaA, replicaB := apptest.Start(t, env...), apptest.Start(t, env...)
 			on := func(app *apptest.App, c *postsClient) *postsClient {
-				return &postsClient{app: &authApp{URL: app.URL}, token: c.token, ID: c.ID}
+				return &postsClient{app: &authApp{App: &testapp.App{URL: app.URL}}, token: c.token, ID: c.ID}
 			}
 			alice := &postsClient{token: google.Token(t, "sub-alice", "alice@example.com", "alice")}
 			bob := &postsClient{token: google.Token(t, "sub-bob", "bob@example.com", "bob")}
@@ -119,6 +118,7 @@ func TestPostCache_TwoReplicasSharingRedisNeverServeStaleData(t *testing.T) {
 // from the database; a write is saved but answers 503, because its
 // invalidation could not reach the replicas' shared cache.
 func TestPostCache_WhenRedisGoesAwayReadsUseTheDatabaseAndWritesSay503(t *testing.T) {
+	t.Parallel()
 	redisURL := cachetest.RedisURL(t)
 	opts, err := redis.ParseURL(redisURL)
 	require.NoError(t, err)
@@ -131,8 +131,8 @@ func TestPostCache_WhenRedisGoesAwayReadsUseTheDatabaseAndWritesSay503(t *testin
 	t.Cleanup(func() { shared.Close() })
 
 	db := dbtest.Open(t, "sqlite", true)
-	app, google := newPostsApp(t, db)
-	app.Services.Posts = posts.NewService(shared, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	google := authtest.NewProvider(t)
+	app := newAuthAppWith(t, db, google, testapp.Options{PostCache: shared})
 	alice := signIn(t, app, google, "alice")
 	var p posts.Post
 	code, body := alice.json(t, http.MethodPost, "/api/v1/posts", map[string]any{"title": "before", "status": "published"}, &p)

@@ -38,6 +38,7 @@ func createWithKey(t *testing.T, c *postsClient, key, body string) (*http.Respon
 // The PWA's offline outbox resends a create whose answer it never got; the
 // same Idempotency-Key must then answer the first post, not make another.
 func TestPostsAPI_IdempotencyKeyMakesARetriedCreateHarmless(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app, google := newPostsApp(t, db)
 		alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
@@ -69,6 +70,7 @@ func TestPostsAPI_IdempotencyKeyMakesARetriedCreateHarmless(t *testing.T) {
 
 // "My drafts" in the PWA: status=draft lists the caller's drafts only.
 func TestPostsAPI_StatusDraftListsOnlyTheCallersDrafts(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		app, google := newPostsApp(t, db)
 		alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")

@@ -129,6 +129,7 @@ func (c *cdpPage) eval(t *testing.T, js string) any {
 // the answer Swagger UI shows: 200 means the request carried
 // `Authorization: Bearer <token>`, which the real auth filter accepted.
 func TestSwaggerUI_AuthorizeSendsTheBearerToken(t *testing.T) {
+	t.Parallel()
 	db := dbtest.Open(t, "sqlite", true)
 	app, google := newPostsApp(t, db)
 	token := google.Token(t, "sub-swagger", "swagger@example.com", "Swagger User")
