@@ -19,6 +19,7 @@ import (
 	"inkwell/apperror"
 	"inkwell/auth/authtest"
 	"inkwell/config"
+	"inkwell/testsupport"
 )
 
 // countingUsers resolves every identity to user 7 and counts the calls.
@@ -37,13 +38,6 @@ func newTestAuthenticator(t *testing.T, google *authtest.Provider, devLogin bool
 	a, err := New(context.Background(), cfg, users, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	return a, users
-}
-
-func code(err error) string {
-	if ae, ok := apperror.As(err); ok {
-		return ae.Code
-	}
-	return "not an apperror: " + err.Error()
 }
 
 func TestParseJWT_Malformed(t *testing.T) {
@@ -108,10 +102,10 @@ func TestAuthenticate_CachesUntilExpiry(t *testing.T) {
 	// validation refuses the token too.
 	a.now = func() time.Time { return exp }
 	_, err := a.Authenticate(context.Background(), "Bearer "+token)
-	assert.Equal(t, apperror.CodeUnauthorized, code(err))
+	assert.Equal(t, apperror.CodeUnauthorized, testsupport.Code(err))
 	a.google.now = func() time.Time { return exp }
 	_, err = a.Authenticate(context.Background(), "Bearer "+token)
-	assert.Equal(t, apperror.CodeUnauthorized, code(err))
+	assert.Equal(t, apperror.CodeUnauthorized, testsupport.Code(err))
 	assert.Equal(t, 0, a.cache.Len())
 }
 

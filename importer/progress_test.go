@@ -1,34 +1,17 @@
 package importer
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"inkwell/testsupport"
 
 	"github.com/stretchr/testify/assert"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogLines_ReportCountersAndShareOfBytes(t *testing.T) {
-	var out lockedBuffer
+	var out testsupport.SyncBuffer
 	var c Counters
 	c.FilesDone.Store(1)
 	c.BytesRead.Store(250)

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +17,13 @@ import (
 
 	"inkwell/logging"
 	"inkwell/server"
+	"inkwell/testsupport"
 )
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) lines(t *testing.T) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// logLines decodes the JSON lines logged so far.
+func logLines(t *testing.T, l *testsupport.SyncBuffer) []map[string]any {
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -47,8 +34,8 @@ func (l *logBuffer) lines(t *testing.T) []map[string]any {
 	return out
 }
 
-func newLogger() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
+func newLogger() (*slog.Logger, *testsupport.SyncBuffer) {
+	buf := &testsupport.SyncBuffer{}
 	return slog.New(slog.NewJSONHandler(buf, nil)), buf
 }
 
@@ -85,7 +72,7 @@ func TestMiddleware_KeepsAValidRequestIDAndReplacesAnInvalidOne(t *testing.T) {
 			assert.Regexp(t, `^[0-9a-f]{16}$`, got)
 		}
 	}
-	lines := buf.lines(t)
+	lines := logLines(t, buf)
 	require.Len(t, lines, len(cases))
 	first := lines[0]
 	assert.Equal(t, "request", first["msg"])
@@ -138,7 +125,7 @@ func TestMiddleware_TurnsAPanicIntoAJSON500WithTheRequestIDAndNoStack(t *testing
 	assert.NotContains(t, rec.Body.String(), "secret detail")
 	assert.NotContains(t, rec.Body.String(), "goroutine")
 
-	lines := buf.lines(t)
+	lines := logLines(t, buf)
 	require.Len(t, lines, 2)
 	assert.Equal(t, "panic", lines[0]["msg"])
 	assert.Equal(t, id, lines[0]["request_id"])

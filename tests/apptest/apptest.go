@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"inkwell/testsupport"
 )
 
 var (
@@ -78,7 +80,7 @@ type App struct {
 	URL  string
 	Port int
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testsupport.SyncBuffer
 	done chan struct{}
 	err  error
 }
@@ -100,7 +102,7 @@ func FreePort(t testing.TB) int {
 func Start(t testing.TB, env ...string) *App {
 	t.Helper()
 	port := FreePort(t)
-	a := &App{Port: port, URL: fmt.Sprintf("http://127.0.0.1:%d", port), out: &syncBuffer{}, done: make(chan struct{})}
+	a := &App{Port: port, URL: fmt.Sprintf("http://127.0.0.1:%d", port), out: &testsupport.SyncBuffer{}, done: make(chan struct{})}
 	a.cmd = exec.Command(Binary(t), "serve")
 	a.cmd.Dir = WorkDir(t)
 	a.cmd.Env = append(baseEnv(), append([]string{fmt.Sprintf("HTTP_PORT=%d", port)}, env...)...)
@@ -207,21 +209,4 @@ func baseEnv() []string {
 		}
 	}
 	return env
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
