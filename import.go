@@ -94,7 +94,7 @@ func runImport(ctx context.Context, args []string) error {
 			return fmt.Errorf("import: post cache: %w", err)
 		}
 		defer postCache.Close()
-		opts.Cache = posts.NewService(postCache, nil)
+		opts.Cache = posts.NewService(db, postCache, nil)
 	}
 	switch *progress {
 	case "auto":

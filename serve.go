@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"os"
 
-	"inkwell/accounts"
 	"inkwell/auth"
 	"inkwell/cache"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/ledger"
 	"inkwell/logging"
 	"inkwell/posts"
 	"inkwell/routers"
 	"inkwell/server"
+	"inkwell/users"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -46,7 +47,7 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("migrations pending: /readyz answers 503 until `inkwell migrate up` runs", "pending", n)
 	}
 
-	authn, err := auth.New(ctx, cfg, accounts.Directory{DB: db}, log)
+	authn, err := auth.New(ctx, cfg, users.Directory{DB: db}, log)
 	if err != nil {
 		return err
 	}
@@ -65,8 +66,8 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	lifecycle := &server.Lifecycle{}
-	app := routers.New(routers.Deps{Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(postCache, log), Lifecycle: lifecycle})
+	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
+		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"inkwell/accounts"
 	"inkwell/auth"
 	"inkwell/auth/authtest"
 	"inkwell/cache"
@@ -21,8 +20,10 @@ import (
 	"inkwell/controllers"
 	"inkwell/database/dbtest"
 	"inkwell/database/schema"
+	"inkwell/ledger"
 	"inkwell/posts"
 	"inkwell/routers"
+	"inkwell/users"
 )
 
 // benchProbeController answers like /healthz but behind the auth filter,
@@ -45,13 +46,13 @@ func authBenchApp(b *testing.B) (string, string, *auth.Authenticator) {
 	cfg := config.Config{RunMode: "prod", DBDriver: "sqlite", MaxBodyBytes: 1 << 20}
 	google.Configure(&cfg)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	authn, err := auth.New(context.Background(), cfg, accounts.Directory{DB: db}, log)
+	authn, err := auth.New(context.Background(), cfg, users.Directory{DB: db}, log)
 	if err != nil {
 		b.Fatal(err)
 	}
-	app := routers.New(routers.Deps{Config: cfg, Log: log, DB: db, Auth: authn,
+	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(cache.NewMemory(cache.DefaultMemoryBytes), log)})
+		Posts:      posts.NewService(db, cache.NewMemory(cache.DefaultMemoryBytes), log)})
 	app.Server.Router("/api/v1/bench-probe", &benchProbeController{}, "get:Get")
 	srv := httptest.NewServer(app.Handler(cfg.MaxBodyBytes))
 	b.Cleanup(srv.Close)

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"inkwell/apperror"
-	"inkwell/database"
 	"inkwell/posts"
 )
 
@@ -14,17 +13,9 @@ import (
 type PostsController struct {
 	APIController
 	Posts *posts.Service
-	DB    *database.DB
 }
 
-// postID reads the {id} path segment: a positive integer, else 400.
-func (c *PostsController) postID() (int64, error) {
-	id, err := strconv.ParseInt(c.Ctx.Input.Param(":id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, apperror.New(apperror.CodeBadRequest, "the post id must be a positive integer")
-	}
-	return id, nil
-}
+func (c *PostsController) postID() (int64, error) { return c.PathID("post") }
 
 // Create writes a new post.
 // @Title Create
@@ -40,22 +31,22 @@ func (c *PostsController) postID() (int64, error) {
 // @Failure 415 unsupported_media_type: send application/json
 // @router / [post]
 func (c *PostsController) Create() {
+	key, err := c.IdempotencyKey()
+	if err != nil {
+		c.RenderError(err)
+		return
+	}
 	var in posts.CreateInput
 	if err := c.DecodeJSON(&in); err != nil {
 		c.RenderError(err)
 		return
 	}
-	p, replayed, err := c.Posts.CreateOnce(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(),
-		c.Ctx.Request.Header.Get("Idempotency-Key"), in)
+	p, replayed, err := c.Posts.CreateOnce(c.Ctx.Request.Context(), c.UserID(), key, in)
 	if err != nil {
 		c.RenderError(err)
 		return
 	}
-	if replayed {
-		c.Ctx.Output.Header("Idempotent-Replayed", "true")
-	}
-	c.Ctx.Output.Header("Location", "/api/v1/posts/"+strconv.FormatInt(p.ID, 10))
-	c.RenderJSON(http.StatusCreated, p)
+	c.RenderCreated("/api/v1/posts/"+strconv.FormatInt(p.ID, 10), p, replayed)
 }
 
 // List answers the feed, or the caller's drafts with status=draft.
@@ -88,7 +79,7 @@ func (c *PostsController) List() {
 		c.RenderError(err)
 		return
 	}
-	page, err := c.Posts.Feed(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(), req)
+	page, err := c.Posts.Feed(c.Ctx.Request.Context(), c.UserID(), req)
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -103,7 +94,7 @@ func (c *PostsController) listDrafts() {
 		c.RenderError(err)
 		return
 	}
-	page, err := c.Posts.Drafts(c.Ctx.Request.Context(), c.DB.Orm(), c.UserID(), req)
+	page, err := c.Posts.Drafts(c.Ctx.Request.Context(), c.UserID(), req)
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -128,7 +119,7 @@ func (c *PostsController) Get() {
 		c.RenderError(err)
 		return
 	}
-	body, err := c.Posts.GetJSON(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID())
+	body, err := c.Posts.GetJSON(c.Ctx.Request.Context(), id, c.UserID())
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -164,7 +155,7 @@ func (c *PostsController) Update() {
 		c.RenderError(err)
 		return
 	}
-	p, err := c.Posts.Update(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID(), in)
+	p, err := c.Posts.Update(c.Ctx.Request.Context(), id, c.UserID(), in)
 	if err != nil {
 		c.RenderError(err)
 		return
@@ -190,7 +181,7 @@ func (c *PostsController) Delete() {
 		c.RenderError(err)
 		return
 	}
-	if err := c.Posts.Delete(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID()); err != nil {
+	if err := c.Posts.Delete(c.Ctx.Request.Context(), id, c.UserID()); err != nil {
 		c.RenderError(err)
 		return
 	}
@@ -237,7 +228,7 @@ func (c *PostsController) setLike(like bool) {
 	if like {
 		set = c.Posts.Like
 	}
-	state, err := set(c.Ctx.Request.Context(), c.DB.Orm(), id, c.UserID())
+	state, err := set(c.Ctx.Request.Context(), id, c.UserID())
 	if err != nil {
 		c.RenderError(err)
 		return

@@ -203,7 +203,7 @@ func TestImport_SourceErrors(t *testing.T) {
 
 // Authors are matched by email: someone who signed in with Google before
 // the import gets the posts; others get an import user, which their first
-// Google sign-in adopts (accounts tests cover that side).
+// Google sign-in adopts (users tests cover that side).
 func TestImport_AuthorsAreGoogleUsersWithTheEmailOrNewImportUsers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
@@ -406,20 +406,20 @@ func TestImport_SourceNameKeepsPostsWhenTheExportMoves(t *testing.T) {
 func TestImport_ChangedPostsLeaveThePostCache(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		svc := posts.NewService(cache.NewMemory(1<<20), nil)
+		svc := posts.NewService(db, cache.NewMemory(1<<20), nil)
 		put := folder()
 		spec := put(t, export{"x.jsonl": lines(t, 0, 3, nil)})
 		runImport(t, db, spec, importer.Options{Cache: svc})
 		var id int64
 		require.NoError(t, db.SQL.QueryRow("SELECT id FROM posts WHERE import_external_id = 'post-1'").Scan(&id))
-		before, err := svc.Get(ctx, db.Orm(), id, 0)
+		before, err := svc.Get(ctx, id, 0)
 		require.NoError(t, err)
 		require.NotContains(t, before.BodyMarkdown, "Edited")
 
 		spec = put(t, export{"x.jsonl": lines(t, 0, 3, map[int]int{1: 1})})
 		sum, _ := runImport(t, db, spec, importer.Options{Cache: svc})
 		require.Equal(t, int64(1), sum.Updated)
-		after, err := svc.Get(ctx, db.Orm(), id, 0)
+		after, err := svc.Get(ctx, id, 0)
 		require.NoError(t, err)
 		assert.Contains(t, after.BodyMarkdown, "Edited (v1).")
 		assert.Contains(t, after.BodyHTML, "Edited (v1).")

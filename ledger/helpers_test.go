@@ -2,8 +2,6 @@ package ledger_test
 
 import (
 	"context"
-	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/beego/beego/v2/client/orm"
@@ -12,20 +10,16 @@ import (
 	"inkwell/database"
 	"inkwell/ledger"
 	"inkwell/models"
+	"inkwell/testsupport"
 )
 
-var userSeq atomic.Int64
-
-// newUser creates a user and opens their wallet.
-func newUser(t *testing.T, o orm.Ormer) (userID, accountID int64) {
+// newUserWithWallet creates a user and opens their wallet.
+func newUserWithWallet(t *testing.T, o orm.Ormer) (userID, accountID int64) {
 	t.Helper()
-	ctx := context.Background()
-	n := userSeq.Add(1)
-	u := &models.User{Issuer: "test", IssuerID: fmt.Sprintf("u%d", n), Name: fmt.Sprintf("User %d", n)}
-	require.NoError(t, models.InsertUser(ctx, o, u))
-	a, err := ledger.EnsureAccount(ctx, o, u.ID)
+	id := testsupport.NewUser(t, o, "")
+	a, err := ledger.EnsureAccount(context.Background(), o, id)
 	require.NoError(t, err)
-	return u.ID, a.ID
+	return id, a.ID
 }
 
 // mint funds an account from the mint.

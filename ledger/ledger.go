@@ -23,10 +23,9 @@ import (
 
 // Limits of a user's transfer (API.md's ledger section).
 const (
-	MinAmount         = 1
-	MaxAmount         = 1_000_000
-	MaxMemoChars      = 280
-	MaxIdempotencyKey = 100
+	MinAmount    = 1
+	MaxAmount    = 1_000_000
+	MaxMemoChars = 280
 )
 
 // Transfer kinds.

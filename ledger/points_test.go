@@ -47,7 +47,7 @@ func TestEarnAndTakeBack_MoveMintedPointsWithTheAction(t *testing.T) {
 		assert.Equal(t, int64(10), b)
 
 		// Spend 9; taking back 3 takes the 1 left, and then nothing.
-		_, other := newUser(t, o)
+		_, other := newUserWithWallet(t, o)
 		acct, err := models.AccountByUser(ctx, o, u.ID)
 		require.NoError(t, err)
 		_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: acct.ID, ToAccountID: other, Amount: 9, Kind: ledger.KindTransfer})
@@ -101,7 +101,7 @@ func TestEarn_SpreadsPointsOverTheMintShards(t *testing.T) {
 		o := db.Orm()
 		ctx := context.Background()
 		for range models.MintShards {
-			user, _ := newUser(t, o)
+			user, _ := newUserWithWallet(t, o)
 			require.NoError(t, models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 				return ledger.Earn(ctx, tx, user, 1, "like")
 			}))

@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/beego/beego/v2/client/orm"
 
 	"inkwell/apperror"
+	"inkwell/idempotency"
 	"inkwell/models"
 )
 
@@ -40,8 +40,8 @@ func (r SendRequest) Validate() error {
 	if !utf8.ValidString(r.Memo) || utf8.RuneCountInString(r.Memo) > MaxMemoChars {
 		fields["memo"] = fmt.Sprintf("at most %d characters", MaxMemoChars)
 	}
-	if len(r.IdempotencyKey) > MaxIdempotencyKey || strings.ContainsFunc(r.IdempotencyKey, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-		fields["idempotency_key"] = fmt.Sprintf("at most %d printable ASCII characters, no spaces", MaxIdempotencyKey)
+	if r.IdempotencyKey != "" && !idempotency.ValidKey(r.IdempotencyKey) {
+		fields["idempotency_key"] = "must be " + idempotency.KeyRule
 	}
 	if len(fields) > 0 {
 		return apperror.Validation(fields)

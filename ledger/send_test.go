@@ -13,8 +13,10 @@ import (
 	"inkwell/apperror"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/idempotency"
 	"inkwell/ledger"
 	"inkwell/models"
+	"inkwell/paging"
 )
 
 func requireCode(t *testing.T, err error, code string) *apperror.Error {
@@ -29,8 +31,8 @@ func TestSend_RefusesInvalidRequests(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		alice, aliceAcct := newUser(t, o)
-		bob, bobAcct := newUser(t, o)
+		alice, aliceAcct := newUserWithWallet(t, o)
+		bob, bobAcct := newUserWithWallet(t, o)
 		mint(t, o, aliceAcct, 100)
 		cases := []struct {
 			name  string
@@ -44,7 +46,7 @@ func TestSend_RefusesInvalidRequests(t *testing.T) {
 			{"negative amount", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: -5}, apperror.CodeValidation, "amount"},
 			{"over the maximum", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: ledger.MaxAmount + 1}, apperror.CodeValidation, "amount"},
 			{"memo too long", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, Memo: strings.Repeat("é", ledger.MaxMemoChars+1)}, apperror.CodeValidation, "memo"},
-			{"key too long", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, IdempotencyKey: strings.Repeat("k", ledger.MaxIdempotencyKey+1)}, apperror.CodeValidation, "idempotency_key"},
+			{"key too long", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, IdempotencyKey: strings.Repeat("k", idempotency.MaxKeyLen+1)}, apperror.CodeValidation, "idempotency_key"},
 			{"key with spaces", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, IdempotencyKey: "a b"}, apperror.CodeValidation, "idempotency_key"},
 			{"unknown recipient", ledger.SendRequest{FromUserID: alice, ToUserID: bob + 1000, Amount: 1}, apperror.CodeNotFound, ""},
 			{"balance too low", ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 101}, apperror.CodeInsufficientFunds, ""},
@@ -63,7 +65,7 @@ func TestSend_RefusesInvalidRequests(t *testing.T) {
 
 		// The limits themselves are allowed.
 		tr, replay, err := ledger.Send(ctx, o, ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 100,
-			Memo: strings.Repeat("é", ledger.MaxMemoChars), IdempotencyKey: strings.Repeat("k", ledger.MaxIdempotencyKey)})
+			Memo: strings.Repeat("é", ledger.MaxMemoChars), IdempotencyKey: strings.Repeat("k", idempotency.MaxKeyLen)})
 		require.NoError(t, err)
 		assert.False(t, replay)
 		assert.Equal(t, int64(100), tr.Amount)
@@ -78,8 +80,8 @@ func TestSend_ConcurrentRequestsWithOneKeyDebitOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		alice, aliceAcct := newUser(t, o)
-		bob, bobAcct := newUser(t, o)
+		alice, aliceAcct := newUserWithWallet(t, o)
+		bob, bobAcct := newUserWithWallet(t, o)
 		mint(t, o, aliceAcct, 1000)
 
 		const n = 10
@@ -124,9 +126,9 @@ func TestSend_ReplayAndConflictOnOneKey(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		alice, aliceAcct := newUser(t, o)
-		bob, _ := newUser(t, o)
-		carol, _ := newUser(t, o)
+		alice, aliceAcct := newUserWithWallet(t, o)
+		bob, _ := newUserWithWallet(t, o)
+		carol, _ := newUserWithWallet(t, o)
 		mint(t, o, aliceAcct, 50)
 		req := ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 40, Memo: "lunch", IdempotencyKey: "k-1"}
 		first, replay, err := ledger.Send(ctx, o, req)
@@ -165,9 +167,9 @@ func TestTransferFor_OnlyItsPartiesSeeIt(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		alice, aliceAcct := newUser(t, o)
-		bob, _ := newUser(t, o)
-		eve, _ := newUser(t, o)
+		alice, aliceAcct := newUserWithWallet(t, o)
+		bob, _ := newUserWithWallet(t, o)
+		eve, _ := newUserWithWallet(t, o)
 		mint(t, o, aliceAcct, 10)
 		tr, _, err := ledger.Send(ctx, o, ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 3, Memo: "hi"})
 		require.NoError(t, err)
@@ -190,8 +192,8 @@ func TestHistory_PagesNewestFirstWithTheOtherParty(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		alice, aliceAcct := newUser(t, o)
-		bob, _ := newUser(t, o)
+		alice, aliceAcct := newUserWithWallet(t, o)
+		bob, _ := newUserWithWallet(t, o)
 		mint(t, o, aliceAcct, 100)
 		for i := 1; i <= 24; i++ {
 			_, _, err := ledger.Send(ctx, o, ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, Memo: fmt.Sprintf("n%d", i)})
@@ -232,9 +234,9 @@ func TestHistory_PagesNewestFirstWithTheOtherParty(t *testing.T) {
 
 		for _, bad := range []string{"nope", ledger.EncodeCursor(5)[:3], "ZTE6LTE"} {
 			_, err := ledger.History(ctx, o, alice, 10, bad)
-			requireCode(t, err, apperror.CodeBadRequest)
+			requireCode(t, err, apperror.CodeValidation) // docs/api.md changelog: was bad_request
 		}
-		for _, limit := range []int{0, ledger.MaxPageSize + 1} {
+		for _, limit := range []int{0, paging.MaxLimit + 1} {
 			_, err := ledger.History(ctx, o, alice, limit, "")
 			requireCode(t, err, apperror.CodeValidation)
 		}

@@ -25,8 +25,8 @@ func TestTransfer_ConcurrentTransfersEachSeeADistinctSerializedState(t *testing.
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		_, a := newUser(t, o)
-		_, b := newUser(t, o)
+		_, a := newUserWithWallet(t, o)
+		_, b := newUserWithWallet(t, o)
 		const n, amount, start = 20, 10, 1000
 		mint(t, o, a, start)
 
@@ -67,8 +67,8 @@ func TestTransfer_OppositeDirectionsDoNotDeadlock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
-		_, a := newUser(t, o)
-		_, b := newUser(t, o)
+		_, a := newUserWithWallet(t, o)
+		_, b := newUserWithWallet(t, o)
 		mint(t, o, a, 1000)
 		mint(t, o, b, 1000)
 		retriesBefore := models.TxRetries()
@@ -107,7 +107,7 @@ func TestTransfer_StressKeepsTheBooksBalanced(t *testing.T) {
 		const accounts, workers, perWorker, start = 10, 32, 200, 500
 		ids := make([]int64, accounts)
 		for i := range ids {
-			_, ids[i] = newUser(t, o)
+			_, ids[i] = newUserWithWallet(t, o)
 			mint(t, o, ids[i], start)
 		}
 
@@ -161,8 +161,8 @@ func TestTransfer_StressKeepsTheBooksBalanced(t *testing.T) {
 func TestTransfer_InsufficientFundsMovesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
-		_, a := newUser(t, o)
-		_, b := newUser(t, o)
+		_, a := newUserWithWallet(t, o)
+		_, b := newUserWithWallet(t, o)
 		mint(t, o, a, 5)
 		_, _, err := ledger.Post(context.Background(), o, ledger.Movement{FromAccountID: a, ToAccountID: b, Amount: 6, Kind: ledger.KindTransfer})
 		ae, ok := apperror.As(err)

@@ -13,6 +13,8 @@ import (
 	"inkwell/apperror"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/idempotency"
+	"inkwell/testsupport"
 )
 
 func postCount(t *testing.T, o orm.Ormer, author int64) int {
@@ -24,25 +26,25 @@ func postCount(t *testing.T, o orm.Ormer, author int64) int {
 
 func TestCreateOnce_SameKeyCreatesOnePost(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		alice := newUser(t, o, "alice")
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice := testsupport.NewUser(t, o, "alice")
 		in := CreateInput{Title: "Written on the train", BodyMarkdown: "No signal.", Status: "published"}
 
-		first, replayed, err := s.CreateOnce(ctx, o, alice, "0b7c2a1e-key", in)
+		first, replayed, err := s.CreateOnce(ctx, alice, "0b7c2a1e-key", in)
 		require.NoError(t, err)
 		assert.False(t, replayed)
-		again, replayed, err := s.CreateOnce(ctx, o, alice, "0b7c2a1e-key", in)
+		again, replayed, err := s.CreateOnce(ctx, alice, "0b7c2a1e-key", in)
 		require.NoError(t, err)
 		assert.True(t, replayed)
 		assert.Equal(t, first.ID, again.ID)
 		assert.Equal(t, 1, postCount(t, o, alice))
 		assert.Equal(t, int64(PointsFirstPublish), points(t, o, alice), "points are paid once")
 
-		other, replayed, err := s.CreateOnce(ctx, o, alice, "another-key", in)
+		other, replayed, err := s.CreateOnce(ctx, alice, "another-key", in)
 		require.NoError(t, err)
 		assert.False(t, replayed)
 		assert.NotEqual(t, first.ID, other.ID, "a new key is a new post")
-		plain, _, err := s.CreateOnce(ctx, o, alice, "", in)
+		plain, _, err := s.CreateOnce(ctx, alice, "", in)
 		require.NoError(t, err)
 		assert.NotEqual(t, first.ID, plain.ID, "no key: a plain create")
 		assert.Equal(t, 3, postCount(t, o, alice))
@@ -51,12 +53,12 @@ func TestCreateOnce_SameKeyCreatesOnePost(t *testing.T) {
 
 func TestCreateOnce_KeysBelongToTheirUser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		alice, bob := newUser(t, o, "alice"), newUser(t, o, "bob")
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice, bob := testsupport.NewUser(t, o, "alice"), testsupport.NewUser(t, o, "bob")
 		in := CreateInput{Title: "Same key", BodyMarkdown: "x"}
-		a, _, err := s.CreateOnce(ctx, o, alice, "shared-key", in)
+		a, _, err := s.CreateOnce(ctx, alice, "shared-key", in)
 		require.NoError(t, err)
-		b, replayed, err := s.CreateOnce(ctx, o, bob, "shared-key", in)
+		b, replayed, err := s.CreateOnce(ctx, bob, "shared-key", in)
 		require.NoError(t, err)
 		assert.False(t, replayed, "bob never receives alice's post")
 		assert.NotEqual(t, a.ID, b.ID)
@@ -66,8 +68,8 @@ func TestCreateOnce_KeysBelongToTheirUser(t *testing.T) {
 
 func TestCreateOnce_ConcurrentRetriesCreateOnePost(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		alice := newUser(t, o, "alice")
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice := testsupport.NewUser(t, o, "alice")
 		const n = 8
 		ids := make([]int64, n)
 		errs := make([]error, n)
@@ -76,7 +78,7 @@ func TestCreateOnce_ConcurrentRetriesCreateOnePost(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				p, _, err := s.CreateOnce(ctx, o, alice, "raced-key", CreateInput{Title: "Raced", BodyMarkdown: "x", Status: "published"})
+				p, _, err := s.CreateOnce(ctx, alice, "raced-key", CreateInput{Title: "Raced", BodyMarkdown: "x", Status: "published"})
 				errs[i] = err
 				if p != nil {
 					ids[i] = p.ID
@@ -95,17 +97,17 @@ func TestCreateOnce_ConcurrentRetriesCreateOnePost(t *testing.T) {
 
 func TestCreateOnce_RejectsMalformedKeys(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		alice := newUser(t, o, "alice")
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice := testsupport.NewUser(t, o, "alice")
 		for name, key := range map[string]string{
-			"too long": strings.Repeat("k", MaxIdempotencyKeyLen+1),
+			"too long": strings.Repeat("k", idempotency.MaxKeyLen+1),
 			"space":    "two words",
 			"control":  "tab\there",
 			"unicode":  "clé",
 		} {
 			t.Run(name, func(t *testing.T) {
-				_, _, err := s.CreateOnce(ctx, o, alice, key, CreateInput{Title: "t", BodyMarkdown: "b"})
-				assert.Equal(t, apperror.CodeBadRequest, code(err))
+				_, _, err := s.CreateOnce(ctx, alice, key, CreateInput{Title: "t", BodyMarkdown: "b"})
+				assert.Equal(t, apperror.CodeBadRequest, testsupport.Code(err))
 			})
 		}
 		assert.Equal(t, 0, postCount(t, o, alice))

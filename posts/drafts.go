@@ -2,15 +2,12 @@ package posts
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 
-	"github.com/beego/beego/v2/client/orm"
-
 	"inkwell/apperror"
 	"inkwell/models"
+	"inkwell/paging"
 )
 
 // DraftsRequest is a parsed GET /api/v1/posts?status=draft: the caller's
@@ -26,20 +23,10 @@ type DraftsRequest struct {
 // are never listed. tag is not supported with drafts.
 func ParseDraftsRequest(limit, cursor, tag, author string, caller int64) (DraftsRequest, error) {
 	f := fieldErrors{}
-	req := DraftsRequest{Limit: DefaultFeedLimit}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxFeedLimit {
-			f["limit"] = fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)
-		}
-		req.Limit = n
-	}
-	if cursor != "" {
-		id, err := DecodeDraftsCursor(cursor)
-		if err != nil {
-			f["cursor"] = "unknown cursor; pass next_cursor from a previous page unchanged"
-		}
-		req.BeforeID = id
+	page := paging.Query{Limit: limit, Cursor: cursor}.Parse(paging.DraftsCursor, 1, f)
+	req := DraftsRequest{Limit: page.Limit}
+	if page.After != nil {
+		req.BeforeID = page.After[0]
 	}
 	if tag != "" {
 		f["tag"] = "cannot be combined with status=draft"
@@ -52,40 +39,24 @@ func ParseDraftsRequest(limit, cursor, tag, author string, caller int64) (Drafts
 	return req, f.err()
 }
 
-// A drafts cursor is the id of the last draft of a page: version byte 2
-// (feed cursors are 1, so neither is taken for the other) and the id.
-const (
-	draftsCursorVersion = 2
-	draftsCursorBytes   = 9
-)
+// A drafts cursor is the id of the last draft of a page (paging.DraftsCursor).
 
 // EncodeDraftsCursor makes the opaque cursor after the draft id.
-func EncodeDraftsCursor(id int64) string {
-	var b [draftsCursorBytes]byte
-	b[0] = draftsCursorVersion
-	binary.BigEndian.PutUint64(b[1:], uint64(id))
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+func EncodeDraftsCursor(id int64) string { return paging.Encode(paging.DraftsCursor, id) }
 
-// DecodeDraftsCursor reads a cursor made by EncodeDraftsCursor.
-func DecodeDraftsCursor(s string) (int64, error) {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+// decodeDraftsCursor reads a cursor made by EncodeDraftsCursor.
+func decodeDraftsCursor(s string) (int64, error) {
+	v, err := paging.Decode(s, paging.DraftsCursor, 1)
 	if err != nil {
-		return 0, fmt.Errorf("posts: drafts cursor is not base64url: %w", err)
+		return 0, err
 	}
-	if len(b) != draftsCursorBytes || b[0] != draftsCursorVersion {
-		return 0, fmt.Errorf("posts: drafts cursor has the wrong shape")
-	}
-	id := int64(binary.BigEndian.Uint64(b[1:]))
-	if id <= 0 {
-		return 0, fmt.Errorf("posts: drafts cursor is out of range")
-	}
-	return id, nil
+	return v[0], nil
 }
 
 // Drafts returns one page of caller's drafts, newest first, in three
 // statements whatever the page size.
-func (s *Service) Drafts(ctx context.Context, o orm.Ormer, caller int64, req DraftsRequest) (*FeedPage, error) {
+func (s *Service) Drafts(ctx context.Context, caller int64, req DraftsRequest) (*FeedPage, error) {
+	o := s.db.Orm()
 	if req.Limit < 1 || req.Limit > MaxFeedLimit {
 		return nil, apperror.Validation(map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)})
 	}

@@ -11,6 +11,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/models"
+	"inkwell/testsupport"
 )
 
 func titles(items []Post) []string {
@@ -23,10 +24,10 @@ func titles(items []Post) []string {
 
 func TestDrafts_OnlyTheCallersDraftsNewestFirstInPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		alice, bob := newUser(t, o, "alice"), newUser(t, o, "bob")
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice, bob := testsupport.NewUser(t, o, "alice"), testsupport.NewUser(t, o, "bob")
 		create := func(author int64, title, status string) *Post {
-			p, err := s.Create(ctx, o, author, CreateInput{Title: title, BodyMarkdown: "x", Tags: []string{"t"}, Status: status})
+			p, err := s.Create(ctx, author, CreateInput{Title: title, BodyMarkdown: "x", Tags: []string{"t"}, Status: status})
 			require.NoError(t, err)
 			return p
 		}
@@ -36,31 +37,31 @@ func TestDrafts_OnlyTheCallersDraftsNewestFirstInPages(t *testing.T) {
 		create(bob, "bob's draft", "draft")
 		create(alice, "draft 3", "draft")
 
-		first, err := s.Drafts(ctx, o, alice, DraftsRequest{Limit: 2})
+		first, err := s.Drafts(ctx, alice, DraftsRequest{Limit: 2})
 		require.NoError(t, err)
 		assert.Equal(t, []string{"draft 3", "draft 2"}, titles(first.Items))
 		assert.Equal(t, []string{"t"}, first.Items[0].Tags)
 		require.NotNil(t, first.NextCursor)
-		before, err := DecodeDraftsCursor(*first.NextCursor)
+		before, err := decodeDraftsCursor(*first.NextCursor)
 		require.NoError(t, err)
-		second, err := s.Drafts(ctx, o, alice, DraftsRequest{Limit: 2, BeforeID: before})
+		second, err := s.Drafts(ctx, alice, DraftsRequest{Limit: 2, BeforeID: before})
 		require.NoError(t, err)
 		assert.Equal(t, []string{"draft 1"}, titles(second.Items))
 		assert.Nil(t, second.NextCursor)
 
 		// Publishing takes a draft out; taking a post back to draft puts it in.
-		_, err = s.Update(ctx, o, d2.ID, alice, UpdateInput{Status: ptr(models.PostPublished)})
+		_, err = s.Update(ctx, d2.ID, alice, UpdateInput{Status: ptr(models.PostPublished)})
 		require.NoError(t, err)
-		all, err := s.Drafts(ctx, o, alice, DraftsRequest{Limit: 10})
+		all, err := s.Drafts(ctx, alice, DraftsRequest{Limit: 10})
 		require.NoError(t, err)
 		assert.Equal(t, []string{"draft 3", "draft 1"}, titles(all.Items))
-		_, err = s.Update(ctx, o, d2.ID, alice, UpdateInput{Status: ptr(models.PostDraft)})
+		_, err = s.Update(ctx, d2.ID, alice, UpdateInput{Status: ptr(models.PostDraft)})
 		require.NoError(t, err)
-		all, err = s.Drafts(ctx, o, alice, DraftsRequest{Limit: 10})
+		all, err = s.Drafts(ctx, alice, DraftsRequest{Limit: 10})
 		require.NoError(t, err)
 		assert.Equal(t, []string{"draft 3", "draft 2", "draft 1"}, titles(all.Items))
 
-		none, err := s.Drafts(ctx, o, newUser(t, o, "carol"), DraftsRequest{Limit: 10})
+		none, err := s.Drafts(ctx, testsupport.NewUser(t, o, "carol"), DraftsRequest{Limit: 10})
 		require.NoError(t, err)
 		assert.NotNil(t, none.Items)
 		assert.Empty(t, none.Items)
@@ -99,6 +100,6 @@ func TestParseDraftsRequest(t *testing.T) {
 			assert.Equal(t, tt.wantBefore, req.BeforeID)
 		})
 	}
-	_, err := DecodeFeedCursor(EncodeDraftsCursor(42))
+	_, err := decodeFeedCursor(EncodeDraftsCursor(42))
 	assert.Error(t, err, "a drafts cursor is not a feed cursor")
 }

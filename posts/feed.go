@@ -2,8 +2,6 @@ package posts
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,12 +10,13 @@ import (
 
 	"inkwell/apperror"
 	"inkwell/models"
+	"inkwell/paging"
 )
 
-// Feed page sizes (API.md).
+// Feed page sizes (docs/api.md, "Pagination").
 const (
-	DefaultFeedLimit = 20
-	MaxFeedLimit     = 100
+	DefaultFeedLimit = paging.DefaultLimit
+	MaxFeedLimit     = paging.MaxLimit
 )
 
 // FeedRequest is a parsed GET /api/v1/posts query.
@@ -28,7 +27,7 @@ type FeedRequest struct {
 	AuthorID int64
 }
 
-// FeedPage is API.md's feed answer.
+// FeedPage is a page of posts (docs/api.md): the feed, or the caller's drafts.
 type FeedPage struct {
 	Items      []Post  `json:"items"`
 	NextCursor *string `json:"next_cursor"`
@@ -38,20 +37,10 @@ type FeedPage struct {
 // invalid one is named in the validation error's fields.
 func ParseFeedRequest(limit, cursor, tag, author string) (FeedRequest, error) {
 	f := fieldErrors{}
-	req := FeedRequest{Limit: DefaultFeedLimit, Tag: tag}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxFeedLimit {
-			f["limit"] = fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)
-		}
-		req.Limit = n
-	}
-	if cursor != "" {
-		pos, err := DecodeFeedCursor(cursor)
-		if err != nil {
-			f["cursor"] = "unknown cursor; pass next_cursor from a previous page unchanged"
-		}
-		req.After = pos
+	page := paging.Query{Limit: limit, Cursor: cursor}.Parse(paging.FeedCursor, 2, f)
+	req := FeedRequest{Limit: page.Limit, Tag: tag}
+	if page.After != nil {
+		req.After = &models.FeedPosition{PublishedAt: time.UnixMicro(page.After[0]).UTC(), ID: page.After[1]}
 	}
 	if tag != "" && !tagPattern.MatchString(tag) {
 		f["tag"] = fmt.Sprintf("must be 1-%d characters of a-z, 0-9 and -", MaxTagChars)
@@ -66,46 +55,29 @@ func ParseFeedRequest(limit, cursor, tag, author string) (FeedRequest, error) {
 	return req, f.err()
 }
 
-// A feed cursor is the (published_at, id) of the last post of a page:
-// version byte 1, published_at in Unix microseconds, id; 17 bytes in
-// unpadded base64url. It names a position, not a row, so posts published
-// or deleted between pages neither repeat nor shift the next page.
-const (
-	cursorVersion = 1
-	cursorBytes   = 17
-)
+// A feed cursor is the (published_at, id) of the last post of a page
+// (paging.FeedCursor: published_at in Unix microseconds, then the id).
 
 // EncodeFeedCursor makes the opaque cursor for a position.
 func EncodeFeedCursor(p models.FeedPosition) string {
-	var b [cursorBytes]byte
-	b[0] = cursorVersion
-	binary.BigEndian.PutUint64(b[1:9], uint64(p.PublishedAt.UnixMicro()))
-	binary.BigEndian.PutUint64(b[9:], uint64(p.ID))
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return paging.Encode(paging.FeedCursor, p.PublishedAt.UnixMicro(), p.ID)
 }
 
-// DecodeFeedCursor reads a cursor made by EncodeFeedCursor and refuses
+// decodeFeedCursor reads a cursor made by EncodeFeedCursor and refuses
 // anything else.
-func DecodeFeedCursor(s string) (*models.FeedPosition, error) {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+func decodeFeedCursor(s string) (*models.FeedPosition, error) {
+	v, err := paging.Decode(s, paging.FeedCursor, 2)
 	if err != nil {
-		return nil, fmt.Errorf("posts: cursor is not base64url: %w", err)
+		return nil, err
 	}
-	if len(b) != cursorBytes || b[0] != cursorVersion {
-		return nil, fmt.Errorf("posts: cursor has the wrong shape")
-	}
-	micros := int64(binary.BigEndian.Uint64(b[1:9]))
-	id := int64(binary.BigEndian.Uint64(b[9:]))
-	if micros <= 0 || id <= 0 {
-		return nil, fmt.Errorf("posts: cursor is out of range")
-	}
-	return &models.FeedPosition{PublishedAt: time.UnixMicro(micros).UTC(), ID: id}, nil
+	return &models.FeedPosition{PublishedAt: time.UnixMicro(v[0]).UTC(), ID: v[1]}, nil
 }
 
 // Feed returns one page of published posts, newest first, as viewer sees
 // them. Whatever the page size it costs three statements: the page with
 // its authors, the page's tags, and which of them viewer likes.
-func (s *Service) Feed(ctx context.Context, o orm.Ormer, viewer int64, req FeedRequest) (*FeedPage, error) {
+func (s *Service) Feed(ctx context.Context, viewer int64, req FeedRequest) (*FeedPage, error) {
+	o := s.db.Orm()
 	if req.Limit < 1 || req.Limit > MaxFeedLimit {
 		return nil, apperror.Validation(map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)})
 	}

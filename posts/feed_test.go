@@ -12,6 +12,7 @@ import (
 
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/testsupport"
 )
 
 // clock is a settable time source: posts created while it stands still
@@ -26,7 +27,7 @@ func readFeed(t *testing.T, s *Service, o orm.Ormer, viewer int64, req FeedReque
 	t.Helper()
 	var ids []int64
 	for page := 1; ; page++ {
-		got, err := s.Feed(context.Background(), o, viewer, req)
+		got, err := s.Feed(context.Background(), viewer, req)
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(got.Items), req.Limit)
 		for _, p := range got.Items {
@@ -36,7 +37,7 @@ func readFeed(t *testing.T, s *Service, o orm.Ormer, viewer int64, req FeedReque
 			return ids
 		}
 		require.Len(t, got.Items, req.Limit, "only the last page may be short")
-		pos, err := DecodeFeedCursor(*got.NextCursor)
+		pos, err := decodeFeedCursor(*got.NextCursor)
 		require.NoError(t, err)
 		req.After = pos
 		if between != nil {
@@ -48,10 +49,10 @@ func readFeed(t *testing.T, s *Service, o orm.Ormer, viewer int64, req FeedReque
 
 func TestFeed_KeysetPagesSurviveInsertsAndDeletesBetweenPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
 		c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 		s.now = c.now
-		alice, bob := newUser(t, o, "alice"), newUser(t, o, "bob")
+		alice, bob := testsupport.NewUser(t, o, "alice"), testsupport.NewUser(t, o, "bob")
 
 		// 23 published posts; every three share a publication time.
 		var newestFirst []int64
@@ -59,11 +60,11 @@ func TestFeed_KeysetPagesSurviveInsertsAndDeletesBetweenPages(t *testing.T) {
 			if i%3 == 0 {
 				c.t = c.t.Add(time.Second + 123456*time.Nanosecond)
 			}
-			p, err := s.Create(ctx, o, []int64{alice, bob}[i%2], CreateInput{Title: fmt.Sprintf("p%d", i), Status: "published"})
+			p, err := s.Create(ctx, []int64{alice, bob}[i%2], CreateInput{Title: fmt.Sprintf("p%d", i), Status: "published"})
 			require.NoError(t, err)
 			newestFirst = append([]int64{p.ID}, newestFirst...)
 		}
-		_, err := s.Create(ctx, o, alice, CreateInput{Title: "draft"})
+		_, err := s.Create(ctx, alice, CreateInput{Title: "draft"})
 		require.NoError(t, err)
 
 		assert.Equal(t, newestFirst, readFeed(t, s, o, bob, FeedRequest{Limit: 5}, nil))
@@ -83,7 +84,7 @@ func TestFeed_KeysetPagesSurviveInsertsAndDeletesBetweenPages(t *testing.T) {
 		got := readFeed(t, s, o, bob, FeedRequest{Limit: 5}, func(page int) {
 			c.t = c.t.Add(time.Second)
 			for i := range 3 {
-				_, err := s.Create(ctx, o, alice, CreateInput{Title: fmt.Sprintf("new %d.%d", page, i), Status: "published"})
+				_, err := s.Create(ctx, alice, CreateInput{Title: fmt.Sprintf("new %d.%d", page, i), Status: "published"})
 				require.NoError(t, err)
 			}
 			if page == 2 {
@@ -91,7 +92,7 @@ func TestFeed_KeysetPagesSurviveInsertsAndDeletesBetweenPages(t *testing.T) {
 				if (len(newestFirst)-1-17)%2 == 1 {
 					author = bob
 				}
-				require.NoError(t, s.Delete(ctx, o, deleted, author))
+				require.NoError(t, s.Delete(ctx, deleted, author))
 			}
 		})
 		assert.Equal(t, expected, got)
@@ -100,10 +101,10 @@ func TestFeed_KeysetPagesSurviveInsertsAndDeletesBetweenPages(t *testing.T) {
 
 func TestFeed_FiltersByTagAndAuthor(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
 		c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 		s.now = c.now
-		alice, bob := newUser(t, o, "alice"), newUser(t, o, "bob")
+		alice, bob := testsupport.NewUser(t, o, "alice"), testsupport.NewUser(t, o, "bob")
 		byFilter := map[string][]int64{}
 		for i := range 30 {
 			c.t = c.t.Add(time.Millisecond)
@@ -115,18 +116,18 @@ func TestFeed_FiltersByTagAndAuthor(t *testing.T) {
 			if i%2 == 0 {
 				tags = append(tags, "even")
 			}
-			p, err := s.Create(ctx, o, author, CreateInput{Title: fmt.Sprint(i), Status: "published", Tags: tags})
+			p, err := s.Create(ctx, author, CreateInput{Title: fmt.Sprint(i), Status: "published", Tags: tags})
 			require.NoError(t, err)
 			for _, key := range []string{"", name, "tag:" + tags[len(tags)-1], name + "+tag:" + tags[len(tags)-1]} {
 				byFilter[key] = append([]int64{p.ID}, byFilter[key]...)
 			}
 		}
 		// A draft with the tag, and a post published then taken back: neither shows.
-		d, err := s.Create(ctx, o, alice, CreateInput{Title: "draft", Tags: []string{"even"}})
+		d, err := s.Create(ctx, alice, CreateInput{Title: "draft", Tags: []string{"even"}})
 		require.NoError(t, err)
-		back, err := s.Create(ctx, o, alice, CreateInput{Title: "back", Tags: []string{"even"}, Status: "published"})
+		back, err := s.Create(ctx, alice, CreateInput{Title: "back", Tags: []string{"even"}, Status: "published"})
 		require.NoError(t, err)
-		_, err = s.Update(ctx, o, back.ID, alice, UpdateInput{Status: ptr("draft")})
+		_, err = s.Update(ctx, back.ID, alice, UpdateInput{Status: ptr("draft")})
 		require.NoError(t, err)
 
 		assert.Equal(t, byFilter[""], readFeed(t, s, o, bob, FeedRequest{Limit: 7}, nil))
@@ -139,7 +140,7 @@ func TestFeed_FiltersByTagAndAuthor(t *testing.T) {
 
 		// Retagging a published post moves it between tag feeds (post 29 is alice's).
 		moved := byFilter["alice+tag:all"][0]
-		_, err = s.Update(ctx, o, moved, alice, UpdateInput{Tags: []string{"even"}})
+		_, err = s.Update(ctx, moved, alice, UpdateInput{Tags: []string{"even"}})
 		require.NoError(t, err)
 		assert.Contains(t, readFeed(t, s, o, bob, FeedRequest{Limit: 100, Tag: "even"}, nil), moved)
 		assert.NotContains(t, readFeed(t, s, o, bob, FeedRequest{Limit: 100, Tag: "all"}, nil), moved)
@@ -148,16 +149,16 @@ func TestFeed_FiltersByTagAndAuthor(t *testing.T) {
 
 func TestFeed_ItemsCarryAuthorTagsAndLikedByMe(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		alice, bob := newUser(t, o, "alice"), newUser(t, o, "bob")
-		p1, err := s.Create(ctx, o, alice, CreateInput{Title: "one", Status: "published", Tags: []string{"b", "a"}})
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice, bob := testsupport.NewUser(t, o, "alice"), testsupport.NewUser(t, o, "bob")
+		p1, err := s.Create(ctx, alice, CreateInput{Title: "one", Status: "published", Tags: []string{"b", "a"}})
 		require.NoError(t, err)
-		p2, err := s.Create(ctx, o, bob, CreateInput{Title: "two", Status: "published"})
+		p2, err := s.Create(ctx, bob, CreateInput{Title: "two", Status: "published"})
 		require.NoError(t, err)
-		_, err = s.Like(ctx, o, p1.ID, bob)
+		_, err = s.Like(ctx, p1.ID, bob)
 		require.NoError(t, err)
 
-		page, err := s.Feed(ctx, o, bob, FeedRequest{Limit: 10})
+		page, err := s.Feed(ctx, bob, FeedRequest{Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, page.Items, 2)
 		assert.Nil(t, page.NextCursor)
@@ -169,11 +170,11 @@ func TestFeed_ItemsCarryAuthorTagsAndLikedByMe(t *testing.T) {
 		assert.Equal(t, []string{"b", "a"}, one.Tags, "tags keep the author's order")
 		assert.True(t, one.LikedByMe)
 		assert.EqualValues(t, 1, one.LikeCount)
-		full, err := s.Get(ctx, o, p1.ID, bob)
+		full, err := s.Get(ctx, p1.ID, bob)
 		require.NoError(t, err)
 		assert.Equal(t, *full, one, "a feed item is the same object as GET by id")
 
-		page, err = s.Feed(ctx, o, alice, FeedRequest{Limit: 10})
+		page, err = s.Feed(ctx, alice, FeedRequest{Limit: 10})
 		require.NoError(t, err)
 		assert.False(t, page.Items[1].LikedByMe, "liked_by_me is the reader's")
 	})

@@ -12,22 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/cache"
+	"inkwell/database"
 	"inkwell/models"
+	"inkwell/testsupport"
 )
-
-// newUser stores a user and returns its id.
-func newUser(t testing.TB, o orm.Ormer, name string) int64 {
-	t.Helper()
-	u := &models.User{Issuer: "https://accounts.google.com", IssuerID: "sub-" + name, Email: name + "@example.com", Name: name,
-		Picture: "https://example.com/" + name + ".png"}
-	require.NoError(t, models.InsertUser(context.Background(), o, u))
-	return u.ID
-}
 
 func newUsers(t testing.TB, o orm.Ormer, n int) []int64 {
 	ids := make([]int64, n)
 	for i := range ids {
-		ids[i] = newUser(t, o, fmt.Sprintf("user%d", i))
+		ids[i] = testsupport.NewUser(t, o, fmt.Sprintf("user%d", i))
 	}
 	return ids
 }
@@ -41,7 +34,9 @@ func points(t testing.TB, o orm.Ormer, user int64) int64 {
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newTestService() *Service { return NewService(cache.NewMemory(1<<20), quietLog()) }
+func newTestService(db *database.DB) *Service {
+	return NewService(db, cache.NewMemory(1<<20), quietLog())
+}
 
 func ptr[T any](v T) *T { return &v }
 

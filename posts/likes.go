@@ -21,13 +21,15 @@ type LikeState struct {
 // Like makes user like post id; liking again changes nothing. A new like
 // moves the post's like_count and, unless the user is the author, the
 // author's points, in the same transaction as the like row.
-func (s *Service) Like(ctx context.Context, o orm.Ormer, id, user int64) (*LikeState, error) {
+func (s *Service) Like(ctx context.Context, id, user int64) (*LikeState, error) {
+	o := s.db.Orm()
 	return s.setLike(ctx, o, id, user, true)
 }
 
 // Unlike removes user's like of post id, taking back what the like gave;
 // unliking a post one does not like changes nothing.
-func (s *Service) Unlike(ctx context.Context, o orm.Ormer, id, user int64) (*LikeState, error) {
+func (s *Service) Unlike(ctx context.Context, id, user int64) (*LikeState, error) {
+	o := s.db.Orm()
 	return s.setLike(ctx, o, id, user, false)
 }
 

@@ -11,14 +11,15 @@ import (
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/models"
+	"inkwell/testsupport"
 )
 
 func TestLikes_ConcurrentLikesAndUnlikesKeepCountsExact(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
-		author := newUser(t, o, "author")
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		author := testsupport.NewUser(t, o, "author")
 		likers := newUsers(t, o, 50)
-		p, err := s.Create(ctx, o, author, CreateInput{Title: "popular", Status: "published"})
+		p, err := s.Create(ctx, author, CreateInput{Title: "popular", Status: "published"})
 		require.NoError(t, err)
 		pointsBefore := points(t, o, author)
 
@@ -42,32 +43,32 @@ func TestLikes_ConcurrentLikesAndUnlikesKeepCountsExact(t *testing.T) {
 				require.NoError(t, err)
 			}
 		}
-		run(func(_ int, u int64) error { _, err := s.Like(ctx, o, p.ID, u); return err })
+		run(func(_ int, u int64) error { _, err := s.Like(ctx, p.ID, u); return err })
 		rows, err := models.CountPostLikes(ctx, o, p.ID)
 		require.NoError(t, err)
 		assert.EqualValues(t, 50, rows)
-		got, err := s.Get(ctx, o, p.ID, author)
+		got, err := s.Get(ctx, p.ID, author)
 		require.NoError(t, err)
 		assert.EqualValues(t, rows, got.LikeCount)
 
 		run(func(i int, u int64) error {
 			var err error
 			if i%2 == 0 {
-				_, err = s.Unlike(ctx, o, p.ID, u)
+				_, err = s.Unlike(ctx, p.ID, u)
 			} else {
-				_, err = s.Like(ctx, o, p.ID, u)
+				_, err = s.Like(ctx, p.ID, u)
 			}
 			return err
 		})
 		rows, err = models.CountPostLikes(ctx, o, p.ID)
 		require.NoError(t, err)
 		assert.EqualValues(t, 25, rows)
-		got, err = s.Get(ctx, o, p.ID, author)
+		got, err = s.Get(ctx, p.ID, author)
 		require.NoError(t, err)
 		assert.EqualValues(t, rows, got.LikeCount, "like_count equals the like rows")
 		assert.Equal(t, pointsBefore+rows, points(t, o, author), "the author holds one point per like row")
 		for i, u := range likers {
-			mine, err := s.Get(ctx, o, p.ID, u)
+			mine, err := s.Get(ctx, p.ID, u)
 			require.NoError(t, err)
 			assert.Equal(t, i%2 == 1, mine.LikedByMe, "liker %d", i)
 		}
@@ -76,11 +77,11 @@ func TestLikes_ConcurrentLikesAndUnlikesKeepCountsExact(t *testing.T) {
 
 func TestLikes_CrossLikesBetweenAuthorsDoNotDeadlock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx, o, s := context.Background(), db.Orm(), newTestService()
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
 		users := newUsers(t, o, 10)
 		ids := make([]int64, len(users))
 		for i, u := range users {
-			p, err := s.Create(ctx, o, u, CreateInput{Title: "t", Status: "published"})
+			p, err := s.Create(ctx, u, CreateInput{Title: "t", Status: "published"})
 			require.NoError(t, err)
 			ids[i] = p.ID
 		}
@@ -96,7 +97,7 @@ func TestLikes_CrossLikesBetweenAuthorsDoNotDeadlock(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := s.Like(ctx, o, id, u)
+					_, err := s.Like(ctx, id, u)
 					errs <- err
 				}()
 			}

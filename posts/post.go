@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"inkwell/cache"
+	"inkwell/database"
 	"inkwell/models"
 )
 
@@ -50,19 +51,21 @@ const (
 	PointsPerLike      = 1
 )
 
-// Service carries what the post rules need besides the database.
+// Service is the post rules with what they need: the database, the post
+// cache, a logger and a clock.
 type Service struct {
+	db    *database.DB
 	cache *postCache
 	log   *slog.Logger
 	now   func() time.Time
 }
 
-// NewService returns the post rules reading through c.
-func NewService(c cache.Cache, log *slog.Logger) *Service {
+// NewService returns the post rules on db, reading through c.
+func NewService(db *database.DB, c cache.Cache, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{cache: &postCache{c: c}, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{db: db, cache: &postCache{c: c}, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // toPost builds the API object from a row and its tags (liked_by_me is

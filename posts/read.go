@@ -15,8 +15,8 @@ import (
 )
 
 // Get returns post id as viewer sees it (see GetJSON).
-func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64) (*Post, error) {
-	body, err := s.GetJSON(ctx, o, id, viewer)
+func (s *Service) Get(ctx context.Context, id, viewer int64) (*Post, error) {
+	body, err := s.GetJSON(ctx, id, viewer)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,8 @@ func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64) (*Post
 //
 // The cache holds the post's content already encoded, so a hit costs no
 // JSON work beyond appending the reader's liked_by_me.
-func (s *Service) GetJSON(ctx context.Context, o orm.Ormer, id, viewer int64) ([]byte, error) {
+func (s *Service) GetJSON(ctx context.Context, id, viewer int64) ([]byte, error) {
+	o := s.db.Orm()
 	token, vals, err := s.cache.c.GetVersioned(ctx, versionKey(id), postPrefix(id), "", likedSuffix(viewer))
 	if err == nil && token == "" {
 		token, err = s.cache.token(ctx, id)

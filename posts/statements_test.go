@@ -94,9 +94,9 @@ func (c *countingConn) ResetSession(ctx context.Context) error {
 	return nil
 }
 
-// countingOrm opens a fresh migrated database of driverName and returns a
-// normal Ormer on it plus one whose statements are counted into n.
-func countingOrm(t *testing.T, driverName string) (orm.Ormer, orm.Ormer, *atomic.Int64) {
+// countingDB opens a fresh migrated database of driverName and returns it
+// plus a handle on it whose statements are counted into n.
+func countingDB(t *testing.T, driverName string) (*database.DB, *database.DB, *atomic.Int64) {
 	cfg := dbtest.Config(t, driverName)
 	db, err := database.Open(context.Background(), cfg, "count_plain_"+t.Name())
 	require.NoError(t, err)
@@ -113,28 +113,28 @@ func countingOrm(t *testing.T, driverName string) (orm.Ormer, orm.Ormer, *atomic
 	t.Cleanup(func() { counted.Close() })
 	alias := "count_" + t.Name()
 	require.NoError(t, orm.AddAliasWthDB(alias, driverName, counted))
-	return db.Orm(), orm.NewOrmUsingDB(alias), n
+	return db, &database.DB{SQL: counted, Dialect: db.Dialect, Alias: alias}, n
 }
 
 func TestFeed_StatementsPerPageDoNotGrowWithPageSize(t *testing.T) {
 	for _, driverName := range dbtest.Drivers(t) {
 		t.Run(driverName, func(t *testing.T) {
 			ctx := context.Background()
-			o, counted, n := countingOrm(t, driverName)
-			s := newTestService()
-			users := newUsers(t, o, 5)
+			db, counted, n := countingDB(t, driverName)
+			s, countedS := newTestService(db), newTestService(counted)
+			users := newUsers(t, db.Orm(), 5)
 			for i := range 60 {
-				p, err := s.Create(ctx, o, users[i%5], CreateInput{Title: fmt.Sprint(i), Status: "published",
+				p, err := s.Create(ctx, users[i%5], CreateInput{Title: fmt.Sprint(i), Status: "published",
 					Tags: []string{"all", fmt.Sprintf("t%d", i%3)}})
 				require.NoError(t, err)
 				if i%2 == 0 {
-					_, err = s.Like(ctx, o, p.ID, users[0])
+					_, err = s.Like(ctx, p.ID, users[0])
 					require.NoError(t, err)
 				}
 			}
 			statements := func(req FeedRequest) int64 {
 				n.Store(0)
-				page, err := s.Feed(ctx, counted, users[0], req)
+				page, err := countedS.Feed(ctx, users[0], req)
 				require.NoError(t, err)
 				require.Len(t, page.Items, req.Limit)
 				liked := 0

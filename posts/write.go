@@ -9,6 +9,7 @@ import (
 	"github.com/beego/beego/v2/client/orm"
 
 	"inkwell/apperror"
+	"inkwell/idempotency"
 	"inkwell/ledger"
 	"inkwell/markdown"
 	"inkwell/models"
@@ -16,24 +17,23 @@ import (
 
 // Create stores a new post by author and returns it. Publishing at once
 // pays the first-publication points in the same transaction.
-func (s *Service) Create(ctx context.Context, o orm.Ormer, author int64, in CreateInput) (*Post, error) {
+func (s *Service) Create(ctx context.Context, author int64, in CreateInput) (*Post, error) {
+	o := s.db.Orm()
 	return s.create(ctx, o, author, in, "")
 }
-
-// MaxIdempotencyKeyLen bounds the Idempotency-Key a client may send.
-const MaxIdempotencyKeyLen = 100
 
 // CreateOnce is Create for a client that may send the same create again
 // (an offline outbox whose answer was lost): the first call with key makes
 // the post; any later call by the same author with the same key makes
 // nothing and returns that post with replayed true. An empty key is a plain
 // Create. The body of a replay is not compared: the key names the intent.
-func (s *Service) CreateOnce(ctx context.Context, o orm.Ormer, author int64, key string, in CreateInput) (p *Post, replayed bool, err error) {
+func (s *Service) CreateOnce(ctx context.Context, author int64, key string, in CreateInput) (p *Post, replayed bool, err error) {
+	o := s.db.Orm()
 	if key == "" {
-		p, err = s.Create(ctx, o, author, in)
+		p, err = s.Create(ctx, author, in)
 		return p, false, err
 	}
-	if err := validateIdempotencyKey(key); err != nil {
+	if err := idempotency.CheckHeader(key); err != nil {
 		return nil, false, err
 	}
 	if p, ok, err := s.postForCreateKey(ctx, o, author, key); err != nil || ok {
@@ -54,23 +54,11 @@ func (s *Service) postForCreateKey(ctx context.Context, o orm.Ormer, author int6
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	p, err := s.Get(ctx, o, id, author)
+	p, err := s.Get(ctx, id, author)
 	if err != nil {
 		return nil, false, err
 	}
 	return p, true, nil
-}
-
-func validateIdempotencyKey(key string) error {
-	ok := len(key) <= MaxIdempotencyKeyLen
-	for i := 0; ok && i < len(key); i++ {
-		ok = key[i] > ' ' && key[i] < 0x7f
-	}
-	if !ok {
-		return apperror.New(apperror.CodeBadRequest,
-			fmt.Sprintf("the Idempotency-Key header must be 1-%d visible ASCII characters", MaxIdempotencyKeyLen))
-	}
-	return nil
 }
 
 // create stores the post; a non-empty key is recorded in the same
@@ -110,7 +98,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if err != nil {
 		return nil, fmt.Errorf("posts: create for author %d: %w", author, err)
 	}
-	return s.Get(ctx, o, p.ID, author)
+	return s.Get(ctx, p.ID, author)
 }
 
 // publishMemo labels the ledger transfer that pays for a first publication.
@@ -139,7 +127,8 @@ func lockOwnPost(ctx context.Context, tx orm.TxOrmer, id, caller int64) (*models
 // The first publication pays its points in the same transaction; a post
 // taken back to draft and published again keeps its first publication time
 // (its place in the feed) and earns nothing more.
-func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in UpdateInput) (*Post, error) {
+func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) (*Post, error) {
+	o := s.db.Orm()
 	in, err := in.validate()
 	if err != nil {
 		return nil, err
@@ -218,12 +207,13 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, id, caller int64, in 
 			return nil, err
 		}
 	}
-	return s.Get(ctx, o, id, caller)
+	return s.Get(ctx, id, caller)
 }
 
 // Delete removes post id with its tags and likes, for its author only.
 // Points already earned stay with the author.
-func (s *Service) Delete(ctx context.Context, o orm.Ormer, id, caller int64) error {
+func (s *Service) Delete(ctx context.Context, id, caller int64) error {
+	o := s.db.Orm()
 	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		if _, err := lockOwnPost(ctx, tx, id, caller); err != nil {
 			return err

@@ -18,24 +18,31 @@ import (
 	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/ledger"
 	"inkwell/posts"
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
+	"inkwell/users"
 )
 
 // Deps is everything the HTTP layer is built from; serve.go, the tests and
 // the benchmarks each assemble one.
 type Deps struct {
-	Config     config.Config
-	Log        *slog.Logger
+	Config config.Config
+	Log    *slog.Logger
+	// DB is pinged by /readyz; the domain services hold their own handle.
 	DB         *database.DB
 	Migrations *schema.Runner
 	// Auth validates bearer tokens for the /api/v1 filter and mints
 	// development tokens when AUTH_DEV_LOGIN=true.
 	Auth *auth.Authenticator
+	// Users is the user directory (who is signed in, their profile).
+	Users users.Directory
 	// Posts holds the post, like and point rules and the post cache.
 	Posts *posts.Service
+	// Ledger holds wallets and transfers.
+	Ledger *ledger.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
 }
@@ -89,10 +96,10 @@ func New(d Deps) *App {
 	// annotations and this tree feed the swagger spec, so the served routes
 	// and swagger/ cannot drift apart unnoticed (tests/swagger_test.go).
 	api := ns.NewNamespace("/api/v1",
-		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{DB: d.DB})),
-		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts, DB: d.DB})),
-		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{DB: d.DB})),
-		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{DB: d.DB})),
+		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{Users: d.Users})),
+		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts})),
+		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
+		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),
 	)
 	api.MountOn(app)
 

@@ -14,6 +14,7 @@ import (
 	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/users"
 )
 
 func TestMe_FirstRequestCreatesUserLaterOnesFindIt(t *testing.T) {
@@ -24,7 +25,7 @@ func TestMe_FirstRequestCreatesUserLaterOnesFindIt(t *testing.T) {
 
 		resp, body := app.do(t, http.MethodGet, "/api/v1/me", bearer(token), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var me controllers.Me
+		var me users.Me
 		require.NoError(t, json.Unmarshal([]byte(body), &me))
 		assert.NotZero(t, me.ID)
 		assert.Equal(t, "ada@example.com", me.Email)
@@ -38,7 +39,7 @@ func TestMe_FirstRequestCreatesUserLaterOnesFindIt(t *testing.T) {
 		again := app.Google.Token(t, "1234567890", "ada@example.com", "Ada Lovelace")
 		resp, body = app.do(t, http.MethodGet, "/api/v1/me", bearer(again), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var me2 controllers.Me
+		var me2 users.Me
 		require.NoError(t, json.Unmarshal([]byte(body), &me2))
 		assert.Equal(t, me.ID, me2.ID)
 		assert.Equal(t, 1, userCount(t, db))

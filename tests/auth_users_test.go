@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/auth/authtest"
-	"inkwell/controllers"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/users"
 )
 
 func TestAuthFilter_ConcurrentFirstSignInCreatesOneUser(t *testing.T) {
@@ -44,7 +44,7 @@ func TestAuthFilter_ConcurrentFirstSignInCreatesOneUser(t *testing.T) {
 				}
 				defer resp.Body.Close()
 				statuses[i] = resp.StatusCode
-				var me controllers.Me
+				var me users.Me
 				if json.NewDecoder(resp.Body).Decode(&me) == nil {
 					ids[i] = me.ID
 				}
@@ -69,14 +69,14 @@ func TestAuthFilter_RefreshesProfileWhenTheTokenDiffers(t *testing.T) {
 		first := google.Token(t, "2718", "old@example.com", "Old Name")
 		resp, body := app.do(t, http.MethodGet, "/api/v1/me", bearer(first), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var before controllers.Me
+		var before users.Me
 		require.NoError(t, json.Unmarshal([]byte(body), &before))
 
 		second := google.Sign(t, google.Header(), with(google.Claims("2718", "new@example.com", "New Name"),
 			"picture", "https://example.com/new.png"))
 		resp, body = app.do(t, http.MethodGet, "/api/v1/me", bearer(second), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var after controllers.Me
+		var after users.Me
 		require.NoError(t, json.Unmarshal([]byte(body), &after))
 
 		assert.Equal(t, before.ID, after.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"inkwell/database/dbtest"
 	"inkwell/ledger"
 	"inkwell/models"
+	"inkwell/users"
 )
 
 // ledgerSignIn makes a user through the real auth filter and returns its token and id.
@@ -27,7 +29,7 @@ func ledgerSignIn(t *testing.T, app *authApp, sub, name string) (string, int64) 
 	token := app.Google.Token(t, sub, sub+"@example.com", name)
 	resp, body := app.do(t, http.MethodGet, "/api/v1/me", bearer(token), nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	var me controllers.Me
+	var me users.Me
 	require.NoError(t, json.Unmarshal([]byte(body), &me))
 	return token, me.ID
 }
@@ -78,7 +80,7 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 
 		resp, body := app.do(t, http.MethodGet, "/api/v1/wallet", bearer(alice), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var w controllers.Wallet
+		var w ledger.Wallet
 		require.NoError(t, json.Unmarshal([]byte(body), &w))
 		assert.NotZero(t, w.AccountID)
 		assert.Zero(t, w.Balance)
@@ -90,7 +92,7 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 		payBob := fmt.Sprintf(`{"to_user_id": %d, "amount": 30, "memo": "great post", "idempotency_key": "k1"}`, bobID)
 		resp, body = send(alice, payBob)
 		require.Equal(t, http.StatusCreated, resp.StatusCode, body)
-		var tr controllers.Transfer
+		var tr ledger.Transfer
 		require.NoError(t, json.Unmarshal([]byte(body), &tr))
 		assert.Equal(t, fmt.Sprintf("/api/v1/transfers/%d", tr.ID), resp.Header.Get("Location"))
 		assert.Equal(t, aliceID, *tr.FromUserID)
@@ -98,9 +100,14 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 		assert.Equal(t, int64(30), tr.Amount)
 		assert.Equal(t, "great post", tr.Memo)
 
+		assert.Empty(t, resp.Header.Get("Idempotent-Replayed"))
+
+		// A replay answers exactly as the original did (docs/api.md changelog: it was 200).
 		resp, body = send(alice, payBob)
-		require.Equal(t, http.StatusOK, resp.StatusCode, "a replay answers 200: %s", body)
-		var again controllers.Transfer
+		require.Equal(t, http.StatusCreated, resp.StatusCode, "a replay answers like the original: %s", body)
+		assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
+		assert.Equal(t, fmt.Sprintf("/api/v1/transfers/%d", tr.ID), resp.Header.Get("Location"))
+		var again ledger.Transfer
 		require.NoError(t, json.Unmarshal([]byte(body), &again))
 		assert.Equal(t, tr.ID, again.ID)
 
@@ -146,7 +153,7 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 		// /me's points are the wallet balance.
 		resp, body = app.do(t, http.MethodGet, "/api/v1/me", bearer(alice), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var me controllers.Me
+		var me users.Me
 		require.NoError(t, json.Unmarshal([]byte(body), &me))
 		assert.Equal(t, int64(70), me.Points)
 
@@ -164,7 +171,7 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 		// Bob's history names Alice and the memo.
 		resp, body = app.do(t, http.MethodGet, "/api/v1/wallet/entries", bearer(bob), nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
-		var page controllers.WalletEntriesPage
+		var page ledger.WalletEntriesPage
 		require.NoError(t, json.Unmarshal([]byte(body), &page))
 		require.Len(t, page.Items, 1)
 		assert.Nil(t, page.NextCursor)
@@ -176,6 +183,55 @@ func TestLedgerAPI_SendKudosEndToEnd(t *testing.T) {
 		require.NotNil(t, e.OtherParty.UserID)
 		assert.Equal(t, aliceID, *e.OtherParty.UserID)
 		assert.Equal(t, "Alice", e.OtherParty.Name)
+	})
+}
+
+// The Idempotency-Key header works on transfers as on every create: the
+// repeat moves nothing and answers like the first request, marked replayed.
+func TestLedgerAPI_IdempotencyKeyHeaderReplaysLikeTheOriginal(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		app := newAuthApp(t, db, authtest.NewProvider(t), nil)
+		alice, aliceID := ledgerSignIn(t, app, "alice", "Alice")
+		bob, bobID := ledgerSignIn(t, app, "bob", "Bob")
+		grant(t, db, aliceID, 10)
+		// withKey posts body with the Idempotency-Key header h1.
+		withKey := func(body string) (*http.Response, []byte) {
+			req, err := http.NewRequest(http.MethodPost, app.URL+"/api/v1/transfers", strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", bearer(alice))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "h1")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			return resp, b
+		}
+		var byHeader [2]ledger.Transfer
+		for i := range byHeader {
+			resp, b := withKey(fmt.Sprintf(`{"to_user_id": %d, "amount": 5, "memo": "by header"}`, bobID))
+			require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+			assert.Equal(t, map[int]string{0: "", 1: "true"}[i], resp.Header.Get("Idempotent-Replayed"))
+			require.NoError(t, json.Unmarshal(b, &byHeader[i]))
+		}
+		assert.Equal(t, byHeader[0].ID, byHeader[1].ID)
+		require.NotNil(t, byHeader[0].IdempotencyKey)
+		assert.Equal(t, "h1", *byHeader[0].IdempotencyKey)
+
+		for token, want := range map[string]int64{alice: 5, bob: 5} {
+			resp, b := app.do(t, http.MethodGet, "/api/v1/wallet", bearer(token), nil)
+			require.Equal(t, http.StatusOK, resp.StatusCode, b)
+			var w ledger.Wallet
+			require.NoError(t, json.Unmarshal([]byte(b), &w))
+			assert.Equal(t, want, w.Balance, "moved once")
+		}
+
+		// The deprecated body field may come along only when it agrees.
+		resp, b := withKey(fmt.Sprintf(`{"to_user_id": %d, "amount": 5, "idempotency_key": "other"}`, bobID))
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, string(b))
+		assert.Contains(t, string(b), `"idempotency_key":`)
 	})
 }
 
@@ -197,7 +253,7 @@ func TestLedgerAPI_EntriesPageWithCursor(t *testing.T) {
 			require.Less(t, pages, 5, "pagination must end")
 			resp, body := app.do(t, http.MethodGet, "/api/v1/wallet/entries?limit=2&cursor="+url.QueryEscape(cursor), bearer(alice), nil)
 			require.Equal(t, http.StatusOK, resp.StatusCode, body)
-			var page controllers.WalletEntriesPage
+			var page ledger.WalletEntriesPage
 			require.NoError(t, json.Unmarshal([]byte(body), &page))
 			for _, e := range page.Items {
 				memos = append(memos, e.OtherParty.Name+":"+e.Memo)
@@ -207,17 +263,20 @@ func TestLedgerAPI_EntriesPageWithCursor(t *testing.T) {
 			}
 			cursor = *page.NextCursor
 		}
-		assert.Equal(t, []string{"Bob:m3", "Bob:m2", "Bob:m1", "Bob:m0", controllers.MintName + ":test grant"}, memos)
+		assert.Equal(t, []string{"Bob:m3", "Bob:m2", "Bob:m1", "Bob:m0", ledger.MintName + ":test grant"}, memos)
 
-		for _, q := range []string{"?limit=0", "?limit=101", "?limit=x", "?cursor=garbage"} {
+		for q, field := range map[string]string{"?limit=0": "limit", "?limit=101": "limit", "?limit=x": "limit", "?cursor=garbage": "cursor"} {
 			resp, body := app.do(t, http.MethodGet, "/api/v1/wallet/entries"+q, bearer(alice), nil)
 			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s: %s", q, body)
+			// docs/api.md changelog: a bad cursor was bad_request here.
+			assert.Contains(t, body, `"code":"validation_failed"`, q)
+			assert.Contains(t, body, `"`+field+`":`, q)
 		}
 	})
 }
 
-// Ten parallel POSTs with one idempotency key: one 201, nine 200 replays of
-// the same transfer, one debit.
+// Ten parallel POSTs with one idempotency key: ten 201s of the same
+// transfer, nine of them marked Idempotent-Replayed, one debit.
 func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
@@ -229,6 +288,7 @@ func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
 
 		const n = 10
 		statuses := make([]int, n)
+		replayed := make([]bool, n)
 		ids := make([]int64, n)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
@@ -247,7 +307,8 @@ func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
 				}
 				defer resp.Body.Close()
 				statuses[i] = resp.StatusCode
-				var tr controllers.Transfer
+				replayed[i] = resp.Header.Get("Idempotent-Replayed") == "true"
+				var tr ledger.Transfer
 				if json.NewDecoder(resp.Body).Decode(&tr) == nil {
 					ids[i] = tr.ID
 				}
@@ -257,12 +318,11 @@ func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
 		wg.Wait()
 		created := 0
 		for i := range n {
-			switch statuses[i] {
-			case http.StatusCreated:
-				created++
-			case http.StatusOK:
-			default:
+			if statuses[i] != http.StatusCreated {
 				t.Errorf("request %d: status %d", i, statuses[i])
+			}
+			if !replayed[i] {
+				created++
 			}
 			assert.Equal(t, ids[0], ids[i], "request %d got another transfer", i)
 		}
@@ -270,7 +330,7 @@ func TestLedgerAPI_ParallelRequestsWithOneKeyDebitOnce(t *testing.T) {
 		for token, want := range map[string]int64{alice: 60, bob: 40} {
 			resp, b := app.do(t, http.MethodGet, "/api/v1/wallet", bearer(token), nil)
 			require.Equal(t, http.StatusOK, resp.StatusCode, b)
-			var w controllers.Wallet
+			var w ledger.Wallet
 			require.NoError(t, json.Unmarshal([]byte(b), &w))
 			assert.Equal(t, want, w.Balance)
 		}

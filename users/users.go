@@ -1,15 +1,17 @@
-// Package accounts keeps users in step with the identity provider that
+// Package users keeps users in step with the identity provider that
 // signs them in: the first valid token of a person creates their user, later
 // ones find it and refresh the profile.
-package accounts
+package users
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/beego/beego/v2/client/orm"
 
+	"inkwell/apperror"
 	"inkwell/auth"
 	"inkwell/database"
 	"inkwell/ledger"
@@ -28,7 +30,7 @@ func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*
 	case err == nil:
 		return refresh(ctx, q, u, id)
 	case !errors.Is(err, models.ErrNotFound):
-		return nil, fmt.Errorf("accounts: find user: %w", err)
+		return nil, fmt.Errorf("users: find user: %w", err)
 	}
 	u = &models.User{Issuer: id.Issuer, IssuerID: id.Subject, Email: id.Email, Name: id.Name, Picture: id.Picture}
 	if id.Issuer == auth.GoogleIssuer && id.Email != "" {
@@ -37,15 +39,15 @@ func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*
 		// becomes the user those posts belong to.
 		adopted, err := models.AdoptImportedUser(ctx, q, id.Email, u)
 		if err != nil {
-			return nil, fmt.Errorf("accounts: adopt imported author: %w", err)
+			return nil, fmt.Errorf("users: adopt imported author: %w", err)
 		}
 		if adopted {
 			if u, err = models.UserByIssuer(ctx, q, id.Issuer, id.Subject); err != nil {
-				return nil, fmt.Errorf("accounts: read adopted user: %w", err)
+				return nil, fmt.Errorf("users: read adopted user: %w", err)
 			}
 			// Like a new user's (below): the import may not have opened it.
 			if _, err := ledger.EnsureAccount(ctx, q, u.ID); err != nil {
-				return nil, fmt.Errorf("accounts: open wallet of adopted user %d: %w", u.ID, err)
+				return nil, fmt.Errorf("users: open wallet of adopted user %d: %w", u.ID, err)
 			}
 			return u, nil
 		}
@@ -55,17 +57,17 @@ func FindOrCreate(ctx context.Context, q orm.QueryExecutor, id auth.Identity) (*
 		// Open the wallet now, outside any transaction, so points actions
 		// find it and never have to open it under their locks.
 		if _, err := ledger.EnsureAccount(ctx, q, u.ID); err != nil {
-			return nil, fmt.Errorf("accounts: open wallet of new user %d: %w", u.ID, err)
+			return nil, fmt.Errorf("users: open wallet of new user %d: %w", u.ID, err)
 		}
 		return u, nil
 	}
 	if !models.IsDuplicate(err) {
-		return nil, fmt.Errorf("accounts: create user: %w", err)
+		return nil, fmt.Errorf("users: create user: %w", err)
 	}
 	// Another request created this user between our read and our insert.
 	u, err = models.UserByIssuer(ctx, q, id.Issuer, id.Subject)
 	if err != nil {
-		return nil, fmt.Errorf("accounts: read user created concurrently: %w", err)
+		return nil, fmt.Errorf("users: read user created concurrently: %w", err)
 	}
 	return refresh(ctx, q, u, id)
 }
@@ -76,7 +78,7 @@ func refresh(ctx context.Context, q orm.QueryExecutor, u *models.User, id auth.I
 	}
 	u.Email, u.Name, u.Picture = id.Email, id.Name, id.Picture
 	if err := models.UpdateUserProfile(ctx, q, u); err != nil {
-		return nil, fmt.Errorf("accounts: refresh profile: %w", err)
+		return nil, fmt.Errorf("users: refresh profile: %w", err)
 	}
 	return u, nil
 }
@@ -94,4 +96,32 @@ func (d Directory) ResolveUser(ctx context.Context, id auth.Identity) (int64, er
 		return 0, err
 	}
 	return u.ID, nil
+}
+
+// Me is the signed-in user as docs/api.md's Identity section shows it.
+type Me struct {
+	ID        int64     `json:"id" example:"3"`
+	Email     string    `json:"email" example:"ada@example.com"`
+	Name      string    `json:"name" example:"Ada"`
+	Picture   string    `json:"picture" example:"https://lh3.googleusercontent.com/a/photo"`
+	Points    int64     `json:"points" example:"120"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Me returns user id with their points (the ledger balance). A user that
+// no longer exists is unauthorized: the token that named it names no one.
+func (d Directory) Me(ctx context.Context, id int64) (*Me, error) {
+	o := d.DB.Orm()
+	u, err := models.UserByID(ctx, o, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apperror.New(apperror.CodeUnauthorized, "the signed-in user no longer exists")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("users: me: %w", err)
+	}
+	points, err := models.BalanceOfUser(ctx, o, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("users: me: %w", err)
+	}
+	return &Me{ID: u.ID, Email: u.Email, Name: u.Name, Picture: u.Picture, Points: points, CreatedAt: u.CreatedAt.UTC()}, nil
 }

@@ -1,4 +1,4 @@
-package accounts_test
+package users_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"inkwell/accounts"
 	"inkwell/auth"
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/models"
+	"inkwell/users"
 )
 
 func identity(sub, email, name string) auth.Identity {
@@ -55,7 +55,7 @@ func TestFindOrCreate_LoserOfTheInsertRaceReadsTheWinnersRow(t *testing.T) {
 		winner := &models.User{Issuer: auth.GoogleIssuer, IssuerID: "77", Email: "w@example.com", Name: "Winner"}
 		q := &raceLoser{QueryExecutor: db.Orm(), winner: winner, t: t}
 
-		u, err := accounts.FindOrCreate(context.Background(), q, identity("77", "w@example.com", "Winner Renamed"))
+		u, err := users.FindOrCreate(context.Background(), q, identity("77", "w@example.com", "Winner Renamed"))
 		require.NoError(t, err)
 		assert.Equal(t, winner.ID, u.ID)
 		assert.Equal(t, "Winner Renamed", u.Name, "the loser still refreshes the profile")
@@ -75,7 +75,7 @@ func TestFindOrCreate_ConcurrentCallsCreateOneUser(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				u, err := accounts.FindOrCreate(context.Background(), db.Orm(), identity("1001", "c@example.com", "C"))
+				u, err := users.FindOrCreate(context.Background(), db.Orm(), identity("1001", "c@example.com", "C"))
 				errs[i] = err
 				if err == nil {
 					ids[i] = u.ID
@@ -95,11 +95,11 @@ func TestFindOrCreate_ConcurrentCallsCreateOneUser(t *testing.T) {
 func TestFindOrCreate_KeepsIssuersApart(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		g, err := accounts.FindOrCreate(ctx, db.Orm(), identity("alice", "", "Alice"))
+		g, err := users.FindOrCreate(ctx, db.Orm(), identity("alice", "", "Alice"))
 		require.NoError(t, err)
 		dev := identity("alice", "", "Alice")
 		dev.Issuer = "dev"
-		d, err := accounts.FindOrCreate(ctx, db.Orm(), dev)
+		d, err := users.FindOrCreate(ctx, db.Orm(), dev)
 		require.NoError(t, err)
 		assert.NotEqual(t, g.ID, d.ID, "a dev user named like a Google sub is another person")
 	})
@@ -108,18 +108,18 @@ func TestFindOrCreate_KeepsIssuersApart(t *testing.T) {
 func TestFindOrCreate_UnchangedProfileIsNotRewritten(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		u, err := accounts.FindOrCreate(ctx, db.Orm(), identity("9", "n@example.com", "N"))
+		u, err := users.FindOrCreate(ctx, db.Orm(), identity("9", "n@example.com", "N"))
 		require.NoError(t, err)
 		stored, err := models.UserByID(ctx, db.Orm(), u.ID)
 		require.NoError(t, err)
 		time.Sleep(5 * time.Millisecond) // so a rewrite would show in updated_at
-		_, err = accounts.FindOrCreate(ctx, db.Orm(), identity("9", "n@example.com", "N"))
+		_, err = users.FindOrCreate(ctx, db.Orm(), identity("9", "n@example.com", "N"))
 		require.NoError(t, err)
 		after, err := models.UserByID(ctx, db.Orm(), u.ID)
 		require.NoError(t, err)
 		assert.True(t, stored.UpdatedAt.Equal(after.UpdatedAt), "updated_at moved without a change")
 
-		_, err = accounts.FindOrCreate(ctx, db.Orm(), identity("9", "n@example.com", "N2"))
+		_, err = users.FindOrCreate(ctx, db.Orm(), identity("9", "n@example.com", "N2"))
 		require.NoError(t, err)
 		changed, err := models.UserByID(ctx, db.Orm(), u.ID)
 		require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestFindOrCreate_GoogleSignInAdoptsTheImportedAuthorWithThatEmail(t *testin
 				imported := &models.User{Issuer: models.ImportIssuer, IssuerID: "ada@example.com", Email: "ada@example.com", Name: "Ada"}
 				require.NoError(t, models.InsertUser(ctx, db.Orm(), imported))
 
-				u, err := accounts.FindOrCreate(ctx, db.Orm(), tt.identity)
+				u, err := users.FindOrCreate(ctx, db.Orm(), tt.identity)
 				require.NoError(t, err)
 				assert.Equal(t, tt.adopts, u.ID == imported.ID)
 				assert.Equal(t, tt.identity.Issuer, u.Issuer)
@@ -157,7 +157,7 @@ func TestFindOrCreate_GoogleSignInAdoptsTheImportedAuthorWithThatEmail(t *testin
 				assert.NoError(t, err, "the signed-in user has a wallet")
 
 				// The next sign-in finds the same user by its Google subject.
-				again, err := accounts.FindOrCreate(ctx, db.Orm(), tt.identity)
+				again, err := users.FindOrCreate(ctx, db.Orm(), tt.identity)
 				require.NoError(t, err)
 				assert.Equal(t, u.ID, again.ID)
 				assert.Equal(t, tt.wantUsers, countUsers(t, db))

@@ -16,15 +16,16 @@ import (
 	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/require"
 
-	"inkwell/accounts"
 	"inkwell/auth"
 	"inkwell/auth/authtest"
 	"inkwell/cache"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
+	"inkwell/ledger"
 	"inkwell/posts"
 	"inkwell/routers"
+	"inkwell/users"
 )
 
 // App is one served instance.
@@ -61,15 +62,15 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		opts.Configure(&cfg)
 	}
 	log := QuietLog()
-	authn, err := auth.New(context.Background(), cfg, accounts.Directory{DB: db}, log)
+	authn, err := auth.New(context.Background(), cfg, users.Directory{DB: db}, log)
 	require.NoError(t, err)
 	postCache := opts.PostCache
 	if postCache == nil {
 		postCache = cache.NewMemory(cache.DefaultMemoryBytes)
 	}
-	app := routers.New(routers.Deps{Config: cfg, Log: log, DB: db, Auth: authn,
+	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(postCache, log)})
+		Posts:      posts.NewService(db, postCache, log)})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}
