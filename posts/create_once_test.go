@@ -13,6 +13,7 @@ import (
 	"inkwell/apperror"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/ledger"
 )
 
 func postCount(t *testing.T, o orm.Ormer, author int64) int {
@@ -36,7 +37,7 @@ func TestCreateOnce_SameKeyCreatesOnePost(t *testing.T) {
 		assert.True(t, replayed)
 		assert.Equal(t, first.ID, again.ID)
 		assert.Equal(t, 1, postCount(t, o, alice))
-		assert.Equal(t, int64(PointsFirstPublish), points(t, o, alice), "points are paid once")
+		assert.Equal(t, ledger.Rules[ledger.ReasonPublish].Points, points(t, o, alice), "points are paid once")
 
 		other, replayed, err := s.CreateOnce(ctx, o, alice, "another-key", in)
 		require.NoError(t, err)
@@ -89,7 +90,7 @@ func TestCreateOnce_ConcurrentRetriesCreateOnePost(t *testing.T) {
 			assert.Equal(t, ids[0], ids[i], "attempt %d", i)
 		}
 		assert.Equal(t, 1, postCount(t, o, alice))
-		assert.Equal(t, int64(PointsFirstPublish), points(t, o, alice))
+		assert.Equal(t, ledger.Rules[ledger.ReasonPublish].Points, points(t, o, alice))
 	})
 }
 
