@@ -112,3 +112,25 @@ func TestCreateOnce_RejectsMalformedKeys(t *testing.T) {
 		assert.Equal(t, 0, postCount(t, o, alice))
 	})
 }
+
+// Issue 14: on MariaDB Idempotency-Keys differing only in case were one key,
+// so a second, different post was answered with the first.
+func TestCreateOnce_KeysDifferingOnlyInCaseAreDifferentKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, o, s := context.Background(), db.Orm(), newTestService()
+		alice := newUser(t, o, "alice")
+		seen := map[int64]bool{}
+		for _, key := range []string{"Draft-7", "draft-7"} {
+			p, replayed, err := s.CreateOnce(ctx, o, alice, key, CreateInput{Title: key})
+			require.NoError(t, err, key)
+			assert.False(t, replayed, key)
+			assert.Equal(t, key, p.Title)
+			seen[p.ID] = true
+		}
+		assert.Len(t, seen, 2)
+		p, replayed, err := s.CreateOnce(ctx, o, alice, "draft-7", CreateInput{Title: "again"})
+		require.NoError(t, err)
+		assert.True(t, replayed)
+		assert.Equal(t, "draft-7", p.Title)
+	})
+}
