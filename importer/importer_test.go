@@ -219,6 +219,50 @@ func TestImport_AuthorsAreGoogleUsersWithTheEmailOrNewImportUsers(t *testing.T) 
 	})
 }
 
+// Issue 14: MariaDB's collation took jose@/josé@ and strasse@/straße@ for
+// one address, so the second author was never created, its batch failed
+// and every re-run stuck there. Addresses are one author exactly when they
+// are equal lower-cased, on both databases; a Google user is matched only
+// by an address equal to theirs, not one that merely collates alike.
+func TestImport_AuthorEmailsThatCollateAlikeAreDifferentAuthors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		google := &models.User{Issuer: auth.GoogleIssuer, IssuerID: "sub-jose", Email: "jose@example.com", Name: "José Signed In"}
+		require.NoError(t, models.InsertUser(ctx, db.Orm(), google))
+		emails := []string{"jose@example.com", "josé@example.com", "JOSÉ@example.com", "strasse@example.com", "straße@example.com", "after@example.com"}
+		var content strings.Builder
+		for i, email := range emails {
+			rec := post(i, 0)
+			rec["author_email"] = email
+			content.WriteString(jsonLine(t, rec) + "\n")
+		}
+		// Batches of 2: the lines after the clashing ones must be imported too.
+		spec := folder()(t, export{"authors.jsonl": content.String()})
+		sum, errFile := runImport(t, db, spec, importer.Options{BatchSize: 2})
+		require.Empty(t, sum.Errors)
+		assert.Empty(t, errFile)
+		assert.Equal(t, int64(len(emails)), sum.Inserted)
+		authorOf := func(ext string) (issuer, email string) {
+			require.NoError(t, db.SQL.QueryRow("SELECT u.issuer, u.email FROM posts p JOIN users u ON u.id = p.author_id WHERE p.import_external_id = ?",
+				ext).Scan(&issuer, &email))
+			return issuer, email
+		}
+		for i, want := range []string{"jose@example.com", "josé@example.com", "josé@example.com", "strasse@example.com", "straße@example.com", "after@example.com"} {
+			issuer, email := authorOf(fmt.Sprintf("post-%d", i))
+			assert.Equal(t, want, email, "post-%d", i)
+			if i == 0 {
+				assert.Equal(t, auth.GoogleIssuer, issuer, "the Google user with that very address")
+			} else {
+				assert.Equal(t, models.ImportIssuer, issuer, "post-%d", i)
+			}
+		}
+		assert.Equal(t, 4, count(t, db, "SELECT COUNT(*) FROM users WHERE issuer = ?", models.ImportIssuer))
+		sum, _ = runImport(t, db, spec, importer.Options{BatchSize: 2})
+		require.Empty(t, sum.Errors)
+		assert.Equal(t, int64(len(emails)), sum.Unchanged)
+	})
+}
+
 // A record repeated within a file, in one batch or across batches, ends as
 // one post with the content of its last line.
 func TestImport_RepeatedExternalIDKeepsTheLastLine(t *testing.T) {
