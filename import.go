@@ -80,6 +80,9 @@ func runImport(ctx context.Context, args []string) error {
 			return fmt.Errorf("import: error file: %w", err)
 		}
 		defer f.Close()
+		// Truncated: a resumed run writes the interrupted run's rejections
+		// again first (importer.Options.Rejections). The importer flushes
+		// the buffer after each committed batch.
 		w := bufio.NewWriter(f)
 		defer w.Flush()
 		rejections = w
@@ -133,7 +136,10 @@ func printImportSummary(w io.Writer, s importer.Summary, errorsPath string) {
 	fmt.Fprintf(w, "  files      %d (%d already done, %d failed)\n", s.Files, s.FilesSkipped, s.FilesFailed)
 	fmt.Fprintf(w, "  read       %d\n  inserted   %d\n  updated    %d\n  unchanged  %d\n", s.Read, s.Inserted, s.Updated, s.Unchanged)
 	fmt.Fprintf(w, "  rejected   %d", s.Rejected)
-	if s.Rejected > 0 {
+	switch {
+	case s.RejectedEarlier > 0:
+		fmt.Fprintf(w, " (and %d before the interruption; every one in %s)", s.RejectedEarlier, errorsPath)
+	case s.Rejected > 0:
 		fmt.Fprintf(w, " (every one in %s)", errorsPath)
 	}
 	fmt.Fprintln(w)

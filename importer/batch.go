@@ -31,6 +31,15 @@ type batchWriter struct {
 	pending      []record
 	pendingIDs   map[string]bool
 	pendingBytes int
+	// rejected holds the lines refused since the last flush: they are
+	// stored with the checkpoint that moves past them, and reported once
+	// that commits.
+	rejected []models.ImportRejection
+}
+
+// reject records that a line cannot be imported, and why.
+func (w *batchWriter) reject(line int64, reason string) {
+	w.rejected = append(w.rejected, models.ImportRejection{Line: line, Reason: reason})
 }
 
 // scan reads a batch of lines: it fetches the stored hashes of the ids read
@@ -58,7 +67,7 @@ func (w *batchWriter) scan(ctx context.Context, batch *lineBatch) error {
 	var decoded []record
 	for _, p := range batch.lines {
 		if p.rejected != "" {
-			r.reject(w.file.Name, p.number, p.rejected)
+			w.reject(p.number, p.rejected)
 			continue
 		}
 		if s, ok := stored[p.id]; ok && seen[p.id] == 1 && !w.pendingIDs[p.id] && s.Hash == p.hash {
@@ -67,7 +76,7 @@ func (w *batchWriter) scan(ctx context.Context, batch *lineBatch) error {
 		}
 		rec, err := decodeRecord(batch.raw(p))
 		if err != nil {
-			r.reject(w.file.Name, p.number, err.Error())
+			w.reject(p.number, err.Error())
 			continue
 		}
 		rec.line, rec.hash = p.number, p.hash
@@ -113,17 +122,18 @@ func (w *batchWriter) add(rec record) {
 	w.pendingBytes += len(rec.BodyMarkdown) + len(rec.Title) + len(rec.ExternalID) + len(rec.AuthorEmail) + len(rec.AuthorName)
 }
 
-// full tells that the pending records make a batch.
+// full tells that the pending records (or rejections) make a batch.
 func (w *batchWriter) full() bool {
-	return len(w.pending) >= w.run.opts.BatchSize || w.pendingBytes >= maxBatchBytes
+	return len(w.pending) >= w.run.opts.BatchSize || w.pendingBytes >= maxBatchBytes || len(w.rejected) >= w.run.opts.BatchSize
 }
 
-// flush writes the pending records; every line up to lastLine has been
-// scanned, so the checkpoint moves there. done marks the file's end. With
-// nothing pending it writes nothing, except that the file's end is recorded.
+// flush writes the pending records and rejections; every line up to
+// lastLine has been scanned, so the checkpoint moves there. done marks the
+// file's end. With nothing pending it writes nothing, except that the
+// file's end is recorded.
 func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) error {
 	r := w.run
-	if len(w.pending) == 0 && !done {
+	if len(w.pending) == 0 && len(w.rejected) == 0 && !done {
 		return nil
 	}
 	changed := lastOfEachID(w.pending)
@@ -136,7 +146,7 @@ func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) erro
 	for _, rec := range changed {
 		html, err := markdown.Render(rec.BodyMarkdown)
 		if err != nil {
-			r.reject(w.file.Name, rec.line, err.Error())
+			w.reject(rec.line, err.Error())
 			continue
 		}
 		rows = append(rows, rec.row(html, now))
@@ -161,6 +171,8 @@ func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) erro
 			rows[i].AuthorID = authors[written[i].AuthorEmail]
 		}
 	}
+	rejected := w.rejected
+	w.rejected = nil
 	var inserted int64
 	var updatedIDs []int64
 	err := models.InTx(ctx, r.db, func(ctx context.Context, tx orm.TxOrmer) error {
@@ -171,12 +183,16 @@ func (w *batchWriter) flush(ctx context.Context, lastLine int64, done bool) erro
 				return err
 			}
 		}
+		if err := models.InsertImportRejections(ctx, tx, r.runID, w.key, rejected); err != nil {
+			return err
+		}
 		return models.SaveImportCheckpoint(ctx, tx, r.runID, w.key,
 			models.ImportCheckpoint{File: w.file.Name, Version: w.file.Version, Line: lastLine, Done: done}, now)
 	})
 	if err != nil {
 		return fmt.Errorf("import: %s up to line %d: %w", w.file.Name, lastLine, err)
 	}
+	r.report(w.file.Name, rejected)
 	if r.opts.Cache != nil && len(updatedIDs) > 0 {
 		if err := r.opts.Cache.InvalidatePosts(ctx, updatedIDs); err != nil {
 			// The batch is committed and its checkpoint moved: a re-run

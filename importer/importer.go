@@ -50,7 +50,12 @@ type Options struct {
 	Workers   int
 	BatchSize int
 	MaxLine   int
-	// Rejections receives one line per rejected record: "file:line: reason".
+	// Rejections receives one line per rejected record, "file:line: reason",
+	// once the batch that rejected it has committed. A resumed run first
+	// writes every rejection the interrupted run had committed, so a
+	// writer that starts empty (the error file, truncated) ends with every
+	// bad line of the run exactly once. A writer with a Flush() error
+	// method (a bufio.Writer) is flushed after each batch.
 	Rejections io.Writer
 	// SourceName, when set, replaces the source's location as the key its
 	// posts and runs are stored under: the same export moved to another
@@ -88,6 +93,9 @@ type Summary struct {
 	Files, FilesSkipped, FilesFailed int
 	// Read counts non-blank lines read in this process.
 	Read, Inserted, Updated, Unchanged, Rejected int64
+	// RejectedEarlier counts the rejections the interrupted run had
+	// committed, written to Rejections again before this process's own.
+	RejectedEarlier int64
 	// Rejections lists the first rejections (all are in the error file).
 	Rejections []Rejection
 	// Errors says why files failed.
@@ -202,6 +210,11 @@ func Run(ctx context.Context, db orm.Ormer, src Source, opts Options) (Summary, 
 	checkpoints, err := models.ImportCheckpoints(ctx, db, runID)
 	if err != nil {
 		return sum, err
+	}
+	if resumed {
+		if sum.RejectedEarlier, err = r.replayRejections(ctx, files, checkpoints); err != nil {
+			return sum, err
+		}
 	}
 
 	if opts.Progress != nil {
@@ -389,16 +402,79 @@ func (b *lineBatch) reset() {
 	b.arena, b.lines = b.arena[:0], b.lines[:0]
 }
 
-// reject counts a line that cannot be imported and records why.
-func (r *run) reject(file string, line int64, reason string) {
-	r.c.Rejected.Add(1)
-	rj := Rejection{File: file, Line: line, Reason: reason}
+// report counts the rejections of a committed batch and writes them out.
+func (r *run) report(file string, rs []models.ImportRejection) {
+	if len(rs) == 0 {
+		return
+	}
+	r.c.Rejected.Add(int64(len(rs)))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.rejections) < maxListedRejections {
-		r.rejections = append(r.rejections, rj)
+	for _, rej := range rs {
+		rj := Rejection{File: file, Line: rej.Line, Reason: rej.Reason}
+		if len(r.rejections) < maxListedRejections {
+			r.rejections = append(r.rejections, rj)
+		}
+		r.writeRejection(rj)
 	}
+	r.flushRejections()
+}
+
+// writeRejection writes one line of the error file; r.mu is held.
+func (r *run) writeRejection(rj Rejection) {
 	if _, err := fmt.Fprintln(r.opts.Rejections, rj.String()); err != nil && r.rejectErr == nil {
 		r.rejectErr = fmt.Errorf("import: write error file: %w", err)
+	}
+}
+
+// flushRejections pushes buffered lines to the error file, so what a batch
+// committed is on disk soon after; r.mu is held.
+func (r *run) flushRejections() {
+	f, ok := r.opts.Rejections.(interface{ Flush() error })
+	if !ok {
+		return
+	}
+	if err := f.Flush(); err != nil && r.rejectErr == nil {
+		r.rejectErr = fmt.Errorf("import: write error file: %w", err)
+	}
+}
+
+// replayRejectionsPage is how many stored rejections one read brings back.
+const replayRejectionsPage = 1000
+
+// replayRejections starts a resumed run's error output with every
+// rejection the interrupted run committed, and returns how many. Files
+// that changed since are read again from their start, so their stored
+// rejections are deleted first: the new reading reports its own.
+func (r *run) replayRejections(ctx context.Context, files []File, checkpoints map[string]models.ImportCheckpoint) (int64, error) {
+	for _, f := range files {
+		key := fileKey(f.Name)
+		if cp, ok := checkpoints[key]; ok && (cp.Version != f.Version || cp.File != f.Name) {
+			if err := models.DeleteImportRejections(ctx, r.db, r.runID, key); err != nil {
+				return 0, err
+			}
+		}
+	}
+	var (
+		n       int64
+		lastKey string
+		lastLn  int64
+	)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		page, err := models.ImportRejectionsPage(ctx, r.db, r.runID, lastKey, lastLn, replayRejectionsPage)
+		if err != nil {
+			return n, err
+		}
+		for _, rej := range page {
+			r.writeRejection(Rejection{File: rej.File, Line: rej.Line, Reason: rej.Reason})
+		}
+		n += int64(len(page))
+		if len(page) < replayRejectionsPage {
+			r.flushRejections()
+			return n, nil
+		}
+		lastKey, lastLn = page[len(page)-1].FileKey, page[len(page)-1].Line
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -216,6 +218,50 @@ func TestImport_AuthorsAreGoogleUsersWithTheEmailOrNewImportUsers(t *testing.T) 
 		assert.Equal(t, 2, count(t, db, "SELECT COUNT(*) FROM posts WHERE author_id = ?", google.ID))
 		assert.Equal(t, 6, count(t, db, "SELECT COUNT(*) FROM users WHERE issuer = ?", models.ImportIssuer))
 		assert.Equal(t, 0, count(t, db, "SELECT COUNT(*) FROM users WHERE issuer = ? AND issuer_id = 'author1@example.com'", models.ImportIssuer))
+	})
+}
+
+// Issue 14: MariaDB's collation took jose@/josé@ and strasse@/straße@ for
+// one address, so the second author was never created, its batch failed
+// and every re-run stuck there. Addresses are one author exactly when they
+// are equal lower-cased, on both databases; a Google user is matched only
+// by an address equal to theirs, not one that merely collates alike.
+func TestImport_AuthorEmailsThatCollateAlikeAreDifferentAuthors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		google := &models.User{Issuer: auth.GoogleIssuer, IssuerID: "sub-jose", Email: "jose@example.com", Name: "José Signed In"}
+		require.NoError(t, models.InsertUser(ctx, db.Orm(), google))
+		emails := []string{"jose@example.com", "josé@example.com", "JOSÉ@example.com", "strasse@example.com", "straße@example.com", "after@example.com"}
+		var content strings.Builder
+		for i, email := range emails {
+			rec := post(i, 0)
+			rec["author_email"] = email
+			content.WriteString(jsonLine(t, rec) + "\n")
+		}
+		// Batches of 2: the lines after the clashing ones must be imported too.
+		spec := folder()(t, export{"authors.jsonl": content.String()})
+		sum, errFile := runImport(t, db, spec, importer.Options{BatchSize: 2})
+		require.Empty(t, sum.Errors)
+		assert.Empty(t, errFile)
+		assert.Equal(t, int64(len(emails)), sum.Inserted)
+		authorOf := func(ext string) (issuer, email string) {
+			require.NoError(t, db.SQL.QueryRow("SELECT u.issuer, u.email FROM posts p JOIN users u ON u.id = p.author_id WHERE p.import_external_id = ?",
+				ext).Scan(&issuer, &email))
+			return issuer, email
+		}
+		for i, want := range []string{"jose@example.com", "josé@example.com", "josé@example.com", "strasse@example.com", "straße@example.com", "after@example.com"} {
+			issuer, email := authorOf(fmt.Sprintf("post-%d", i))
+			assert.Equal(t, want, email, "post-%d", i)
+			if i == 0 {
+				assert.Equal(t, auth.GoogleIssuer, issuer, "the Google user with that very address")
+			} else {
+				assert.Equal(t, models.ImportIssuer, issuer, "post-%d", i)
+			}
+		}
+		assert.Equal(t, 4, count(t, db, "SELECT COUNT(*) FROM users WHERE issuer = ?", models.ImportIssuer))
+		sum, _ = runImport(t, db, spec, importer.Options{BatchSize: 2})
+		require.Empty(t, sum.Errors)
+		assert.Equal(t, int64(len(emails)), sum.Unchanged)
 	})
 }
 
@@ -477,5 +523,85 @@ func TestImport_UnfinishedRunIsResumed(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, sum.Resumed, "the resumed run finished")
 		assert.Equal(t, int64(90), sum.Unchanged)
+	})
+}
+
+// cutSource is a source one of whose files breaks off after its first
+// cutAfter bytes, as a connection dropped mid-download would.
+type cutSource struct {
+	importer.Source
+	name     string
+	cutAfter int64
+}
+
+func (c cutSource) Open(ctx context.Context, f importer.File) (io.ReadCloser, error) {
+	body, err := c.Source.Open(ctx, f)
+	if err != nil || f.Name != c.name {
+		return body, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(body, c.cutAfter), errReader{}), body}, nil
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// withBadLines replaces the given 1-based lines of content with malformed JSON.
+func withBadLines(content string, bad ...int) string {
+	ls := strings.SplitAfter(content, "\n")
+	for _, n := range bad {
+		ls[n-1] = "{bad line " + strconv.Itoa(n) + "\n"
+	}
+	return strings.Join(ls, "")
+}
+
+// Issue 14: the error file lost what an interrupted run had rejected. The
+// resumed run's error output starts with every rejection the interrupted
+// run committed, then reports the rest: every bad line exactly once, and
+// none of a file that changed since (it is read again from its start).
+func TestImport_ResumedRunReportsEveryBadLineExactlyOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		put := folder()
+		b := withBadLines(lines(t, 30, 70, nil), 3, 17, 33)
+		spec := put(t, export{
+			"a.jsonl": withBadLines(lines(t, 0, 30, nil), 5, 25),
+			"b.jsonl": b,
+			"c.jsonl": withBadLines(lines(t, 70, 90, nil), 7),
+		})
+		src, err := importer.OpenSource(ctx, spec)
+		require.NoError(t, err)
+		cut := int64(len(strings.Join(strings.SplitAfter(b, "\n")[:18], "")))
+		var first bytes.Buffer
+		sum, err := importer.Run(ctx, db.Orm(), cutSource{Source: src, name: "b.jsonl", cutAfter: cut},
+			importer.Options{BatchSize: 4, Workers: 1, Rejections: &first})
+		require.NoError(t, err)
+		require.Equal(t, 1, sum.FilesFailed, sum.Errors)
+		assert.Contains(t, first.String(), "b.jsonl:3: ", "b's first batches committed before the cut")
+		assert.NotContains(t, first.String(), "b.jsonl:17: ", "line 17's batch never committed")
+
+		// c.jsonl changes before the next attempt: its bad line moves.
+		spec = put(t, export{"c.jsonl": withBadLines(lines(t, 70, 90, nil), 9, 10)})
+		src, err = importer.OpenSource(ctx, spec)
+		require.NoError(t, err)
+		var second bytes.Buffer
+		sum, err = importer.Run(ctx, db.Orm(), src, importer.Options{BatchSize: 4, Workers: 1, Rejections: &second})
+		require.NoError(t, err)
+		require.True(t, sum.Resumed)
+		require.Empty(t, sum.Errors)
+
+		var reported []string
+		for _, l := range strings.Split(strings.TrimSpace(second.String()), "\n") {
+			file, rest, _ := strings.Cut(l, ": ")
+			assert.Contains(t, rest, "malformed JSON", l)
+			reported = append(reported, file)
+		}
+		sort.Strings(reported)
+		assert.Equal(t, []string{"a.jsonl:25", "a.jsonl:5", "b.jsonl:17", "b.jsonl:3", "b.jsonl:33", "c.jsonl:10", "c.jsonl:9"}, reported)
+		assert.Equal(t, sum.RejectedEarlier+sum.Rejected, int64(len(reported)))
+		assert.Equal(t, int64(4), sum.Rejected, "b's lines after its checkpoint and c's new ones")
 	})
 }

@@ -11,43 +11,21 @@ import (
 	"inkwell/models"
 )
 
-// Earn mints amount points to userID inside the caller's transaction, so
-// the action that earned them (a publication, a like received) and the
-// points commit or roll back together.
+// Earn mints amount points to userID inside the caller's transaction,
+// outside the points economy's rules (actions pay through Pay, which
+// applies them and then mints here).
 func Earn(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo string) error {
 	mintID, acct, err := pointsAccounts(ctx, tx, userID)
 	if err != nil {
 		return err
 	}
-	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
-		return fmt.Errorf("ledger: pay %d points to user %d: %w", amount, userID, err)
-	}
-	return nil
+	return mintTo(ctx, tx, mintID, acct, userID, amount, memo)
 }
 
-// TakeBack returns up to amount of userID's points to the mint inside the
-// caller's transaction (an unlike takes back the like's point). Points the
-// user has already sent on cannot be recalled, so it takes what the balance
-// still holds, possibly nothing; the action itself never fails for it.
-func TakeBack(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo string) error {
-	mintID, acct, err := pointsAccounts(ctx, tx, userID)
-	if err != nil {
-		return err
-	}
-	// Locks the mint before the user's account, as every transaction does.
-	if _, err := models.LockAccount(ctx, tx, mintID); err != nil {
-		return err
-	}
-	balance, err := models.LockAccount(ctx, tx, acct)
-	if err != nil {
-		return err
-	}
-	amount = min(amount, balance)
-	if amount <= 0 {
-		return nil
-	}
-	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: acct, ToAccountID: mintID, Amount: amount, Memo: memo, Kind: KindBurn}); err != nil {
-		return fmt.Errorf("ledger: take %d points back from user %d: %w", amount, userID, err)
+// mintTo is Earn once the user's mint shard and account are known.
+func mintTo(ctx context.Context, tx orm.TxOrmer, mintID, acct, userID, amount int64, memo string) error {
+	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
+		return fmt.Errorf("ledger: pay %d points to user %d: %w", amount, userID, err)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func inTx(t *testing.T, o orm.Ormer, fn func(tx orm.TxOrmer) error) error {
 	return tx.Commit()
 }
 
-func TestEarnAndTakeBack_MoveMintedPointsWithTheAction(t *testing.T) {
+func TestEarn_MovesMintedPointsWithTheAction(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()
 		ctx := context.Background()
@@ -46,19 +46,6 @@ func TestEarnAndTakeBack_MoveMintedPointsWithTheAction(t *testing.T) {
 		b, _ = models.BalanceOfUser(ctx, o, u.ID)
 		assert.Equal(t, int64(10), b)
 
-		// Spend 9; taking back 3 takes the 1 left, and then nothing.
-		_, other := newUserWithWallet(t, o)
-		acct, err := models.AccountByUser(ctx, o, u.ID)
-		require.NoError(t, err)
-		_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: acct.ID, ToAccountID: other, Amount: 9, Kind: ledger.KindTransfer})
-		require.NoError(t, err)
-		require.NoError(t, inTx(t, o, func(tx orm.TxOrmer) error { return ledger.TakeBack(ctx, tx, u.ID, 3, "unliked") }))
-		b, _ = models.BalanceOfUser(ctx, o, u.ID)
-		assert.Equal(t, int64(0), b)
-		require.NoError(t, inTx(t, o, func(tx orm.TxOrmer) error { return ledger.TakeBack(ctx, tx, u.ID, 1, "unliked") }))
-		var burns int
-		require.NoError(t, db.SQL.QueryRow("SELECT COUNT(*) FROM transfers WHERE kind = 'burn'").Scan(&burns))
-		assert.Equal(t, 1, burns, "nothing left to take back makes no transfer")
 		requireBooksBalance(t, db)
 	})
 }

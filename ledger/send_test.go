@@ -163,6 +163,36 @@ func TestSend_ReplayAndConflictOnOneKey(t *testing.T) {
 	})
 }
 
+// Issue 14: on MariaDB "Pay-Bob" and "pay-bob" were one key (a case-
+// insensitive collation), so the second transfer was answered as a replay
+// of the first. Keys are exact on both databases, and read back as sent.
+func TestSend_KeysDifferingOnlyInCaseAreDifferentKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		o := db.Orm()
+		ctx := context.Background()
+		alice, aliceAcct := newUserWithWallet(t, o)
+		bob, _ := newUserWithWallet(t, o)
+		mint(t, o, aliceAcct, 10)
+		var ids []int64
+		for _, key := range []string{"Pay-Bob", "pay-bob", "PAY-BOB"} {
+			tr, replay, err := ledger.Send(ctx, o, ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, Memo: "m", IdempotencyKey: key})
+			require.NoError(t, err, key)
+			assert.False(t, replay, key)
+			got, err := ledger.TransferFor(ctx, o, alice, tr.ID)
+			require.NoError(t, err)
+			require.NotNil(t, got.IdempotencyKey)
+			assert.Equal(t, key, *got.IdempotencyKey)
+			ids = append(ids, tr.ID)
+		}
+		assert.Len(t, ids, 3)
+		assert.Equal(t, int64(7), balance(t, db, aliceAcct))
+		_, replay, err := ledger.Send(ctx, o, ledger.SendRequest{FromUserID: alice, ToUserID: bob, Amount: 1, Memo: "m", IdempotencyKey: "pay-bob"})
+		require.NoError(t, err)
+		assert.True(t, replay, "the exact key still replays")
+		requireBooksBalance(t, db)
+	})
+}
+
 func TestTransferFor_OnlyItsPartiesSeeIt(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		o := db.Orm()

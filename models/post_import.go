@@ -58,7 +58,9 @@ func ImportedPosts(ctx context.Context, q orm.QueryExecutor, source string, exte
 // ImportAuthors maps each lower-cased email to the user who writes under it:
 // a user of verifiedIssuer (whose stored emails the provider vouched for)
 // with that email when there is one, otherwise the import user keyed by it.
-// Emails with neither are absent.
+// Emails with neither are absent. Emails and issuer ids compare byte for
+// byte on both databases (VARBINARY on MySQL), exactly as the importer's
+// Go map of lower-cased emails does: "josé@" is never "jose@".
 func ImportAuthors(ctx context.Context, q orm.QueryExecutor, emails []string, verifiedIssuer string) (map[string]int64, error) {
 	out := make(map[string]int64, len(emails))
 	if len(emails) == 0 {

@@ -15,6 +15,7 @@ import (
 	"inkwell/database/dbtest"
 	"inkwell/idempotency"
 	"inkwell/testsupport"
+	"inkwell/ledger"
 )
 
 func postCount(t *testing.T, o orm.Ormer, author int64) int {
@@ -38,7 +39,7 @@ func TestCreateOnce_SameKeyCreatesOnePost(t *testing.T) {
 		assert.True(t, replayed)
 		assert.Equal(t, first.ID, again.ID)
 		assert.Equal(t, 1, postCount(t, o, alice))
-		assert.Equal(t, int64(PointsFirstPublish), points(t, o, alice), "points are paid once")
+		assert.Equal(t, ledger.Rules[ledger.ReasonPublish].Points, points(t, o, alice), "points are paid once")
 
 		other, replayed, err := s.CreateOnce(ctx, alice, "another-key", in)
 		require.NoError(t, err)
@@ -91,7 +92,7 @@ func TestCreateOnce_ConcurrentRetriesCreateOnePost(t *testing.T) {
 			assert.Equal(t, ids[0], ids[i], "attempt %d", i)
 		}
 		assert.Equal(t, 1, postCount(t, o, alice))
-		assert.Equal(t, int64(PointsFirstPublish), points(t, o, alice))
+		assert.Equal(t, ledger.Rules[ledger.ReasonPublish].Points, points(t, o, alice))
 	})
 }
 
@@ -111,5 +112,27 @@ func TestCreateOnce_RejectsMalformedKeys(t *testing.T) {
 			})
 		}
 		assert.Equal(t, 0, postCount(t, o, alice))
+	})
+}
+
+// Issue 14: on MariaDB Idempotency-Keys differing only in case were one key,
+// so a second, different post was answered with the first.
+func TestCreateOnce_KeysDifferingOnlyInCaseAreDifferentKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, o, s := context.Background(), db.Orm(), newTestService(db)
+		alice := testsupport.NewUser(t, o, "alice")
+		seen := map[int64]bool{}
+		for _, key := range []string{"Draft-7", "draft-7"} {
+			p, replayed, err := s.CreateOnce(ctx, alice, key, CreateInput{Title: key})
+			require.NoError(t, err, key)
+			assert.False(t, replayed, key)
+			assert.Equal(t, key, p.Title)
+			seen[p.ID] = true
+		}
+		assert.Len(t, seen, 2)
+		p, replayed, err := s.CreateOnce(ctx, alice, "draft-7", CreateInput{Title: "again"})
+		require.NoError(t, err)
+		assert.True(t, replayed)
+		assert.Equal(t, "draft-7", p.Title)
 	})
 }

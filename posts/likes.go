@@ -19,15 +19,17 @@ type LikeState struct {
 }
 
 // Like makes user like post id; liking again changes nothing. A new like
-// moves the post's like_count and, unless the user is the author, the
-// author's points, in the same transaction as the like row.
+// moves the post's like_count and may pay the author (ledger.Pay: once per
+// liker and post ever, not for your own post, within the daily cap), in the
+// same transaction as the like row.
 func (s *Service) Like(ctx context.Context, id, user int64) (*LikeState, error) {
 	o := s.db.Orm()
 	return s.setLike(ctx, o, id, user, true)
 }
 
-// Unlike removes user's like of post id, taking back what the like gave;
-// unliking a post one does not like changes nothing.
+// Unlike removes user's like of post id; unliking a post one does not like
+// changes nothing. Points the like paid stay with the author: a like pays
+// once ever, so like-unlike-like cannot mint more.
 func (s *Service) Unlike(ctx context.Context, id, user int64) (*LikeState, error) {
 	o := s.db.Orm()
 	return s.setLike(ctx, o, id, user, false)
@@ -72,14 +74,14 @@ func (s *Service) setLike(ctx context.Context, o orm.Ormer, id, user int64, like
 		if err := models.AddPostLikeCount(ctx, tx, id, delta); err != nil {
 			return err
 		}
-		switch {
-		case p.AuthorID == user:
-			return nil // liking your own post earns nothing
-		case delta > 0:
-			return ledger.Earn(ctx, tx, p.AuthorID, PointsPerLike, fmt.Sprintf("like on post %d", id))
-		default:
-			return ledger.TakeBack(ctx, tx, p.AuthorID, PointsPerLike, fmt.Sprintf("like withdrawn on post %d", id))
+		if delta < 0 {
+			return nil // an unlike takes nothing back: the like paid once, ever
 		}
+		// Pays nothing for your own post, for a like given before, or past
+		// the author's daily cap.
+		_, err = ledger.Pay(ctx, tx, ledger.Award{Reason: ledger.ReasonPostLike, SubjectID: id,
+			ActorID: user, UserID: p.AuthorID, At: s.now()})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("posts: user %d sets like of %d to %v: %w", user, id, like, err)

@@ -1,4 +1,4 @@
-// Package posts holds the rules of posts, likes and phase-1 points:
+// Package posts holds the rules of posts and likes and the points they pay:
 // validation, who may see and change what, the transactions that keep
 // counters and points exact, the keyset feed and the cached read by id.
 // Functions take the orm.Ormer they run on, so tests run them on SQLite and
@@ -44,12 +44,6 @@ type PostContent struct {
 	UpdatedAt    time.Time  `json:"updated_at"`
 	PublishedAt  *time.Time `json:"published_at"`
 }
-
-// Points of phase 1 (API.md), kept on users.points until the ledger.
-const (
-	PointsFirstPublish = 10
-	PointsPerLike      = 1
-)
 
 // Service is the post rules with what they need: the database, the post
 // cache, a logger and a clock.

@@ -129,23 +129,28 @@ func TestPosts_Points(t *testing.T) {
 		assert.EqualValues(t, 22, points(t, o, alice))
 		assert.EqualValues(t, 0, points(t, o, bob), "liking earns the liker nothing")
 
-		// An unlike takes its point back; unliking again changes nothing.
+		// An unlike takes nothing back and unliking again changes nothing;
+		// liking again pays nothing: a like pays once per (liker, post) ever.
 		st, err = s.Unlike(ctx, p1.ID, bob)
 		require.NoError(t, err)
 		assert.Equal(t, LikeState{Liked: false, LikeCount: 1}, *st)
 		st, err = s.Unlike(ctx, p1.ID, bob)
 		require.NoError(t, err)
 		assert.Equal(t, LikeState{Liked: false, LikeCount: 1}, *st)
-		assert.EqualValues(t, 21, points(t, o, alice))
+		assert.EqualValues(t, 22, points(t, o, alice))
+		st, err = s.Like(ctx, p1.ID, bob)
+		require.NoError(t, err)
+		assert.Equal(t, LikeState{Liked: true, LikeCount: 2}, *st)
+		assert.EqualValues(t, 22, points(t, o, alice))
 
 		// Liking your own post earns nothing, and neither does unliking it cost.
 		st, err = s.Like(ctx, p1.ID, alice)
 		require.NoError(t, err)
-		assert.Equal(t, LikeState{Liked: true, LikeCount: 2}, *st)
-		assert.EqualValues(t, 21, points(t, o, alice))
+		assert.Equal(t, LikeState{Liked: true, LikeCount: 3}, *st)
+		assert.EqualValues(t, 22, points(t, o, alice))
 		_, err = s.Unlike(ctx, p1.ID, alice)
 		require.NoError(t, err)
-		assert.EqualValues(t, 21, points(t, o, alice))
+		assert.EqualValues(t, 22, points(t, o, alice))
 
 		// Liking what does not exist.
 		_, err = s.Like(ctx, 999999, bob)

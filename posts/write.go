@@ -16,7 +16,7 @@ import (
 )
 
 // Create stores a new post by author and returns it. Publishing at once
-// pays the first-publication points in the same transaction.
+// pays the first-publication points (ledger.Pay) in the same transaction.
 func (s *Service) Create(ctx context.Context, author int64, in CreateInput) (*Post, error) {
 	o := s.db.Orm()
 	return s.create(ctx, o, author, in, "")
@@ -91,7 +91,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 			return err
 		}
 		if p.FirstPublishedAt != nil {
-			return ledger.Earn(ctx, tx, author, PointsFirstPublish, publishMemo(p.ID))
+			return payPublication(ctx, tx, p)
 		}
 		return nil
 	})
@@ -101,8 +101,13 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	return s.Get(ctx, p.ID, author)
 }
 
-// publishMemo labels the ledger transfer that pays for a first publication.
-func publishMemo(postID int64) string { return fmt.Sprintf("first publication of post %d", postID) }
+// payPublication pays the author of p for its first publication, under the
+// points economy's rules (once per post ever, within the daily cap).
+func payPublication(ctx context.Context, tx orm.TxOrmer, p *models.Post) error {
+	_, err := ledger.Pay(ctx, tx, ledger.Award{Reason: ledger.ReasonPublish, SubjectID: p.ID,
+		ActorID: p.AuthorID, UserID: p.AuthorID, At: *p.FirstPublishedAt})
+	return err
+}
 
 // lockOwnPost loads post id for a change by caller: 404 when it does not
 // exist or is someone else's draft, 403 when it is someone else's post.
@@ -126,7 +131,8 @@ func lockOwnPost(ctx context.Context, tx orm.TxOrmer, id, caller int64) (*models
 // Update applies the fields present in in to post id, for its author only.
 // The first publication pays its points in the same transaction; a post
 // taken back to draft and published again keeps its first publication time
-// (its place in the feed) and earns nothing more.
+// (its place in the feed) and earns nothing more (ledger.Pay pays once per
+// post ever).
 func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) (*Post, error) {
 	o := s.db.Orm()
 	in, err := in.validate()
@@ -195,7 +201,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 			}
 		}
 		if firstPublication {
-			return ledger.Earn(ctx, tx, p.AuthorID, PointsFirstPublish, publishMemo(p.ID))
+			return payPublication(ctx, tx, p)
 		}
 		return nil
 	})
@@ -211,7 +217,8 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 }
 
 // Delete removes post id with its tags and likes, for its author only.
-// Points already earned stay with the author.
+// Points already earned stay with the author; what keeps publishing and
+// deleting from minting points without end is the daily cap (ledger.Pay).
 func (s *Service) Delete(ctx context.Context, id, caller int64) error {
 	o := s.db.Orm()
 	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,24 +112,44 @@ func scalar(t *testing.T, db *sql.DB, query string) int64 {
 	return n
 }
 
+// errorLines reads an import's error file, sorted (workers write files'
+// rejections interleaved).
+func errorLines(t *testing.T, path string) []string {
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	out := strings.Split(strings.TrimSpace(string(data)), "\n")
+	slices.Sort(out)
+	return out
+}
+
 // `inkwell import` killed with SIGKILL in the middle and started again ends
-// with exactly the rows of an uninterrupted import: none twice, none missing.
+// with exactly the rows of an uninterrupted import: none twice, none missing;
+// and its error file lists every bad line exactly once, as the
+// uninterrupted import's does.
 func TestImport_KilledMidwayAndRerunEqualsAnUninterruptedImport(t *testing.T) {
 	for _, driver := range dbtest.Drivers(t) {
 		t.Run(driver, func(t *testing.T) {
 			source := t.TempDir()
 			valid := writeExport(t, source, 4, 4000)
-			args := []string{"import", "-batch", "50", "-workers", "2", "-progress", "log", "-errors", filepath.Join(t.TempDir(), "errors.log"), source}
+			// Each run its own error file, so the interrupted one's can be
+			// compared with the reference's.
+			errorFiles := map[string]string{"reference": filepath.Join(t.TempDir(), "errors.log"), "interrupted": filepath.Join(t.TempDir(), "errors.log")}
+			importArgs := func(run string) []string {
+				return []string{"import", "-batch", "50", "-workers", "2", "-progress", "log", "-errors", errorFiles[run], source}
+			}
+			args := importArgs("interrupted")
 
 			reference, interrupted := dbtest.Config(t, driver), dbtest.Config(t, driver)
 			for _, cfg := range []config.Config{reference, interrupted} {
 				out, code := apptest.Run(t, dbtest.Env(cfg), "migrate", "up")
 				require.Equal(t, 0, code, out)
 			}
-			out, code := apptest.Run(t, dbtest.Env(reference), args...)
+			out, code := apptest.Run(t, dbtest.Env(reference), importArgs("reference")...)
 			require.Equal(t, 0, code, out)
 			want := importedRows(t, openDB(t, reference))
 			require.Len(t, want, valid)
+			wantRejected := errorLines(t, errorFiles["reference"])
+			require.Len(t, wantRejected, 4*4, "four bad lines per file (i%997 == 13)")
 
 			cmd := exec.Command(apptest.Binary(t), args...)
 			cmd.Dir = apptest.WorkDir(t)
@@ -171,6 +192,9 @@ func TestImport_KilledMidwayAndRerunEqualsAnUninterruptedImport(t *testing.T) {
 			require.NoError(t, err, out)
 			assert.LessOrEqual(t, read, 4*4000-1000, "the resumed run starts after its checkpoints, not from the start")
 			assert.Equal(t, want, importedRows(t, db))
+			// Issue 14: the error file was buffered and truncated per run,
+			// so the killed process's rejections were lost.
+			assert.Equal(t, wantRejected, errorLines(t, errorFiles["interrupted"]), "every bad line reported exactly once")
 			assert.Equal(t, scalar(t, openDB(t, reference), "SELECT COUNT(*) FROM users"), scalar(t, db, "SELECT COUNT(*) FROM users"))
 			assert.Equal(t, int64(0), scalar(t, db, "SELECT COUNT(*) FROM import_runs WHERE finished_at IS NULL"))
 		})

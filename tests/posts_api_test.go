@@ -157,7 +157,7 @@ func TestPostsAPI_CreateReadEditDeleteWithAuthorization(t *testing.T) {
 
 		var me struct{ Points int64 }
 		alice.json(t, http.MethodGet, "/api/v1/me", nil, &me)
-		assert.EqualValues(t, 10, me.Points, "+10 first publication, +1 like, -1 unlike")
+		assert.EqualValues(t, 11, me.Points, "+10 first publication, +1 like; an unlike takes nothing back")
 
 		resp, body = alice.send(t, http.MethodDelete, postPath(id), "", nil)
 		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
