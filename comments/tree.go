@@ -188,10 +188,12 @@ const (
 const wilsonZ = 1.281551565545
 
 // wilson is the lower bound of the Wilson score interval for the share of
-// upvotes among up+down votes; 0 without votes.
+// upvotes among up+down votes. Without upvotes it is exactly 0 (the formula
+// gives 0 up to rounding, whose sign would order such comments at random
+// instead of newest first).
 func wilson(up, down int64) float64 {
 	n := float64(up + down)
-	if n == 0 {
+	if up <= 0 || n == 0 {
 		return 0
 	}
 	p := float64(up) / n
