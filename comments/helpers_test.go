@@ -28,7 +28,7 @@ type env struct {
 	comments *Service
 }
 
-func newEnvOn(t testing.TB, db *database.DB, c cache.Cache) *env {
+func newEnvOn(_ testing.TB, db *database.DB, c cache.Cache) *env {
 	ps := posts.NewService(c, quietLog())
 	return &env{db: db, o: db.Orm(), posts: ps, comments: NewService(c, ps, quietLog())}
 }
