@@ -487,7 +487,8 @@ func SetRole(ctx context.Context, o orm.Ormer, email, role string) error {
 	switch role {
 	case models.RoleMember, models.RoleModerator, models.RoleAdmin:
 	default:
-		return apperror.Validation(map[string]string{"role": "must be member, moderator or admin"})
+		return &apperror.Error{Code: apperror.CodeValidation, Message: "the role must be member, moderator or admin",
+			Fields: map[string]string{"role": "must be member, moderator or admin"}}
 	}
 	email = strings.TrimSpace(email)
 	n, err := models.UsersWithEmail(ctx, o, email)
