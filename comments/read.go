@@ -1,6 +1,7 @@
 package comments
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -56,19 +57,31 @@ func (r ListRequest) validate() (ListRequest, error) {
 }
 
 // List returns a page of post's top-level comments, each with its replies
-// down to req.Depth levels, as viewer sees them. A post viewer may not see
-// is not found.
+// down to req.Depth levels, as viewer sees them (see ListJSON).
+func (s *Service) List(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) (*Page, error) {
+	return decodeAs[Page](s.ListJSON(ctx, o, post, viewer, req))
+}
+
+// ListJSON is List as the JSON of a Page, the form the cache holds: a
+// cached page is answered with no JSON work beyond writing the reader's
+// own my_vote and liked_by_me into it. A post viewer may not see is not
+// found.
 //
 // Cold (nothing cached) it costs three statements whatever the page's size
 // or depth: the skeleton, the bodies of the comments shown, and viewer's
 // votes and likes on them (two for an anonymous viewer).
-func (s *Service) List(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) (*Page, error) {
+func (s *Service) ListJSON(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) ([]byte, error) {
 	return s.listing(ctx, o, post, 0, viewer, req)
 }
 
 // Replies returns a page of the direct replies of comment id (each with its
 // own replies down to req.Depth levels), in the same sorts as List.
 func (s *Service) Replies(ctx context.Context, o orm.Ormer, id, viewer int64, req ListRequest) (*Page, error) {
+	return decodeAs[Page](s.RepliesJSON(ctx, o, id, viewer, req))
+}
+
+// RepliesJSON is Replies as the JSON of a Page.
+func (s *Service) RepliesJSON(ctx context.Context, o orm.Ormer, id, viewer int64, req ListRequest) ([]byte, error) {
 	post, err := s.postOf(ctx, o, id)
 	if err != nil {
 		return nil, err
@@ -76,7 +89,18 @@ func (s *Service) Replies(ctx context.Context, o orm.Ormer, id, viewer int64, re
 	return s.listing(ctx, o, post, id, viewer, req)
 }
 
-func (s *Service) listing(ctx context.Context, o orm.Ormer, post, parent, viewer int64, req ListRequest) (*Page, error) {
+func decodeAs[T any](b []byte, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, fmt.Errorf("comments: decode %T: %w", v, err)
+	}
+	return v, nil
+}
+
+func (s *Service) listing(ctx context.Context, o orm.Ormer, post, parent, viewer int64, req ListRequest) ([]byte, error) {
 	req, err := req.validate()
 	if err != nil {
 		return nil, err
@@ -88,7 +112,7 @@ func (s *Service) listing(ctx context.Context, o orm.Ormer, post, parent, viewer
 		}
 	}
 	key := fmt.Sprintf(":page:%s:%d:%d:%d:%s", req.Sort, parent, req.Limit, req.Depth, req.Cursor)
-	v, err := s.read(ctx, o, post, viewer, key, func(ctx context.Context, sk *skeleton) (*view, error) {
+	return s.read(ctx, o, post, viewer, key, func(ctx context.Context, sk *skeleton) (any, error) {
 		if parent != 0 && !sk.isListed(parent) {
 			return nil, apperror.NotFound("no such comment")
 		}
@@ -119,18 +143,19 @@ func (s *Service) listing(ctx context.Context, o orm.Ormer, post, parent, viewer
 			next := sel.next.encode()
 			page.NextCursor = &next
 		}
-		return &view{Page: page, IDs: ids}, nil
+		return page, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.Page, nil
 }
 
 // Get returns comment id with its replies down to depth levels (in sort)
 // and its ancestors, as viewer sees it. A comment that left the listings
 // (deleted without visible replies) is not found.
 func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64, sort string, depth int) (*Thread, error) {
+	return decodeAs[Thread](s.GetJSON(ctx, o, id, viewer, sort, depth))
+}
+
+// GetJSON is Get as the JSON of a Thread.
+func (s *Service) GetJSON(ctx context.Context, o orm.Ormer, id, viewer int64, sort string, depth int) ([]byte, error) {
 	req, err := ListRequest{Sort: sort, Limit: 1, Depth: depth}.validate()
 	if err != nil {
 		return nil, err
@@ -140,7 +165,7 @@ func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64, sort s
 		return nil, err
 	}
 	key := fmt.Sprintf(":thread:%d:%s:%d", id, req.Sort, req.Depth)
-	v, err := s.read(ctx, o, post, viewer, key, func(ctx context.Context, sk *skeleton) (*view, error) {
+	return s.read(ctx, o, post, viewer, key, func(ctx context.Context, sk *skeleton) (any, error) {
 		if !sk.isListed(id) {
 			return nil, apperror.NotFound("no such comment")
 		}
@@ -163,12 +188,8 @@ func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64, sort s
 			t.Ancestors = append(t.Ancestors, sk.build(&laidOut{idx: k, replies: []*laidOut{},
 				more: int64(len(sk.children[sk.nodes[k].id]))}, rows))
 		}
-		return &view{Thread: t, IDs: ids}, nil
+		return t, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return v.Thread, nil
 }
 
 // postOf returns the post comment id belongs to: from the cache (a comment
@@ -189,22 +210,103 @@ func (s *Service) postOf(ctx context.Context, o orm.Ormer, id int64) (int64, err
 }
 
 // view is what the cache holds for one listing: who may see the post, the
-// answer without the reader's own votes and likes, and the ids in it.
+// ids of the comments in it in the order their objects appear in the JSON
+// (depth first), and the JSON with every my_vote 0 and liked_by_me false.
+//
+// Encoding: 'w', post status ('p' or 'd'), post author (8 bytes), the
+// number of ids (4 bytes), the ids (8 bytes each), the JSON.
 type view struct {
-	PostStatus string  `json:"s"`
-	PostAuthor int64   `json:"a"`
-	Page       *Page   `json:"p,omitempty"`
-	Thread     *Thread `json:"t,omitempty"`
-	IDs        []int64 `json:"i"`
+	postStatus string
+	postAuthor int64
+	ids        []int64
+	json       []byte
 }
 
-// read answers one listing of post for viewer: the listing from the cache
-// under the post's token, else built from the skeleton (cached, else one
-// statement) by build; then viewer's votes and likes on its comments
-// (cached per listing and reader, else one statement). When the cache
-// fails the database answers; a read never fails because of the cache.
+func (v *view) encode() []byte {
+	out := make([]byte, 0, 14+8*len(v.ids)+len(v.json))
+	st := byte('d')
+	if v.postStatus == models.PostPublished {
+		st = 'p'
+	}
+	out = append(out, 'w', st)
+	out = binary.BigEndian.AppendUint64(out, uint64(v.postAuthor))
+	out = binary.BigEndian.AppendUint32(out, uint32(len(v.ids)))
+	for _, id := range v.ids {
+		out = binary.BigEndian.AppendUint64(out, uint64(id))
+	}
+	return append(out, v.json...)
+}
+
+func decodeView(b []byte) (*view, bool) {
+	if len(b) < 14 || b[0] != 'w' || (b[1] != 'p' && b[1] != 'd') {
+		return nil, false
+	}
+	n := int(binary.BigEndian.Uint32(b[10:14]))
+	if len(b) < 14+8*n+2 {
+		return nil, false
+	}
+	v := &view{postStatus: models.PostDraft, postAuthor: int64(binary.BigEndian.Uint64(b[2:10])), ids: make([]int64, n)}
+	if b[1] == 'p' {
+		v.postStatus = models.PostPublished
+	}
+	for i := range v.ids {
+		v.ids[i] = int64(binary.BigEndian.Uint64(b[14+8*i:]))
+	}
+	v.json = b[14+8*n:]
+	return v, true
+}
+
+// noReaction is how each comment object's reader fields are encoded in a
+// cached view; a reader's own values are written over them. The quotes
+// are bare, so the text cannot occur inside an encoded string value.
+var noReaction = []byte(`"my_vote":0,"liked_by_me":false`)
+
+// withReactions writes reactions into the view's JSON: the k-th
+// noReaction in the text belongs to the k-th id.
+func (v *view) withReactions(reactions map[int64]models.CommentReaction) []byte {
+	if len(reactions) == 0 {
+		return v.json
+	}
+	out := make([]byte, 0, len(v.json)+8*len(reactions))
+	rest := v.json
+	for _, id := range v.ids {
+		i := bytes.Index(rest, noReaction)
+		if i < 0 {
+			break
+		}
+		out = append(out, rest[:i]...)
+		rest = rest[i+len(noReaction):]
+		r, ok := reactions[id]
+		if !ok {
+			out = append(out, noReaction...)
+			continue
+		}
+		out = append(out, `"my_vote":`...)
+		out = strconv.AppendInt(out, int64(r.Vote), 10)
+		out = append(out, `,"liked_by_me":`...)
+		out = strconv.AppendBool(out, r.Liked)
+	}
+	return append(out, rest...)
+}
+
+// jsonOrder lists the ids of the comment objects in the order encoding/json
+// writes them: each comment, then its replies, depth first.
+func jsonOrder(cs []Comment, out []int64) []int64 {
+	for i := range cs {
+		out = append(out, cs[i].ID)
+		out = jsonOrder(cs[i].Replies, out)
+	}
+	return out
+}
+
+// read answers one listing of post for viewer as JSON: the listing from
+// the cache under the post's token, else built from the skeleton (cached,
+// else one statement) by build (a *Page or *Thread); then viewer's votes
+// and likes on its comments (cached per listing and reader, else one
+// statement) written into it. When the cache fails the database answers; a
+// read never fails because of the cache.
 func (s *Service) read(ctx context.Context, o orm.Ormer, post, viewer int64, key string,
-	build func(ctx context.Context, sk *skeleton) (*view, error)) (*view, error) {
+	build func(ctx context.Context, sk *skeleton) (any, error)) ([]byte, error) {
 	token, vals, err := s.cache.c.GetVersioned(ctx, versionKey(post), postPart(post), key, key+reactionsSuffix(viewer))
 	if err == nil && token == "" {
 		token, err = s.cache.token(ctx, post)
@@ -216,14 +318,8 @@ func (s *Service) read(ctx context.Context, o orm.Ormer, post, viewer int64, key
 	}
 	prefix := postPart(post) + token
 
-	var v *view
-	if vals[0] != nil {
-		v = new(view)
-		if json.Unmarshal(vals[0], v) != nil {
-			v = nil
-		}
-	}
-	if v == nil {
+	v, ok := decodeView(vals[0])
+	if !ok {
 		sk, err := s.skeleton(ctx, o, post, token)
 		if err != nil {
 			return nil, err
@@ -231,45 +327,40 @@ func (s *Service) read(ctx context.Context, o orm.Ormer, post, viewer int64, key
 		if !sk.postFound || !visibleTo(sk.postStatus, sk.postAuthor, viewer) {
 			return nil, apperror.NotFound("no such post")
 		}
-		if v, err = build(ctx, sk); err != nil {
+		built, err := build(ctx, sk)
+		if err != nil {
 			return nil, err
 		}
-		v.PostStatus, v.PostAuthor = sk.postStatus, sk.postAuthor
+		v = &view{postStatus: sk.postStatus, postAuthor: sk.postAuthor}
+		switch b := built.(type) {
+		case *Page:
+			v.ids = jsonOrder(b.Items, nil)
+		case *Thread:
+			v.ids = jsonOrder(b.Ancestors, jsonOrder([]Comment{b.Comment}, nil))
+		}
+		if v.json, err = json.Marshal(built); err != nil {
+			return nil, fmt.Errorf("comments: encode listing of post %d: %w", post, err)
+		}
 		if token != "" {
-			if b, err := json.Marshal(v); err == nil {
-				s.store(ctx, prefix+key, b, entryTTL)
-			}
+			s.store(ctx, prefix+key, v.encode(), entryTTL)
 		}
 	}
-	if !visibleTo(v.PostStatus, v.PostAuthor, viewer) {
+	if !visibleTo(v.postStatus, v.postAuthor, viewer) {
 		return nil, apperror.NotFound("no such post")
 	}
-	if viewer == 0 || len(v.IDs) == 0 {
-		return v, nil
+	if viewer == 0 || len(v.ids) == 0 {
+		return v.json, nil
 	}
 	reactions, ok := decodeReactions(vals[1])
 	if !ok {
-		if reactions, err = models.CommentReactions(ctx, o, viewer, v.IDs); err != nil {
+		if reactions, err = models.CommentReactions(ctx, o, viewer, v.ids); err != nil {
 			return nil, err
 		}
 		if token != "" {
 			s.store(ctx, prefix+key+reactionsSuffix(viewer), encodeReactions(reactions), entryTTL)
 		}
 	}
-	if len(reactions) > 0 {
-		if v.Page != nil {
-			for i := range v.Page.Items {
-				applyReactions(&v.Page.Items[i], reactions)
-			}
-		}
-		if v.Thread != nil {
-			applyReactions(&v.Thread.Comment, reactions)
-			for i := range v.Thread.Ancestors {
-				applyReactions(&v.Thread.Ancestors[i], reactions)
-			}
-		}
-	}
-	return v, nil
+	return v.withReactions(reactions), nil
 }
 
 // skeleton returns post's skeleton: cached under token, else one statement
@@ -343,15 +434,6 @@ func fromRow(r *models.CommentWithAuthor, c Comment) Comment {
 		c.Author = &Author{ID: r.AuthorID, Name: r.AuthorName, Picture: r.AuthorPicture}
 	}
 	return c
-}
-
-func applyReactions(c *Comment, reactions map[int64]models.CommentReaction) {
-	if r, ok := reactions[c.ID]; ok {
-		c.MyVote, c.LikedByMe = r.Vote, r.Liked
-	}
-	for i := range c.Replies {
-		applyReactions(&c.Replies[i], reactions)
-	}
 }
 
 // Reactions cache encoding: 'r', then per comment with a vote or like its

@@ -99,3 +99,32 @@ func TestSkeletonQuery_UsesTheCoveringIndexOnMariaDB(t *testing.T) {
 	require.Equal(t, "ix_comments_tree", got["key"], "%v", got)
 	require.Contains(t, got["Extra"], "Using index", "%v", got)
 }
+
+// BenchmarkListJSON_Warm times a cached page (sort=best, limit 50, depth 3)
+// of a 10,000-comment post for a signed-in reader, in-process cache: the
+// cost Inkwell adds per request before any HTTP work.
+//
+//	go test ./comments/ -run '^$' -bench ListJSON -benchtime 2000x
+func BenchmarkListJSON_Warm(b *testing.B) {
+	ctx := context.Background()
+	db := dbtest.Open(b, "sqlite", true)
+	e := newEnvOn(b, db, cache.NewMemory(64<<20))
+	author := e.user(b, "author")
+	reader := e.user(b, "reader")
+	post := e.post(b, author, "published")
+	seedLargePost(b, db, post, author, 10_000)
+	req := ListRequest{Sort: SortBest, Limit: 50, Depth: 3}
+	page, err := e.comments.List(ctx, e.o, post, reader, req)
+	require.NoError(b, err)
+	_, err = e.comments.Vote(ctx, e.o, page.Items[0].ID, reader, VoteInput{Value: 1})
+	require.NoError(b, err)
+	body, err := e.comments.ListJSON(ctx, e.o, post, reader, req)
+	require.NoError(b, err)
+	b.ReportMetric(float64(len(body)), "bytes/page")
+	b.ResetTimer()
+	for range b.N {
+		if _, err := e.comments.ListJSON(ctx, e.o, post, reader, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

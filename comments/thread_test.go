@@ -111,3 +111,47 @@ func TestComments_ConcurrentCreatesAndDeletesKeepCountsExact(t *testing.T) {
 		assert.Equal(t, replies, row.ReplyCount)
 	})
 }
+
+// The reader's own votes and likes are written into cached JSON: each
+// lands on its own comment, wherever it sits in the tree, and other
+// readers of the same cached page see none of them.
+func TestComments_ReadersSeeTheirOwnReactionsOnSharedCachedPages(t *testing.T) {
+	eachDriver(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := e.users(t, 3)
+		post := e.post(t, u[0], "published")
+		a := e.comment(t, post, u[0], 0, `a "my_vote":0,"liked_by_me":false`)
+		b := e.comment(t, post, u[0], a, "b")
+		c := e.comment(t, post, u[0], b, "c")
+		d := e.comment(t, post, u[0], 0, "d")
+		_, err := e.comments.Vote(ctx, e.o, c, u[1], VoteInput{Value: -1})
+		require.NoError(t, err)
+		_, err = e.comments.Like(ctx, e.o, a, u[1])
+		require.NoError(t, err)
+		_, err = e.comments.Vote(ctx, e.o, d, u[1], VoteInput{Value: 1})
+		require.NoError(t, err)
+
+		req := ListRequest{Sort: SortOld, Limit: 10, Depth: 5}
+		for range 2 { // cold, then from the cache
+			other := e.list(t, post, u[2], req)
+			require.Len(t, other.Items, 2)
+			assert.Zero(t, other.Items[0].Replies[0].Replies[0].MyVote)
+			assert.False(t, other.Items[0].LikedByMe)
+
+			mine := e.list(t, post, u[1], req)
+			assert.True(t, mine.Items[0].LikedByMe)
+			assert.Zero(t, mine.Items[0].MyVote)
+			assert.Zero(t, mine.Items[0].Replies[0].MyVote)
+			assert.Equal(t, -1, mine.Items[0].Replies[0].Replies[0].MyVote)
+			assert.Equal(t, 1, mine.Items[1].MyVote)
+			assert.Equal(t, `a "my_vote":0,"liked_by_me":false`, *mine.Items[0].BodyMarkdown)
+
+			th, err := e.comments.Get(ctx, e.o, c, u[1], SortOld, 3)
+			require.NoError(t, err)
+			assert.Equal(t, -1, th.MyVote)
+			require.Len(t, th.Ancestors, 2)
+			assert.True(t, th.Ancestors[0].LikedByMe)
+			assert.False(t, th.Ancestors[1].LikedByMe)
+		}
+	})
+}
