@@ -84,3 +84,35 @@ func TestCommentCache_ReplicasSharingRedisNeverServeStaleListings(t *testing.T) 
 		})
 	}
 }
+
+// With the cache unreachable, reads answer from the database and writes
+// are saved but answer 503, so no one is told a success a reader could
+// contradict.
+func TestCommentCache_WhenRedisIsGoneReadsUseTheDatabaseAndWritesSay503(t *testing.T) {
+	for _, driver := range dbtest.Drivers(t) {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			db := dbtest.Open(t, driver, true)
+			var b [6]byte
+			_, _ = rand.Read(b[:])
+			gone := redisCache(t, "inkwell-test-comments-gone-"+hex.EncodeToString(b[:])+":")
+			e := newEnvOn(t, db, gone)
+			u := e.users(t, 2)
+			post := e.post(t, u[0], "published")
+			c := e.comment(t, post, u[1], 0, "before")
+			require.NoError(t, gone.Close()) // the client can no longer reach Redis
+
+			page := e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 5, Depth: 1})
+			require.Equal(t, []int64{c}, ids(page.Items))
+
+			_, err := e.comments.Create(ctx, e.o, post, u[1], CreateInput{BodyMarkdown: "during"})
+			requireCode(t, err, apperror.CodeUnavailable)
+			_, err = e.comments.Vote(ctx, e.o, c, u[0], VoteInput{Value: 1})
+			requireCode(t, err, apperror.CodeUnavailable)
+			page = e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 5, Depth: 1})
+			require.Len(t, page.Items, 2, "the create was saved")
+			assert.EqualValues(t, 1, page.Items[1].UpCount, "the vote was saved")
+			assert.Equal(t, 1, page.Items[1].MyVote)
+		})
+	}
+}

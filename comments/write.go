@@ -190,7 +190,14 @@ func (s *Service) afterStructuralWrite(ctx context.Context, post int64) error {
 	if err := s.InvalidatePost(ctx, post); err != nil {
 		return err
 	}
-	return s.posts.InvalidatePosts(context.WithoutCancel(ctx), []int64{post})
+	if err := s.posts.InvalidatePosts(context.WithoutCancel(ctx), []int64{post}); err != nil {
+		if _, ok := apperror.As(err); ok {
+			return err
+		}
+		return &apperror.Error{Code: apperror.CodeUnavailable,
+			Message: "the change is saved but the post cache could not be refreshed; repeat the request", Err: err}
+	}
+	return nil
 }
 
 // one returns comment id as viewer sees it, without replies (a tombstone
