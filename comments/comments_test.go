@@ -3,6 +3,7 @@ package comments
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -140,5 +141,36 @@ func TestComments_DepthCapMakesTooDeepRepliesSiblings(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, th.Ancestors, MaxCommentDepth)
 		assert.Equal(t, chain[:MaxCommentDepth], ids(th.Ancestors), "ancestors run from the top down to the parent")
+	})
+}
+
+func TestComments_ConcurrentCreatesWithOneKeyMakeOneComment(t *testing.T) {
+	eachDriver(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := e.users(t, 2)
+		post := e.post(t, u[0], "published")
+		const n = 10
+		got := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, _, err := e.comments.CreateOnce(ctx, e.o, post, u[1], "outbox-7", CreateInput{BodyMarkdown: "sent offline"})
+				errs[i] = err
+				if err == nil {
+					got[i] = c.ID
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			require.NoError(t, errs[i])
+			assert.Equal(t, got[0], got[i])
+		}
+		assert.EqualValues(t, 1, e.postCommentCount(t, post))
+		page := e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 20})
+		assert.Len(t, page.Items, 1)
 	})
 }
