@@ -11,6 +11,7 @@ import (
 
 	"github.com/beego/beego/v2/server/web"
 
+	"inkwell/comments"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
@@ -24,6 +25,8 @@ commands:
   migrate down           revert the most recent migration
   migrate status         list migrations and whether each is applied
   import SOURCE          import JSON Lines posts from a folder or S3 (docs/import.md)
+  users set-role EMAIL ROLE
+                         make the user(s) with EMAIL a member, moderator or admin
   help                   show this text
 
 Configuration comes from the environment, then conf/app.conf; see README.md.
@@ -46,6 +49,8 @@ func main() {
 		err = runMigrate(ctx, args)
 	case "import":
 		err = runImport(ctx, args)
+	case "users":
+		err = runUsers(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -111,5 +116,25 @@ func runMigrate(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("unknown migrate command %q (want up, down or status)", args[0])
 	}
+	return nil
+}
+
+func runUsers(ctx context.Context, args []string) error {
+	if len(args) != 3 || args[0] != "set-role" {
+		return fmt.Errorf("users needs: set-role EMAIL ROLE\n\n%s", usage)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, cfg, "default")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := comments.SetRole(ctx, db.Orm(), args[1], args[2]); err != nil {
+		return err
+	}
+	fmt.Printf("users set-role: %s is now %s\n", args[1], args[2])
 	return nil
 }

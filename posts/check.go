@@ -21,6 +21,10 @@ func (s *Service) InvalidatePosts(ctx context.Context, ids []int64) error {
 		if err := s.cache.invalidate(ctx, id); err != nil {
 			return err
 		}
+		// A bulk upsert may have changed the post's status.
+		if err := s.visibilityChanged(ctx, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@
 package posts
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -52,6 +53,26 @@ type Service struct {
 	cache *postCache
 	log   *slog.Logger
 	now   func() time.Time
+	// visibilityHooks run after a committed write changed who may see a
+	// post (its status, or its deletion): caches of things shown under a
+	// post (its comments) carry its visibility and must hear of it.
+	visibilityHooks []func(ctx context.Context, id int64) error
+}
+
+// OnVisibilityChange registers fn to run after every committed write that
+// changes a post's status or deletes it, before the write answers; an
+// error from fn is the write's answer (the change is saved).
+func (s *Service) OnVisibilityChange(fn func(ctx context.Context, id int64) error) {
+	s.visibilityHooks = append(s.visibilityHooks, fn)
+}
+
+func (s *Service) visibilityChanged(ctx context.Context, id int64) error {
+	for _, fn := range s.visibilityHooks {
+		if err := fn(context.WithoutCancel(ctx), id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NewService returns the post rules on db, reading through c.

@@ -145,9 +145,9 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 			return nil, fmt.Errorf("posts: update %d: %w", id, err)
 		}
 	}
-	changed := false
+	changed, statusChanged := false, false
 	err = models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
-		changed = false
+		changed, statusChanged = false, false
 		p, err := lockOwnPost(ctx, tx, id, caller)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 		if !fieldsChanged && !tagsChanged {
 			return nil
 		}
-		changed = true
+		changed, statusChanged = true, p.Status != before.Status
 		p.UpdatedAt = s.now()
 		if err := models.UpdatePost(ctx, tx, p); err != nil {
 			return err
@@ -213,6 +213,11 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 			return nil, err
 		}
 	}
+	if statusChanged {
+		if err := s.visibilityChanged(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	return s.Get(ctx, id, caller)
 }
 
@@ -230,7 +235,10 @@ func (s *Service) Delete(ctx context.Context, id, caller int64) error {
 	if err != nil {
 		return fmt.Errorf("posts: delete %d by %d: %w", id, caller, err)
 	}
-	return s.invalidate(ctx, id)
+	if err := s.invalidate(ctx, id); err != nil {
+		return err
+	}
+	return s.visibilityChanged(ctx, id)
 }
 
 // invalidate retires the cached copies of post id after a committed write.
