@@ -3,17 +3,20 @@ package controllers_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"inkwell/apperror"
 	"inkwell/controllers"
 	"inkwell/server"
 )
@@ -39,6 +42,16 @@ func (c *probeController) Echo() {
 
 func (c *probeController) Panic() { panic("secret internal detail") }
 
+// Fail renders the error an outbound fetch would come back with.
+func (c *probeController) Fail() {
+	switch c.GetString("kind") {
+	case "upstream":
+		c.RenderError(apperror.UpstreamFailed("the remote site could not be fetched", errors.New("dial timeout")))
+	case "breaker":
+		c.RenderError(&apperror.Error{Code: apperror.CodeUnavailable, Message: "later", RetryAfter: 1500 * time.Millisecond})
+	}
+}
+
 var logs bytes.Buffer
 
 func handler(t *testing.T) http.Handler {
@@ -57,6 +70,7 @@ func init() {
 	web.ErrorController(&controllers.ErrorController{})
 	web.Router("/probe/echo", &probeController{}, "post:Echo")
 	web.Router("/probe/panic", &probeController{}, "get:Panic")
+	web.Router("/probe/fail", &probeController{}, "get:Fail")
 }
 
 func send(t *testing.T, h http.Handler, method, path, contentType, body string) (*httptest.ResponseRecorder, controllers.ErrorBody) {
@@ -138,4 +152,18 @@ func TestUnknownRoutesAndMethods_AnswerWithTheEnvelope(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	assert.Equal(t, "method_not_allowed", e.Error.Code)
 	assert.Equal(t, "POST", rec.Header().Get("Allow"))
+}
+
+func TestWriteError_UpstreamFailureIs502AndRetryAfterIsSentInWholeSeconds(t *testing.T) {
+	h := handler(t)
+	rec, e := send(t, h, http.MethodGet, "/probe/fail?kind=upstream", "", "")
+	assert.Equal(t, http.StatusBadGateway, rec.Code)
+	assert.Equal(t, "upstream_failed", e.Error.Code)
+	assert.NotContains(t, rec.Body.String(), "dial timeout", "the cause is logged, not shown")
+	assert.Empty(t, rec.Header().Get("Retry-After"))
+
+	rec, e = send(t, h, http.MethodGet, "/probe/fail?kind=breaker", "", "")
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Equal(t, "unavailable", e.Error.Code)
+	assert.Equal(t, "2", rec.Header().Get("Retry-After"), "1.5 s rounds up")
 }
