@@ -70,14 +70,15 @@ func isBlockedAddr(addr netip.Addr) (bool, string) {
 	if addr.Zone() != "" {
 		return true, "a scoped (zoned) address"
 	}
+	for _, p := range blockedPrefixes {
+		if p.Contains(addr) {
+			return true, "in the special-purpose range " + p.String()
+		}
+	}
+	// A backstop should the table above ever lose a line.
 	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
 		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() || !addr.IsValid() {
 		return true, "a private or special-purpose address"
-	}
-	for _, p := range blockedPrefixes {
-		if p.Contains(addr) {
-			return true, "the special-purpose range " + p.String()
-		}
 	}
 	if v4, ok := embeddedIPv4(addr); ok {
 		if blocked, _ := isBlockedAddr(v4); blocked {
