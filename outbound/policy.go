@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"inkwell/config"
 )
 
 // Policy is what the client may reach and how hard it tries. The zero
@@ -62,6 +64,12 @@ var Defaults = Policy{
 	BreakerOpenFor:     60 * time.Second,
 	MaxRetryAfter:      time.Hour,
 	Hosts:              4096,
+}
+
+// PolicyFromConfig is the deployment's policy: the defaults, its
+// OUTBOUND_ALLOW_CIDRS and its PUBLIC_BASE_URL.
+func PolicyFromConfig(cfg config.Config) Policy {
+	return Policy{AllowCIDRs: cfg.OutboundAllowCIDRs, PublicBaseURL: cfg.PublicBaseURL}
 }
 
 func (p Policy) withDefaults() Policy {
