@@ -30,8 +30,20 @@ var allowedOutsideOutbound = map[string]struct {
 	"auth/google.go": {[]string{"Client", "DefaultTransport"},
 		"fetches Google's signing keys from GOOGLE_CERTS_URL, set by the operator, never by a user; " +
 			"certsTransport only lets that one URL through"},
-	"tests/apptest/apptest.go": {[]string{"Get"},
-		"test support: polls /healthz of the app binary it just started on localhost"},
+}
+
+// isTestSupport reports whether a directory (relative, slash-separated)
+// holds test-support code: tests/, testsupport/, and packages named
+// *test (apptest, authtest, cachetest, dbtest …). They talk to servers the
+// tests start, are never linked into the server (checked below), and are
+// not checked for outbound HTTP.
+func isTestSupport(dir string) bool {
+	for _, part := range strings.Split(dir, "/") {
+		if part == "tests" || part == "testsupport" || strings.HasSuffix(part, "test") {
+			return true
+		}
+	}
+	return false
 }
 
 type violation struct {
@@ -39,11 +51,20 @@ type violation struct {
 	pos        token.Position
 }
 
-// forbiddenUses reports every forbidden net/http name used in src.
+// forbiddenUses reports every forbidden net/http name used in src, and
+// every import of a test-support package (which would link code this test
+// does not check into the server).
 func forbiddenUses(fset *token.FileSet, path string, src any) ([]violation, error) {
 	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
+	}
+	var out []violation
+	for _, imp := range f.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if rest, ok := strings.CutPrefix(p, "inkwell/"); ok && isTestSupport(rest) {
+			out = append(out, violation{file: path, name: "import " + p, pos: fset.Position(imp.Pos())})
+		}
 	}
 	httpName := ""
 	for _, imp := range f.Imports {
@@ -55,9 +76,8 @@ func forbiddenUses(fset *token.FileSet, path string, src any) ([]violation, erro
 		}
 	}
 	if httpName == "" || httpName == "_" {
-		return nil, nil
+		return out, nil
 	}
-	var out []violation
 	ast.Inspect(f, func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
 		if !ok {
@@ -116,7 +136,7 @@ func TestNoOutboundHTTPOutsideThisPackage(t *testing.T) {
 		if d.IsDir() {
 			switch {
 			case rel == "outbound", strings.HasPrefix(d.Name(), "."), d.Name() == "node_modules", d.Name() == "vendor",
-				d.Name() == "testdata", d.Name() == "data":
+				d.Name() == "testdata", d.Name() == "data", isTestSupport(rel):
 				return filepath.SkipDir
 			}
 			return nil
@@ -139,6 +159,10 @@ func TestNoOutboundHTTPOutsideThisPackage(t *testing.T) {
 	})
 	require.NoError(t, err)
 	for _, v := range violations {
+		if strings.HasPrefix(v.name, "import ") {
+			t.Errorf("%s: %s: test-support code must not be linked into the server", v.pos, v.name)
+			continue
+		}
 		t.Errorf("%s: http.%s outside outbound/: fetch user-supplied URLs with outbound.Client; "+
 			"anything else needs an entry, with its reason, in allowedOutsideOutbound", v.pos, v.name)
 	}
@@ -154,6 +178,8 @@ func TestForbiddenUses_FindsEachWayOfBypassingThePolicy(t *testing.T) {
 import (
 	"context"
 	web "net/http"
+	"inkwell/auth/authtest"
+	"inkwell/cache"
 )
 func a() { web.Get("http://x") }
 func b() { _ = web.DefaultClient }
@@ -170,5 +196,5 @@ func h() { _ = web.StatusOK }
 	for _, v := range found {
 		names = append(names, v.name)
 	}
-	assert.ElementsMatch(t, []string{"Get", "DefaultClient", "Client", "Transport", "Transport", "Head"}, names)
+	assert.ElementsMatch(t, []string{"import inkwell/auth/authtest", "Get", "DefaultClient", "Client", "Transport", "Transport", "Head"}, names)
 }
