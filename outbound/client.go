@@ -103,6 +103,11 @@ func (c *Client) Get(ctx context.Context, rawURL string, f Fetch) (*http.Respons
 	if err := checkURL(u); err != nil {
 		return nil, err
 	}
+	// The fast path under attack or outage: no request, no timer. Every
+	// hop is checked again in the transport.
+	if err := c.hosts.get(strings.ToLower(u.Hostname())).refuseEarly(time.Now()); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.policy.RequestTimeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

@@ -32,8 +32,10 @@ type host struct {
 // normally. Breakers stay per replica (PHASE2-NOTES.md decision 4).
 type hostTable struct {
 	policy Policy
-	mu     sync.Mutex
-	hosts  *lru.Cache[string, *host]
+	// mu makes get-or-create atomic, so two first calls to a host share
+	// one breaker.
+	mu    sync.Mutex
+	hosts *lru.Cache[string, *host]
 }
 
 func newHostTable(p Policy) *hostTable {
@@ -45,6 +47,9 @@ func newHostTable(p Policy) *hostTable {
 }
 
 func (t *hostTable) get(name string) *host {
+	if h, ok := t.hosts.Get(name); ok {
+		return h // the common case takes only the LRU's own lock
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if h, ok := t.hosts.Get(name); ok {
