@@ -55,6 +55,11 @@ func runServe(ctx context.Context, args []string) error {
 		log.Warn("AUTH_DEV_LOGIN=true: POST /auth/dev-login signs anyone in as anyone; development only")
 	}
 
+	if len(cfg.OutboundAllowCIDRs) > 0 {
+		log.Warn("OUTBOUND_ALLOW_CIDRS opens these otherwise blocked ranges, on any port, to user-supplied URLs",
+			"cidrs", fmt.Sprint(cfg.OutboundAllowCIDRs))
+	}
+
 	postCache, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
 	if err != nil {
 		return err

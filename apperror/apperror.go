@@ -3,7 +3,10 @@
 // them to HTTP statuses, so domain code never speaks HTTP.
 package apperror
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Machine codes of API.md's error table.
 const (
@@ -20,6 +23,7 @@ const (
 	CodeRateLimited       = "rate_limited"
 	CodeInternal          = "internal"
 	CodeUnavailable       = "unavailable"
+	CodeUpstreamFailed    = "upstream_failed"
 )
 
 // Error is a failure the caller can act on.
@@ -30,6 +34,8 @@ type Error struct {
 	Fields map[string]string
 	// Err is the underlying cause, logged but never shown to the caller.
 	Err error
+	// RetryAfter, when positive, is sent as the Retry-After header (429, 503).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -58,6 +64,12 @@ func Forbidden(message string) *Error { return New(CodeForbidden, message) }
 // Unavailable wraps a dependency failure (database down, keys unreachable).
 func Unavailable(message string, cause error) *Error {
 	return &Error{Code: CodeUnavailable, Message: message, Err: cause}
+}
+
+// UpstreamFailed reports a remote site (a link to preview, media to back
+// up) failing or timing out: 502, the caller may retry later.
+func UpstreamFailed(message string, cause error) *Error {
+	return &Error{Code: CodeUpstreamFailed, Message: message, Err: cause}
 }
 
 // As extracts an *Error from err's chain.

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -51,6 +52,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// CacheKeyPrefix namespaces this deployment's keys in a shared Redis.
 	CacheKeyPrefix string
+	// OutboundAllowCIDRs open otherwise blocked ranges (private, loopback,
+	// …) to the outbound client, on any port: private deployments and tests.
+	OutboundAllowCIDRs []netip.Prefix
 }
 
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
@@ -84,6 +88,7 @@ func Load(src Source) (Config, error) {
 	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	cfg.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
+	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -191,6 +196,36 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		r.err = fmt.Errorf("config: %s must be a duration such as 25s, got %q", name, s)
 	}
 	return d
+}
+
+// cidrs reads comma-separated CIDRs; a bare address means just itself.
+func (r *reader) cidrs(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, part := range splitList(r.str(name, "")) {
+		if !strings.Contains(part, "/") {
+			addr, err := netip.ParseAddr(part)
+			if err != nil {
+				r.fail(fmt.Errorf("config: %s must list CIDRs such as 10.0.0.0/8, got %q", name, part))
+				continue
+			}
+			addr = addr.Unmap()
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil || p.Addr().Is4In6() {
+			r.fail(fmt.Errorf("config: %s must list CIDRs such as 10.0.0.0/8, got %q", name, part))
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
 }
 
 func splitList(s string) []string {

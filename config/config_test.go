@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func (a appConf) String(key string) (string, error) {
 // Every variable of ARCHITECTURE.md, so a test can clear them all.
 var allVars = []string{"RUNMODE", "HTTP_PORT", "DB_DRIVER", "SQLITE_PATH", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_HOST",
 	"MYSQL_PORT", "MYSQL_DATABASE", "GOOGLE_CLIENT_ID", "GOOGLE_CERTS_URL", "AUTH_DEV_LOGIN", "REDIS_URL", "STORAGE_URL",
-	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES"}
+	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "OUTBOUND_ALLOW_CIDRS"}
 
 func clearEnv(t *testing.T) {
 	for _, v := range allVars {
@@ -87,6 +88,9 @@ func TestLoad_RefusesBadSettingsWithOneClearMessage(t *testing.T) {
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT must be a duration"},
 		{"prod with dev login", map[string]string{"RUNMODE": "prod", "GOOGLE_CLIENT_ID": "x", "AUTH_DEV_LOGIN": "true"}, "AUTH_DEV_LOGIN=true is refused when RUNMODE=prod"},
 		{"prod without client id", map[string]string{"RUNMODE": "prod"}, "GOOGLE_CLIENT_ID is required when RUNMODE=prod"},
+		{"allow list not a CIDR", map[string]string{"OUTBOUND_ALLOW_CIDRS": "10.0.0.0/8, intranet"}, `OUTBOUND_ALLOW_CIDRS must list CIDRs such as 10.0.0.0/8, got "intranet"`},
+		{"allow list bad mask", map[string]string{"OUTBOUND_ALLOW_CIDRS": "10.0.0.0/33"}, `got "10.0.0.0/33"`},
+		{"allow list mapped v4", map[string]string{"OUTBOUND_ALLOW_CIDRS": "::ffff:10.0.0.0/104"}, `got "::ffff:10.0.0.0/104"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,4 +112,20 @@ func TestLoad_ProdStartsWithAClientIDAndNoDevLogin(t *testing.T) {
 	cfg, err := config.Load(nil)
 	require.NoError(t, err)
 	assert.Equal(t, "prod", cfg.RunMode)
+}
+
+func TestLoad_OutboundAllowCIDRs_EmptyByDefaultAndParsedWhenSet(t *testing.T) {
+	clearEnv(t)
+	cfg, err := config.Load(nil)
+	require.NoError(t, err)
+	assert.Empty(t, cfg.OutboundAllowCIDRs, "nothing private is reachable unless listed")
+
+	t.Setenv("OUTBOUND_ALLOW_CIDRS", " 127.0.0.2 , 10.1.2.3/8,fd00::/8 ,")
+	cfg, err = config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, []netip.Prefix{
+		netip.MustParsePrefix("127.0.0.2/32"),
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("fd00::/8"),
+	}, cfg.OutboundAllowCIDRs)
 }

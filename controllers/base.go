@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/beego/beego/v2/server/web"
 	beecontext "github.com/beego/beego/v2/server/web/context"
@@ -49,6 +51,7 @@ var statusByCode = map[string]int{
 	apperror.CodeRateLimited:       http.StatusTooManyRequests,
 	apperror.CodeInternal:          http.StatusInternalServerError,
 	apperror.CodeUnavailable:       http.StatusServiceUnavailable,
+	apperror.CodeUpstreamFailed:    http.StatusBadGateway,
 }
 
 // StatusFor maps an API error code to its HTTP status.
@@ -95,6 +98,10 @@ func WriteError(ctx *beecontext.Context, err error) {
 	}
 	if ae.Code == apperror.CodeUnauthorized {
 		ctx.Output.Header("WWW-Authenticate", `Bearer`)
+	}
+	if ae.RetryAfter > 0 {
+		// Whole seconds, rounded up: "Retry-After: 0" would invite a retry storm.
+		ctx.Output.Header("Retry-After", strconv.FormatInt(int64((ae.RetryAfter+time.Second-1)/time.Second), 10))
 	}
 	body, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: ae.Code, Message: ae.Message, Fields: ae.Fields}})
 	ctx.Output.Header("Content-Type", "application/json; charset=utf-8")

@@ -2,16 +2,19 @@ package controllers_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"inkwell/apperror"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/routers"
@@ -46,7 +49,18 @@ func handler(t *testing.T, logs io.Writer) http.Handler {
 	app := routers.New(routers.Deps{Config: config.Config{RunMode: "prod"}, Log: slog.New(slog.NewJSONHandler(logs, nil))})
 	app.Server.Router("/probe/echo", &probeController{}, "post:Echo")
 	app.Server.Router("/probe/panic", &probeController{}, "get:Panic")
+	app.Server.Router("/probe/fail", &probeController{}, "get:Fail")
 	return app.Handler(64)
+}
+
+// Fail renders the error an outbound fetch would come back with.
+func (c *probeController) Fail() {
+	switch c.GetString("kind") {
+	case "upstream":
+		c.RenderError(apperror.UpstreamFailed("the remote site could not be fetched", errors.New("dial timeout")))
+	case "breaker":
+		c.RenderError(&apperror.Error{Code: apperror.CodeUnavailable, Message: "later", RetryAfter: 1500 * time.Millisecond})
+	}
 }
 
 func send(t *testing.T, h http.Handler, method, path, contentType, body string) (*httptest.ResponseRecorder, controllers.ErrorBody) {
@@ -131,4 +145,18 @@ func TestUnknownRoutesAndMethods_AnswerWithTheEnvelope(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	assert.Equal(t, "method_not_allowed", e.Error.Code)
 	assert.Equal(t, "POST", rec.Header().Get("Allow"))
+}
+
+func TestWriteError_UpstreamFailureIs502AndRetryAfterIsSentInWholeSeconds(t *testing.T) {
+	h := handler(t, io.Discard)
+	rec, e := send(t, h, http.MethodGet, "/probe/fail?kind=upstream", "", "")
+	assert.Equal(t, http.StatusBadGateway, rec.Code)
+	assert.Equal(t, "upstream_failed", e.Error.Code)
+	assert.NotContains(t, rec.Body.String(), "dial timeout", "the cause is logged, not shown")
+	assert.Empty(t, rec.Header().Get("Retry-After"))
+
+	rec, e = send(t, h, http.MethodGet, "/probe/fail?kind=breaker", "", "")
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Equal(t, "unavailable", e.Error.Code)
+	assert.Equal(t, "2", rec.Header().Get("Retry-After"), "1.5 s rounds up")
 }
