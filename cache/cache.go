@@ -1,6 +1,7 @@
 // Package cache is Inkwell's shared look-aside cache: in-process by default
 // (one replica only), Redis when REDIS_URL is set (any number of replicas
-// share it, so an invalidation on one is seen by all).
+// share it, so an invalidation on one is seen by all), with each replica
+// holding hot entries in its own memory (Redis client-side caching).
 package cache
 
 import (
@@ -12,6 +13,10 @@ import (
 // Cache stores byte values under string keys for a limited time.
 type Cache interface {
 	// Get returns the value of each key, nil where the key is absent.
+	// With Redis a replica may answer from its own copy for a moment after
+	// another replica changed the key (until Redis's invalidation arrives):
+	// anything that must be fresh the moment a write has answered is read
+	// through GetVersioned.
 	Get(ctx context.Context, keys ...string) ([][]byte, error)
 	// Set stores value under key for ttl.
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
@@ -20,7 +25,8 @@ type Cache interface {
 	Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
 	// GetVersioned reads, in one step, the token stored at versionKey and
 	// then the keys prefix+token+suffix, one per suffix (nil where absent).
-	// An absent token gives "" and no values.
+	// An absent token gives "" and no values. The token is always current:
+	// once a write that replaced it has returned, no replica reads the old one.
 	GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error)
 	// Delete removes keys; absent keys are not an error.
 	Delete(ctx context.Context, keys ...string) error

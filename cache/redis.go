@@ -2,106 +2,132 @@ package cache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 )
 
-// Redis is a cache shared by every replica pointing at the same server.
+// Redis is a cache shared by every replica pointing at the same server,
+// with each replica keeping the keys it reads in its own memory.
+//
+// Reads use Redis's server-assisted client-side caching (RESP3 CLIENT
+// TRACKING, through rueidis): the first read of a key goes to Redis, which
+// remembers that this connection holds it; later reads are answered from
+// process memory without a round trip. When any client changes or deletes
+// the key, Redis pushes an invalidation to every connection that holds it,
+// before it processes that connection's next command, and rueidis drops the
+// local copy. A broken connection drops every local copy it held (rueidis
+// closes the connection's cache), so a Redis restart cannot leave a replica
+// serving values whose invalidations it missed. Writes always go to Redis.
 type Redis struct {
-	client *redis.Client
+	client rueidis.Client
 	// prefix namespaces every key, so deployments (or test runs) sharing
 	// one Redis never read each other's entries.
 	prefix string
 }
 
+const (
+	// localTTL caps how long a replica keeps a key in memory; Redis caps it
+	// further at the key's own TTL. Invalidations, not this, keep reads
+	// fresh: it only bounds memory held by keys nobody reads any more.
+	localTTL = 10 * time.Minute
+	// localBytesPerConn bounds each connection's local cache (rueidis keeps
+	// one per connection; a replica has a few).
+	localBytesPerConn = 32 << 20
+)
+
 // NewRedis connects to url (redis://[user:password@]host:port/db) and
 // checks that the server answers; keys are stored under prefix.
 func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
-	opts, err := redis.ParseURL(url)
+	opts, err := rueidis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redis: parse REDIS_URL: %w", err)
 	}
-	// Enough connections for a busy replica; commands fail fast rather than
-	// hold a request when Redis is unreachable.
-	opts.PoolSize = 64
-	opts.DialTimeout = 2 * time.Second
-	opts.ReadTimeout = time.Second
-	opts.WriteTimeout = time.Second
+	opts.CacheSizeEachConn = localBytesPerConn
+	// Commands fail fast rather than hold a request when Redis is
+	// unreachable (reads then use the database).
+	opts.Dialer.Timeout = 2 * time.Second
+	opts.ConnWriteTimeout = time.Second
 	// One retry covers a dropped connection; more would make every read
-	// wait through backoffs while Redis is down (reads then use the database).
-	opts.MaxRetries = 1
-	client := redis.NewClient(opts)
+	// wait through backoffs while Redis is down (reads then use the
+	// database). rueidis retries read-only commands until the context ends
+	// by default, and a request's context may have no deadline.
+	opts.RetryDelay = func(attempts int, _ rueidis.Completed, _ error) time.Duration {
+		if attempts >= 1 {
+			return -1
+		}
+		return 0
+	}
+	client, err := rueidis.NewClient(opts)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %v does not answer: %w", opts.InitAddress, err)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if err := client.Ping(pingCtx).Err(); err != nil {
+	if err := client.Do(pingCtx, client.B().Ping().Build()).Error(); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("redis: %s does not answer: %w", opts.Addr, err)
+		return nil, fmt.Errorf("redis: %v does not answer: %w", opts.InitAddress, err)
 	}
 	return &Redis{client: client, prefix: prefix}, nil
 }
 
-// Get implements Cache with one MGET.
+// Get implements Cache; keys held locally cost no round trip, the rest
+// are read together in one pipelined batch.
 func (r *Redis) Get(ctx context.Context, keys ...string) ([][]byte, error) {
 	out := make([][]byte, len(keys))
 	if len(keys) == 0 {
 		return out, nil
 	}
-	vals, err := r.client.MGet(ctx, r.keys(keys)...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redis: get %d keys: %w", len(keys), err)
+	cmds := make([]rueidis.CacheableTTL, len(keys))
+	for i, k := range keys {
+		cmds[i] = rueidis.CT(r.client.B().Get().Key(r.prefix+k).Cache(), localTTL)
 	}
-	for i, v := range vals {
-		if s, ok := v.(string); ok {
-			out[i] = []byte(s)
+	for i, res := range r.client.DoMultiCache(ctx, cmds...) {
+		v, err := value(res)
+		if err != nil {
+			return nil, fmt.Errorf("redis: get %s: %w", keys[i], err)
 		}
+		out[i] = v
 	}
 	return out, nil
 }
 
-// getVersioned reads the token and the keys under it on the server, so a
-// versioned read costs one round trip instead of two.
-var getVersioned = redis.NewScript(`
-local token = redis.call('GET', KEYS[1])
-if not token then return {false} end
-local out = {token}
-for i = 2, #ARGV do
-  out[i] = redis.call('GET', ARGV[1] .. token .. ARGV[i])
-end
-return out
-`)
-
-// GetVersioned implements Cache with one script call (EVALSHA).
+// GetVersioned implements Cache in one round trip: the token is read from
+// Redis on every call, and the entries under it from local memory when
+// this replica holds them.
+//
+// Entries under a token never change (a write replaces the token), so a
+// local copy of one is never stale; the token is what changes, and reading
+// it from Redis is what makes a write answered by one replica visible at
+// once on every other. Client-side caching of the token itself would save
+// that round trip but leave a window, between Redis sending the
+// invalidation and this replica's reader goroutine taking it in, in which
+// an old token could be served after the writer had answered
+// (TestRedis_WriteOnOneReplicaIsReadFreshOnTheOthers caught it).
 func (r *Redis) GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error) {
-	args := make([]any, 0, 1+len(suffixes))
-	args = append(args, r.prefix+prefix)
-	for _, s := range suffixes {
-		args = append(args, s)
-	}
-	res, err := getVersioned.Run(ctx, r.client, []string{r.prefix + versionKey}, args...).Slice()
+	tok, err := value(r.client.Do(ctx, r.client.B().Get().Key(r.prefix+versionKey).Build()))
 	if err != nil {
 		return "", nil, fmt.Errorf("redis: versioned get %s: %w", versionKey, err)
 	}
-	token, ok := res[0].(string)
-	if !ok {
+	if tok == nil {
 		return "", nil, nil
 	}
-	out := make([][]byte, len(suffixes))
-	for i := range suffixes {
-		if i+1 < len(res) {
-			if v, ok := res[i+1].(string); ok {
-				out[i] = []byte(v)
-			}
-		}
+	keys := make([]string, len(suffixes))
+	for i, s := range suffixes {
+		keys[i] = prefix + string(tok) + s
 	}
-	return token, out, nil
+	vals, err := r.Get(ctx, keys...)
+	if err != nil {
+		return "", nil, err
+	}
+	return string(tok), vals, nil
 }
 
 // Set implements Cache.
 func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := r.client.Set(ctx, r.prefix+key, value, ttl).Err(); err != nil {
+	cmd := r.client.B().Set().Key(r.prefix + key).Value(rueidis.BinaryString(value)).Px(ttl).Build()
+	if err := r.client.Do(ctx, cmd).Error(); err != nil {
 		return fmt.Errorf("redis: set %s: %w", key, err)
 	}
 	return nil
@@ -109,8 +135,9 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Add implements Cache with SET NX.
 func (r *Redis) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	err := r.client.SetArgs(ctx, r.prefix+key, value, redis.SetArgs{Mode: "NX", TTL: ttl}).Err()
-	if errors.Is(err, redis.Nil) {
+	cmd := r.client.B().Set().Key(r.prefix + key).Value(rueidis.BinaryString(value)).Nx().Px(ttl).Build()
+	err := r.client.Do(ctx, cmd).Error()
+	if rueidis.IsRedisNil(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -124,14 +151,17 @@ func (r *Redis) Delete(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := r.client.Del(ctx, r.keys(keys)...).Err(); err != nil {
+	if err := r.client.Do(ctx, r.client.B().Del().Key(r.keys(keys)...).Build()).Error(); err != nil {
 		return fmt.Errorf("redis: delete %d keys: %w", len(keys), err)
 	}
 	return nil
 }
 
 // Close implements Cache.
-func (r *Redis) Close() error { return r.client.Close() }
+func (r *Redis) Close() error {
+	r.client.Close()
+	return nil
+}
 
 func (r *Redis) keys(keys []string) []string {
 	out := make([]string, len(keys))
@@ -139,4 +169,13 @@ func (r *Redis) keys(keys []string) []string {
 		out[i] = r.prefix + k
 	}
 	return out
+}
+
+// value is a GET's answer: the bytes, or nil for an absent key.
+func value(res rueidis.RedisResult) ([]byte, error) {
+	v, err := res.AsBytes()
+	if rueidis.IsRedisNil(err) {
+		return nil, nil
+	}
+	return v, err
 }
