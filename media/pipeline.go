@@ -90,7 +90,7 @@ type Result struct {
 	// Body is the file to store: a re-encoding for JPEG and PNG, the
 	// upload minus its metadata chunks for WebP, the upload itself for GIF
 	// and video.
-	Body io.Reader
+	Body io.ReadSeeker
 	Size int64
 	// Thumb is the library grid's thumbnail (images only).
 	Thumb *Variant

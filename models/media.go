@@ -49,8 +49,8 @@ const mediaColumns = `id, owner_id, folder, name, sha256, storage_key, thumb_key
 func InsertMediaItem(ctx context.Context, q orm.QueryExecutor, m *MediaItem) error {
 	res, err := q.RawWithCtx(ctx, `INSERT INTO media_items (owner_id, folder, name, sha256, storage_key, thumb_key, post_key,
 		content_type, bytes, width, height, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.OwnerID, m.Folder, m.Name, m.SHA256, m.StorageKey, m.ThumbKey, m.PostKey,
-		m.ContentType, m.Bytes, m.Width, m.Height, m.Source, dbTime(m.CreatedAt)).Exec()
+		m.OwnerID, m.Folder, m.Name, m.SHA256, m.StorageKey, orNull(m.ThumbKey), orNull(m.PostKey),
+		m.ContentType, m.Bytes, orNull(m.Width), orNull(m.Height), m.Source, dbTime(m.CreatedAt)).Exec()
 	if err != nil {
 		return fmt.Errorf("media: insert for owner %d: %w", m.OwnerID, err)
 	}
@@ -58,6 +58,15 @@ func InsertMediaItem(ctx context.Context, q orm.QueryExecutor, m *MediaItem) err
 		return fmt.Errorf("media: id of new item: %w", err)
 	}
 	return nil
+}
+
+// orNull passes a nil pointer as SQL NULL (Beego's raw queries cannot
+// take a typed nil pointer).
+func orNull[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func oneMediaItem(ctx context.Context, q orm.QueryExecutor, where string, args ...any) (*MediaItem, error) {
