@@ -52,12 +52,8 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		defer obj.Close()
-		kind, _ := KindByExt(m[3])
-		ct := kind.ContentType
-		if m[2] != "" {
-			ct = "image/jpeg" // thumbnails and post renderings
-		}
-		h.Set("Content-Type", ct)
+		kind, _ := KindByExt(m[3]) // thumbnails and post renderings are .jpg
+		h.Set("Content-Type", kind.ContentType)
 		h.Set("Cache-Control", ObjectCacheControl)
 		h.Set("ETag", `"`+m[1][:32]+m[2]+`"`)
 		// ServeContent answers ranges and If-None-Match from the ETag.

@@ -130,7 +130,7 @@ func (s *Service) rowFor(ctx context.Context, obj storage.Object) (*models.Media
 	for _, v := range []struct {
 		key **string
 		s   string
-	}{{&row.ThumbKey, base + "_w320.jpg"}, {&row.PostKey, base + "_w1280.jpg"}} {
+	}{{&row.ThumbKey, fmt.Sprintf("%s_w%d.jpg", base, ThumbSide)}, {&row.PostKey, fmt.Sprintf("%s_w%d.jpg", base, PostSide)}} {
 		if ok, err := s.bucket.Exists(ctx, v.s); err == nil && ok {
 			k := v.s
 			*v.key = &k
