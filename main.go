@@ -25,6 +25,7 @@ commands:
   migrate down           revert the most recent migration
   migrate status         list migrations and whether each is applied
   import SOURCE          import JSON Lines posts from a folder or S3 (docs/import.md)
+  media reindex          rebuild the media library's table from STORAGE_URL (docs/media.md)
   help                   show this text
 
 Configuration comes from the environment, then conf/app.conf; see README.md.
@@ -47,6 +48,8 @@ func main() {
 		err = runMigrate(ctx, args)
 	case "import":
 		err = runImport(ctx, args)
+	case "media":
+		err = runMedia(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
