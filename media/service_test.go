@@ -50,6 +50,10 @@ func TestUpload_StoresCleanObjectsAndDedupsPerOwner(t *testing.T) {
 		attrs, err := e.bucket.Attributes(ctx, key)
 		require.NoError(t, err)
 		assert.Equal(t, "image/jpeg", attrs.ContentType)
+		if e.bucket.Local() {
+			// gofakes3 drops Cache-Control; fileblob and real S3 keep it.
+			assert.Equal(t, "public, max-age=31536000, immutable", attrs.CacheControl)
+		}
 		assert.NotContains(t, attrs.Metadata, "name", "names stay out of the public object's headers")
 
 		again, created, err := e.svc.Upload(ctx, e.o, media.UploadInput{Owner: e.alice, Folder: "elsewhere", Body: bytes.NewReader(photo)})
