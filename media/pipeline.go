@@ -167,7 +167,7 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 	case "image/jpeg", "image/png":
 		var buf bytes.Buffer
 		if kind.ContentType == "image/jpeg" {
-			err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: JPEGQuality})
+			err = jpeg.Encode(&buf, opaqueRGBA(img), &jpeg.Options{Quality: JPEGQuality})
 		} else {
 			err = png.Encode(&buf, img)
 		}
@@ -191,27 +191,45 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 		res.Width, res.Height = cfg.Width, cfg.Height
 	}
 
-	if res.Thumb, err = variant(img, ThumbSide); err != nil {
-		return nil, err
-	}
+	// The thumbnail is made from the post rendering when there is one: a
+	// sixteenth of the pixels to filter, and the same result to the eye.
+	source := img
 	if b := img.Bounds(); b.Dx() > PostSide || b.Dy() > PostSide {
-		if res.Post, err = variant(img, PostSide); err != nil {
+		var small image.Image
+		if res.Post, small, err = variant(img, PostSide); err != nil {
 			return nil, err
 		}
+		source = small
+	}
+	if res.Thumb, _, err = variant(source, ThumbSide); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
 
+// opaqueRGBA lets the JPEG encoder take its fast path: an NRGBA image
+// (what imaging returns) whose every pixel is opaque has the same bytes as
+// an RGBA one, which the encoder converts row by row instead of calling
+// At for each pixel. Anything else is returned as it is.
+func opaqueRGBA(img image.Image) image.Image {
+	n, ok := img.(*image.NRGBA)
+	if !ok || !n.Opaque() {
+		return img
+	}
+	return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
+}
+
 // variant renders img within side×side as a JPEG, flattened onto white so
-// transparent PNG, GIF and WebP thumbnails do not turn black.
-func variant(img image.Image, side int) (*Variant, error) {
+// transparent PNG, GIF and WebP thumbnails do not turn black. It returns
+// the scaled image too, for smaller variants to start from.
+func variant(img image.Image, side int) (*Variant, image.Image, error) {
 	small := imaging.Fit(img, side, side, imaging.CatmullRom)
 	b := small.Bounds()
 	flat := imaging.New(b.Dx(), b.Dy(), color.White)
 	flat = imaging.Overlay(flat, small, image.Pt(0, 0), 1)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, flat, &jpeg.Options{Quality: JPEGQuality}); err != nil {
-		return nil, fmt.Errorf("media: encode thumbnail: %w", err)
+	if err := jpeg.Encode(&buf, opaqueRGBA(flat), &jpeg.Options{Quality: JPEGQuality}); err != nil {
+		return nil, nil, fmt.Errorf("media: encode thumbnail: %w", err)
 	}
-	return &Variant{Suffix: fmt.Sprintf("_w%d", side), Width: b.Dx(), Height: b.Dy(), Data: buf.Bytes()}, nil
+	return &Variant{Suffix: fmt.Sprintf("_w%d", side), Width: b.Dx(), Height: b.Dy(), Data: buf.Bytes()}, flat, nil
 }
