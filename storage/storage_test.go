@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -127,4 +129,20 @@ func TestParseS3URL(t *testing.T) {
 func TestOpen_RefusesOtherSchemes(t *testing.T) {
 	_, err := storage.Open(context.Background(), "gs://bucket")
 	assert.Error(t, err)
+}
+
+// The default STORAGE_URL, file://data/media, is a folder relative to the
+// working directory (url.Parse would read "data" as a host).
+func TestOpen_RelativeFolderIsUnderTheWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	b, err := storage.Open(context.Background(), "file://data/media")
+	require.NoError(t, err)
+	defer b.Close()
+	assert.True(t, b.Local())
+	assert.Empty(t, b.PublicBase(), "the app serves a local folder")
+	require.NoError(t, b.Put(context.Background(), "u/1/ab/x.jpg", strings.NewReader("x"), storage.Attrs{}))
+	data, err := os.ReadFile(filepath.Join(dir, "data", "media", "u", "1", "ab", "x.jpg"))
+	require.NoError(t, err)
+	assert.Equal(t, "x", string(data))
 }
