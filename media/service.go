@@ -101,6 +101,10 @@ func PublicBase(b *storage.Bucket, mediaPublicBaseURL, publicBaseURL string) str
 // MaxUploadBytes is the upload limit the HTTP layer applies to the body.
 func (s *Service) MaxUploadBytes() int64 { return s.maxUpload }
 
+// Spool receives a file for Upload (UploadInput.Spooled) with the
+// service's limit and temporary folder.
+func (s *Service) Spool(r io.Reader) (*Upload, error) { return Spool(r, s.maxUpload, s.tempDir) }
+
 func (s *Service) url(key string) string { return s.publicBase + "/" + key }
 
 func (s *Service) toItem(m *models.MediaItem) Item {
@@ -145,6 +149,11 @@ type UploadInput struct {
 	// Name is shown in the library; "" names the item after its content.
 	Name string
 	Body io.Reader
+	// Spooled, when set, is used instead of Body: a multipart request may
+	// carry the file before the folder and name fields, so the HTTP layer
+	// spools the file part (Spool, with the same limit) as it meets it.
+	// The caller closes it.
+	Spooled *Upload
 	// Source is models.MediaFromUpload (default) or MediaFromBackup.
 	Source string
 }
@@ -172,11 +181,14 @@ func (s *Service) Upload(ctx context.Context, o orm.Ormer, in UploadInput) (*Ite
 		in.Source = models.MediaFromUpload
 	}
 
-	up, err := Spool(in.Body, s.maxUpload, s.tempDir)
-	if err != nil {
-		return nil, false, err
+	up := in.Spooled
+	if up == nil {
+		var err error
+		if up, err = Spool(in.Body, s.maxUpload, s.tempDir); err != nil {
+			return nil, false, err
+		}
+		defer up.Close()
 	}
-	defer up.Close()
 	sha := hex.EncodeToString(up.SHA256[:])
 	if existing, err := models.MediaItemBySHA256(ctx, o, in.Owner, sha); err == nil {
 		it := s.toItem(existing)

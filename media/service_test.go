@@ -3,6 +3,7 @@ package media_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -68,6 +69,21 @@ func TestUpload_StoresCleanObjectsAndDedupsPerOwner(t *testing.T) {
 		assert.NotEqual(t, it.ID, bobs.ID)
 		assert.NotEqual(t, key, keyOf(t, bobs.URL), "owners never share objects")
 		assert.Regexp(t, `^[0-9a-f]{12}\.jpg$`, bobs.Name, "unnamed uploads are named after their content")
+	})
+}
+
+func TestUpload_TakesAFileSpooledBeforeItsFields(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		up, err := e.svc.Spool(bytes.NewReader(distinctJPEG(t, 3)))
+		require.NoError(t, err)
+		defer up.Close()
+		it, created, err := e.svc.Upload(context.Background(), e.o, media.UploadInput{Owner: e.alice, Folder: "late", Name: "fields after the file", Spooled: up})
+		require.NoError(t, err)
+		assert.True(t, created)
+		assert.Equal(t, "late", it.Folder)
+		assert.True(t, exists(t, e.bucket, keyOf(t, it.URL)))
+		_, err = io.ReadAll(up.Reader())
+		assert.NoError(t, err, "the caller's upload is still open for it to close")
 	})
 }
 
