@@ -360,7 +360,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, owner, id int64, p Pa
 	}
 	var out *models.MediaItem
 	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
-		m, err := models.MediaItemByID(ctx, tx, id)
+		m, err := models.MediaItemForUpdate(ctx, tx, id)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && m.OwnerID != owner) {
 			return apperror.NotFound("no such media item")
 		}
@@ -393,7 +393,7 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, owner, id int64, p Pa
 // objects inside its own) comes entirely before or after.
 func (s *Service) Delete(ctx context.Context, o orm.Ormer, owner, id int64) error {
 	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
-		m, err := models.MediaItemByID(ctx, tx, id)
+		m, err := models.MediaItemForUpdate(ctx, tx, id)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && m.OwnerID != owner) {
 			return apperror.NotFound("no such media item")
 		}

@@ -85,6 +85,18 @@ func MediaItemByID(ctx context.Context, q orm.QueryExecutor, id int64) (*MediaIt
 	return oneMediaItem(ctx, q, "id = ?", id)
 }
 
+// MediaItemForUpdate loads an item and, on MySQL, locks its row until the
+// transaction ends, so a rename and a delete of one item queue instead of
+// the rename rewriting the index record of an item just deleted. SQLite
+// serializes write transactions and needs no row lock.
+func MediaItemForUpdate(ctx context.Context, q orm.QueryExecutor, id int64) (*MediaItem, error) {
+	where := "id = ?"
+	if isMySQL(q) {
+		where += " FOR UPDATE"
+	}
+	return oneMediaItem(ctx, q, where, id)
+}
+
 // MediaItemBySHA256 loads owner's item of the given content, or ErrNotFound.
 func MediaItemBySHA256(ctx context.Context, q orm.QueryExecutor, owner int64, sha string) (*MediaItem, error) {
 	return oneMediaItem(ctx, q, "owner_id = ? AND sha256 = ?", owner, sha)
