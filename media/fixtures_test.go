@@ -208,3 +208,30 @@ func mp4Head() []byte {
 func webmHead() []byte {
 	return append([]byte("\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\xF7\x81\x01\x42\x82\x84webm"), bytes.Repeat([]byte{0}, 200)...)
 }
+
+// animatedWebP is a 1×1, one-frame animated WebP (VP8X with the animation
+// flag, ANIM, one ANMF holding tinyWebP's VP8L chunk) with an EXIF chunk.
+func animatedWebP(t testing.TB) []byte {
+	le := binary.LittleEndian
+	chunk := func(out []byte, fourcc string, data []byte) []byte {
+		out = append(out, fourcc...)
+		out = le.AppendUint32(out, uint32(len(data)))
+		out = append(out, data...)
+		if len(data)%2 == 1 {
+			out = append(out, 0)
+		}
+		return out
+	}
+	vp8x := make([]byte, 10)
+	vp8x[0] = 0x02 | 0x08 | 0x10 // animation, EXIF, alpha; canvas 1×1
+	anim := []byte{255, 255, 255, 255, 0, 0}
+	frame := make([]byte, 16) // x, y, width-1, height-1 (0: 1×1), duration, flags
+	frame[12] = 100
+	frame = append(frame, tinyWebP(t)[12:]...)
+	body := []byte("WEBP")
+	body = chunk(body, "VP8X", vp8x)
+	body = chunk(body, "ANIM", anim)
+	body = chunk(body, "ANMF", frame)
+	body = chunk(body, "EXIF", []byte("Exif\x00\x00"+gpsMarker))
+	return append(append([]byte("RIFF"), le.AppendUint32(nil, uint32(len(body)))...), body...)
+}

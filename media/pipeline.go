@@ -139,6 +139,24 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 			"the image is %d×%d pixels; at most %d megapixels are accepted", cfg.Width, cfg.Height, p.MaxPixels/1_000_000)})
 	}
 
+	if kind.ContentType == "image/webp" {
+		data, err := io.ReadAll(u.Reader())
+		if err != nil {
+			return nil, fmt.Errorf("media: read upload: %w", err)
+		}
+		clean, err := stripWebP(data)
+		if err != nil {
+			return nil, apperror.New(apperror.CodeUnsupportedMedia, "the WebP file is malformed: "+err.Error())
+		}
+		res.Body, res.Size = bytes.NewReader(clean), int64(len(clean))
+		res.Width, res.Height = cfg.Width, cfg.Height
+		if webpAnimated(clean) {
+			// Go decodes no animated WebP: kept (without metadata) like a
+			// video, with its canvas size and no thumbnail.
+			return res, nil
+		}
+	}
+
 	select {
 	case p.decodes <- struct{}{}:
 		defer func() { <-p.decodes }()
@@ -175,17 +193,6 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 			return nil, fmt.Errorf("media: encode %s: %w", kind.ContentType, err)
 		}
 		res.Body, res.Size = bytes.NewReader(buf.Bytes()), int64(buf.Len())
-		res.Width, res.Height = img.Bounds().Dx(), img.Bounds().Dy()
-	case "image/webp":
-		data, err := io.ReadAll(u.Reader())
-		if err != nil {
-			return nil, fmt.Errorf("media: read upload: %w", err)
-		}
-		clean, err := stripWebP(data)
-		if err != nil {
-			return nil, apperror.New(apperror.CodeUnsupportedMedia, "the WebP file is malformed: "+err.Error())
-		}
-		res.Body, res.Size = bytes.NewReader(clean), int64(len(clean))
 		res.Width, res.Height = img.Bounds().Dx(), img.Bounds().Dy()
 	case "image/gif":
 		res.Width, res.Height = cfg.Width, cfg.Height

@@ -247,3 +247,16 @@ func TestSpool_RefusesOverTheLimitWithoutReadingTheRest(t *testing.T) {
 	_, err = media.Spool(bytes.NewReader(nil), 1000, dir)
 	assert.Equal(t, apperror.CodeValidation, code(err))
 }
+
+func TestProcess_AnimatedWebPIsKeptWithoutMetadataOrThumbnail(t *testing.T) {
+	in := animatedWebP(t)
+	require.Contains(t, string(in), gpsMarker)
+	res, out, err := process(t, in)
+	require.NoError(t, err)
+	assert.Equal(t, "image/webp", res.ContentType)
+	assert.Equal(t, [2]int{1, 1}, [2]int{res.Width, res.Height})
+	assert.Nil(t, res.Thumb, "Go cannot decode an animation to make one")
+	assert.NotContains(t, string(out), gpsMarker)
+	assert.Contains(t, string(out), "ANMF")
+	assert.Equal(t, byte(0x12), out[20], "animation and alpha flags kept, EXIF flag cleared")
+}

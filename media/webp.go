@@ -12,9 +12,16 @@ var webpKept = map[string]bool{"VP8 ": true, "VP8L": true, "VP8X": true, "ALPH":
 
 // VP8X flag bits announcing EXIF and XMP chunks.
 const (
-	vp8xEXIF = 0x08
-	vp8xXMP  = 0x04
+	vp8xEXIF      = 0x08
+	vp8xXMP       = 0x04
+	vp8xAnimation = 0x02
 )
+
+// webpAnimated reports whether a WebP (as stripWebP writes it: VP8X, when
+// present, is the first chunk) announces an animation.
+func webpAnimated(data []byte) bool {
+	return len(data) > 20 && string(data[12:16]) == "VP8X" && data[20]&vp8xAnimation != 0
+}
 
 // stripWebP rewrites a WebP file without its metadata chunks.
 func stripWebP(data []byte) ([]byte, error) {
