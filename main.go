@@ -27,6 +27,7 @@ commands:
   import SOURCE          import JSON Lines posts from a folder or S3 (docs/import.md)
   users set-role EMAIL ROLE
                          make the user(s) with EMAIL a member, moderator or admin
+  media reindex          rebuild the media library's table from STORAGE_URL (docs/media.md)
   help                   show this text
 
 Configuration comes from the environment, then conf/app.conf; see README.md.
@@ -51,6 +52,8 @@ func main() {
 		err = runImport(ctx, args)
 	case "users":
 		err = runUsers(ctx, args)
+	case "media":
+		err = runMedia(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -50,6 +50,13 @@ type Config struct {
 	ShutdownDrainDelay time.Duration
 	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
 	MaxBodyBytes int64
+	// MaxUploadBytes caps a media upload, the one route above MaxBodyBytes
+	// (API.md: 20 MiB).
+	MaxUploadBytes int64
+	// MediaPublicBaseURL is where media objects are read publicly (a CDN,
+	// or the bucket's address); empty: the app's /media/ route for a local
+	// folder, the bucket's own address for S3.
+	MediaPublicBaseURL string
 	// CacheKeyPrefix namespaces this deployment's keys in a shared Redis.
 	CacheKeyPrefix string
 	// OutboundAllowCIDRs open otherwise blocked ranges (private, loopback,
@@ -74,13 +81,14 @@ func Load(src Source) (Config, error) {
 			Host:     r.str("MYSQL_HOST", ""),
 			Database: r.str("MYSQL_DATABASE", ""),
 		},
-		GoogleClientIDs: splitList(r.str("GOOGLE_CLIENT_ID", "")),
-		GoogleCertsURL:  r.str("GOOGLE_CERTS_URL", DefaultGoogleCertsURL),
-		RedisURL:        r.str("REDIS_URL", ""),
-		StorageURL:      r.str("STORAGE_URL", "file://data/media"),
-		PublicBaseURL:   strings.TrimRight(r.str("PUBLIC_BASE_URL", "http://localhost:8080"), "/"),
-		TrustedProxies:  splitList(r.str("TRUSTED_PROXIES", "")),
-		CacheKeyPrefix:  r.str("CACHE_KEY_PREFIX", "inkwell:"),
+		GoogleClientIDs:    splitList(r.str("GOOGLE_CLIENT_ID", "")),
+		GoogleCertsURL:     r.str("GOOGLE_CERTS_URL", DefaultGoogleCertsURL),
+		RedisURL:           r.str("REDIS_URL", ""),
+		StorageURL:         r.str("STORAGE_URL", "file://data/media"),
+		PublicBaseURL:      strings.TrimRight(r.str("PUBLIC_BASE_URL", "http://localhost:8080"), "/"),
+		TrustedProxies:     splitList(r.str("TRUSTED_PROXIES", "")),
+		CacheKeyPrefix:     r.str("CACHE_KEY_PREFIX", "inkwell:"),
+		MediaPublicBaseURL: strings.TrimRight(r.str("MEDIA_PUBLIC_BASE_URL", ""), "/"),
 	}
 	cfg.HTTPPort = r.integer("HTTP_PORT", 8080)
 	cfg.MySQL.Port = r.integer("MYSQL_PORT", 3306)
@@ -89,6 +97,7 @@ func Load(src Source) (Config, error) {
 	cfg.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
+	cfg.MaxUploadBytes = int64(r.integer("MAX_UPLOAD_BYTES", 20<<20))
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -139,6 +148,14 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)
+	}
+	if c.MaxUploadBytes < 1024 {
+		return fmt.Errorf("config: MAX_UPLOAD_BYTES must be at least 1024, got %d", c.MaxUploadBytes)
+	}
+	if c.MediaPublicBaseURL != "" {
+		if u, err := url.Parse(c.MediaPublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: MEDIA_PUBLIC_BASE_URL must be an http(s) URL, got %q", c.MediaPublicBaseURL)
+		}
 	}
 	return nil
 }

@@ -24,7 +24,8 @@ func (a appConf) String(key string) (string, error) {
 // Every variable of ARCHITECTURE.md, so a test can clear them all.
 var allVars = []string{"RUNMODE", "HTTP_PORT", "DB_DRIVER", "SQLITE_PATH", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_HOST",
 	"MYSQL_PORT", "MYSQL_DATABASE", "GOOGLE_CLIENT_ID", "GOOGLE_CERTS_URL", "AUTH_DEV_LOGIN", "REDIS_URL", "STORAGE_URL",
-	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "OUTBOUND_ALLOW_CIDRS"}
+	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "OUTBOUND_ALLOW_CIDRS",
+	"MAX_UPLOAD_BYTES", "MEDIA_PUBLIC_BASE_URL"}
 
 func clearEnv(t *testing.T) {
 	for _, v := range allVars {
@@ -52,6 +53,8 @@ func TestLoad_DefaultsMatchTheArchitecture(t *testing.T) {
 	assert.Equal(t, "http://localhost:8080", cfg.PublicBaseURL)
 	assert.Equal(t, 25*time.Second, cfg.ShutdownTimeout)
 	assert.Equal(t, int64(1<<20), cfg.MaxBodyBytes)
+	assert.Equal(t, int64(20<<20), cfg.MaxUploadBytes)
+	assert.Empty(t, cfg.MediaPublicBaseURL)
 }
 
 func TestLoad_EnvironmentWinsOverAppConf(t *testing.T) {
@@ -91,6 +94,8 @@ func TestLoad_RefusesBadSettingsWithOneClearMessage(t *testing.T) {
 		{"allow list not a CIDR", map[string]string{"OUTBOUND_ALLOW_CIDRS": "10.0.0.0/8, intranet"}, `OUTBOUND_ALLOW_CIDRS must list CIDRs such as 10.0.0.0/8, got "intranet"`},
 		{"allow list bad mask", map[string]string{"OUTBOUND_ALLOW_CIDRS": "10.0.0.0/33"}, `got "10.0.0.0/33"`},
 		{"allow list mapped v4", map[string]string{"OUTBOUND_ALLOW_CIDRS": "::ffff:10.0.0.0/104"}, `got "::ffff:10.0.0.0/104"`},
+		{"tiny upload limit", map[string]string{"MAX_UPLOAD_BYTES": "10"}, "MAX_UPLOAD_BYTES must be at least 1024"},
+		{"media base not a URL", map[string]string{"MEDIA_PUBLIC_BASE_URL": "cdn.example.com"}, "MEDIA_PUBLIC_BASE_URL must be an http(s) URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

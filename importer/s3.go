@@ -9,14 +9,15 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"inkwell/storage"
 )
 
 // s3Source is a bucket prefix read with the AWS SDK. Credentials come from
-// the standard chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN, profiles, instance roles); ?endpoint= selects an
-// S3-compatible server (MinIO, Ceph, tests) addressed path-style.
+// the standard chain; ?endpoint= selects an S3-compatible server (MinIO,
+// Ceph, tests) addressed path-style. The client is storage.NewS3Client, the
+// same configuration the media storage uses.
 type s3Source struct {
 	client   *s3.Client
 	bucket   string
@@ -25,31 +26,15 @@ type s3Source struct {
 }
 
 func newS3Source(ctx context.Context, u *url.URL) (*s3Source, error) {
-	if u.Host == "" {
-		return nil, fmt.Errorf("import: source %s names no bucket", u.Redacted())
-	}
-	q := u.Query()
-	region := q.Get("region")
-	if region == "" {
-		region = "us-east-1"
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	loc, err := storage.ParseS3URL(u)
 	if err != nil {
-		return nil, fmt.Errorf("import: AWS configuration: %w", err)
+		return nil, fmt.Errorf("import: source: %w", err)
 	}
-	endpoint := q.Get("endpoint")
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-			o.UsePathStyle = true
-		}
-		// Checksums only where S3 requires them: S3-compatible servers do
-		// not all know the SDK's newer default checksums.
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	})
-	prefix := strings.TrimPrefix(u.Path, "/")
-	return &s3Source{client: client, bucket: u.Host, prefix: prefix, location: "s3://" + u.Host + "/" + prefix}, nil
+	client, err := storage.NewS3Client(ctx, loc)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	return &s3Source{client: client, bucket: loc.Bucket, prefix: loc.Prefix, location: "s3://" + loc.Bucket + "/" + loc.Prefix}, nil
 }
 
 func (s *s3Source) Location() string { return s.location }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"inkwell/cache"
+	"inkwell/database"
+	"inkwell/media"
+)
+
+const mediaUsage = `usage: inkwell media reindex
+
+reindex   rebuild the media library's table from STORAGE_URL (disaster
+          recovery; rows that exist are kept; docs/media.md)
+`
+
+// runMedia is `inkwell media …`.
+func runMedia(ctx context.Context, args []string) error {
+	if len(args) != 1 || args[0] != "reindex" {
+		return fmt.Errorf("media needs a command\n\n%s", mediaUsage)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, cfg, "default")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	svc, bucket, err := media.Open(ctx, cfg, c, slog.Default())
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	fmt.Printf("media reindex: reading %s\n", bucket.Location())
+	rep, err := svc.Reindex(ctx, db.Orm(), func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) })
+	fmt.Printf("media reindex: %d originals, %d restored (%d without an index record), %d already present, %d of unknown users, %d unreadable\n",
+		rep.Objects, rep.Restored, rep.WithoutIndex, rep.Present, rep.NoOwner, rep.Unreadable)
+	return err
+}
