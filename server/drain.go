@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -79,11 +80,26 @@ func (l *drainListener) nextDeadline() time.Time {
 // the returned channel is closed when it has.
 func (l *drainListener) drain() <-chan struct{} {
 	if l.draining.CompareAndSwap(false, true) {
+		l.shrinkBacklog()
 		l.stopBy.Store(time.Now().Add(acceptDrainMax).UnixNano())
 		// Wakes an Accept blocked on an empty queue when nothing arrives.
 		_ = l.TCPListener.SetDeadline(l.nextDeadline())
 	}
 	return l.closed
+}
+
+// shrinkBacklog makes the kernel queue at most one connection from now on
+// (listen(2) again with a backlog of 0; Linux changes the backlog of a
+// listening socket in place). Connections arriving while the queue is
+// drained then mostly wait in SYN retransmission and are refused once the
+// socket closes, instead of completing a handshake into a queue that the
+// close will reset.
+func (l *drainListener) shrinkBacklog() {
+	raw, err := l.TCPListener.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = raw.Control(func(fd uintptr) { _ = syscall.Listen(int(fd), 0) })
 }
 
 // Close closes the socket (once).
