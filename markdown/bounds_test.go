@@ -125,6 +125,21 @@ func TestRender_RunsAtMostOneRenderPerCPU(t *testing.T) {
 	assert.Contains(t, out, "a free slot")
 }
 
+func TestRender_IsBusyWhenNoSlotFreesInTime(t *testing.T) {
+	defer func(d time.Duration) { queueWait = d }(queueWait)
+	queueWait = 20 * time.Millisecond
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	defer func() {
+		for range cap(slots) {
+			<-slots
+		}
+	}()
+	_, err := Render("no slot")
+	assert.ErrorIs(t, err, ErrBusy)
+}
+
 func TestRender_PrefixesUserIDsAndTheLinksToThem(t *testing.T) {
 	out, err := Render(`<div id="toast">hijack</div> <a href="#toast">to it</a> <a name="top">top</a>`)
 	require.NoError(t, err)

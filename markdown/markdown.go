@@ -76,6 +76,8 @@ var (
 	// slots holds one token per render running; its size is the number of
 	// CPUs Go may use, so renders never queue up more CPU work than there is.
 	slots = make(chan struct{}, runtime.GOMAXPROCS(0))
+	// queueWait is QueueWait; tests shorten it.
+	queueWait = QueueWait
 )
 
 // newPolicy is bluemonday's policy for user-generated content, narrowed:
@@ -162,7 +164,7 @@ func render(ctx context.Context, source string, lim limits) (_ string, err error
 
 // acquireSlot waits for a render slot for at most QueueWait.
 func acquireSlot(ctx context.Context) (release func(), err error) {
-	wait := time.NewTimer(QueueWait)
+	wait := time.NewTimer(queueWait)
 	defer wait.Stop()
 	select {
 	case slots <- struct{}{}:
