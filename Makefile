@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test test-e2e screenshots build vet bee docs migrate-mysql clean
+.PHONY: run test test-e2e fuzz screenshots build vet bee docs migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -19,6 +19,14 @@ vet:
 
 test: vet test-e2e
 	$(GO) test -count=1 -p 2 ./...
+	$(MAKE) fuzz
+
+# The renderer's fuzz target (markdown/fuzz_test.go) for a fixed time: any
+# input renders within its bounds or is refused. `go test` alone runs only
+# its seed corpus.
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./markdown -run '^$$' -fuzz '^FuzzRender$$' -fuzztime=$(FUZZTIME)
 
 # The PWA in headless Debian Chromium (playwright-core from npm, no browser
 # download) against the freshly built binary; see docs/pwa.md.

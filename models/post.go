@@ -162,6 +162,47 @@ type FeedQuery struct {
 // ix_posts_author_feed or ix_post_tags_feed) to find the page's ids; the
 // outer one fetches those rows by primary key.
 func FeedPage(ctx context.Context, q orm.QueryExecutor, fq FeedQuery) ([]PostWithAuthor, error) {
+	var rows []PostWithAuthor
+	if err := feedPage(ctx, q, fq, postWithAuthorColumns, &rows); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// PostSummaryRow is a post in a list: its author, no bodies, only the
+// first characters of its markdown (for an excerpt).
+type PostSummaryRow struct {
+	ID            int64      `orm:"column(id)"`
+	AuthorID      int64      `orm:"column(author_id)"`
+	AuthorName    string     `orm:"column(author_name)"`
+	AuthorPicture string     `orm:"column(author_picture)"`
+	Title         string     `orm:"column(title)"`
+	Slug          string     `orm:"column(slug)"`
+	MarkdownHead  string     `orm:"column(markdown_head)"`
+	Status        string     `orm:"column(status)"`
+	LikeCount     int64      `orm:"column(like_count)"`
+	CommentCount  int64      `orm:"column(comment_count)"`
+	CreatedAt     time.Time  `orm:"column(created_at);type(datetime)"`
+	UpdatedAt     time.Time  `orm:"column(updated_at);type(datetime)"`
+	PublishedAt   *time.Time `orm:"column(published_at);type(datetime);null"`
+}
+
+// FeedSummaries is FeedPage without the bodies: the markdown is cut to
+// its first headChars characters and the HTML is not read at all, so a
+// page costs the same whatever the posts' length.
+func FeedSummaries(ctx context.Context, q orm.QueryExecutor, fq FeedQuery, headChars int) ([]PostSummaryRow, error) {
+	columns := fmt.Sprintf(`p.id, p.author_id, p.title, p.slug, SUBSTR(p.body_markdown, 1, %d) AS markdown_head, p.status,
+	p.like_count, p.comment_count, p.created_at, p.updated_at, p.published_at,
+	u.name AS author_name, u.picture AS author_picture`, headChars)
+	var rows []PostSummaryRow
+	if err := feedPage(ctx, q, fq, columns, &rows); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// feedPage runs the page query of fq selecting columns into rows.
+func feedPage(ctx context.Context, q orm.QueryExecutor, fq FeedQuery, columns string, rows any) error {
 	var (
 		inner strings.Builder
 		args  []any
@@ -198,14 +239,13 @@ func FeedPage(ctx context.Context, q orm.QueryExecutor, fq FeedQuery) ([]PostWit
 		inner.WriteString(` ORDER BY published_at DESC, id DESC LIMIT ?`)
 	}
 	args = append(args, fq.Limit)
-	query := `SELECT ` + postWithAuthorColumns + ` FROM (` + inner.String() + `) page
+	query := `SELECT ` + columns + ` FROM (` + inner.String() + `) page
 		JOIN posts p ON p.id = page.id JOIN users u ON u.id = p.author_id
 		ORDER BY page.published_at DESC, page.id DESC`
-	var rows []PostWithAuthor
-	if _, err := q.RawWithCtx(ctx, query, args...).QueryRows(&rows); err != nil {
-		return nil, fmt.Errorf("posts: load feed page (tag %q, author %d): %w", fq.Tag, fq.AuthorID, err)
+	if _, err := q.RawWithCtx(ctx, query, args...).QueryRows(rows); err != nil {
+		return fmt.Errorf("posts: load feed page (tag %q, author %d): %w", fq.Tag, fq.AuthorID, err)
 	}
-	return rows, nil
+	return nil
 }
 
 // DraftPage returns up to limit of author's drafts with ids below beforeID

@@ -14,8 +14,8 @@ import (
 	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/idempotency"
-	"inkwell/testsupport"
 	"inkwell/ledger"
+	"inkwell/testsupport"
 )
 
 func postCount(t *testing.T, o orm.Ormer, author int64) int {

@@ -53,9 +53,16 @@ func decodeDraftsCursor(s string) (int64, error) {
 	return v[0], nil
 }
 
+// DraftsPage is a page of the caller's drafts: whole posts, for the
+// author to pick up editing (the feed's summaries leave the body out).
+type DraftsPage struct {
+	Items      []Post  `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
 // Drafts returns one page of caller's drafts, newest first, in three
 // statements whatever the page size.
-func (s *Service) Drafts(ctx context.Context, caller int64, req DraftsRequest) (*FeedPage, error) {
+func (s *Service) Drafts(ctx context.Context, caller int64, req DraftsRequest) (*DraftsPage, error) {
 	o := s.db.Orm()
 	if req.Limit < 1 || req.Limit > MaxFeedLimit {
 		return nil, apperror.Validation(map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)})
@@ -64,7 +71,7 @@ func (s *Service) Drafts(ctx context.Context, caller int64, req DraftsRequest) (
 	if err != nil {
 		return nil, err
 	}
-	page := &FeedPage{}
+	page := &DraftsPage{}
 	if len(rows) > req.Limit {
 		rows = rows[:req.Limit]
 		c := EncodeDraftsCursor(rows[len(rows)-1].ID)

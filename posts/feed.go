@@ -9,6 +9,7 @@ import (
 	"github.com/beego/beego/v2/client/orm"
 
 	"inkwell/apperror"
+	"inkwell/markdown"
 	"inkwell/models"
 	"inkwell/paging"
 )
@@ -27,10 +28,32 @@ type FeedRequest struct {
 	AuthorID int64
 }
 
-// FeedPage is a page of posts (docs/api.md): the feed, or the caller's drafts.
+// FeedPage is the feed's answer (docs/api.md). Its items are summaries: a
+// page of 100 full posts could carry 100 bodies of 200,000 characters and
+// their HTML (issue 14); the full post is one GET /api/v1/posts/{id} away.
 type FeedPage struct {
-	Items      []Post  `json:"items"`
-	NextCursor *string `json:"next_cursor"`
+	Items      []PostSummary `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+// PostSummary is a post as the feed lists it: every field of a post but
+// body_markdown and body_html, and instead a plain-text excerpt.
+type PostSummary struct {
+	ID     int64  `json:"id"`
+	Author Author `json:"author"`
+	Title  string `json:"title"`
+	Slug   string `json:"slug"`
+	// Excerpt is the start of the post's text, at most 300 characters,
+	// without markdown or HTML (markdown.Excerpt).
+	Excerpt      string     `json:"excerpt"`
+	Tags         []string   `json:"tags"`
+	Status       string     `json:"status" enums:"draft,published"`
+	LikeCount    int64      `json:"like_count"`
+	CommentCount int64      `json:"comment_count"`
+	LikedByMe    bool       `json:"liked_by_me"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	PublishedAt  *time.Time `json:"published_at"`
 }
 
 // ParseFeedRequest checks the raw query values of a feed request; each
@@ -81,39 +104,84 @@ func (s *Service) Feed(ctx context.Context, viewer int64, req FeedRequest) (*Fee
 	if req.Limit < 1 || req.Limit > MaxFeedLimit {
 		return nil, apperror.Validation(map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxFeedLimit)})
 	}
-	rows, err := models.FeedPage(ctx, o, models.FeedQuery{After: req.After, Tag: req.Tag, AuthorID: req.AuthorID, Limit: req.Limit + 1})
+	rows, err := models.FeedSummaries(ctx, o, models.FeedQuery{After: req.After, Tag: req.Tag, AuthorID: req.AuthorID, Limit: req.Limit + 1},
+		markdown.ExcerptSourceChars)
 	if err != nil {
 		return nil, err
 	}
-	page := &FeedPage{Items: []Post{}}
+	page := &FeedPage{Items: []PostSummary{}}
 	if len(rows) > req.Limit {
 		rows = rows[:req.Limit]
 		last := rows[len(rows)-1]
 		c := EncodeFeedCursor(models.FeedPosition{PublishedAt: *last.PublishedAt, ID: last.ID})
 		page.NextCursor = &c
 	}
-	if page.Items, err = s.listItems(ctx, o, viewer, rows); err != nil {
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	tags, liked, err := tagsAndLikes(ctx, o, viewer, ids)
+	if err != nil {
 		return nil, err
 	}
+	for i := range rows {
+		page.Items = append(page.Items, toSummary(&rows[i], tags[rows[i].ID], liked[rows[i].ID]))
+	}
 	return page, nil
+}
+
+// toSummary builds a feed item from a row.
+func toSummary(row *models.PostSummaryRow, tags []string, liked bool) PostSummary {
+	if tags == nil {
+		tags = []string{}
+	}
+	p := PostSummary{
+		ID:           row.ID,
+		Author:       Author{ID: row.AuthorID, Name: row.AuthorName, Picture: row.AuthorPicture},
+		Title:        row.Title,
+		Slug:         row.Slug,
+		Excerpt:      markdown.Excerpt(row.MarkdownHead),
+		Tags:         tags,
+		Status:       row.Status,
+		LikeCount:    row.LikeCount,
+		CommentCount: row.CommentCount,
+		LikedByMe:    liked,
+		CreatedAt:    row.CreatedAt.UTC(),
+		UpdatedAt:    row.UpdatedAt.UTC(),
+	}
+	if row.PublishedAt != nil {
+		t := row.PublishedAt.UTC()
+		p.PublishedAt = &t
+	}
+	return p
+}
+
+// tagsAndLikes loads the tags of posts ids and which of them viewer
+// likes: two statements whatever the number of posts.
+func tagsAndLikes(ctx context.Context, o orm.Ormer, viewer int64, ids []int64) (map[int64][]string, map[int64]bool, error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	tags, err := models.TagsByPost(ctx, o, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	liked, err := models.LikedPostIDs(ctx, o, viewer, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tags, liked, nil
 }
 
 // listItems turns a page of rows into API posts with two more statements
 // whatever the page size: the page's tags and which of them viewer likes.
 func (s *Service) listItems(ctx context.Context, o orm.Ormer, viewer int64, rows []models.PostWithAuthor) ([]Post, error) {
 	items := []Post{}
-	if len(rows) == 0 {
-		return items, nil
-	}
 	ids := make([]int64, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	tags, err := models.TagsByPost(ctx, o, ids)
-	if err != nil {
-		return nil, err
-	}
-	liked, err := models.LikedPostIDs(ctx, o, viewer, ids)
+	tags, liked, err := tagsAndLikes(ctx, o, viewer, ids)
 	if err != nil {
 		return nil, err
 	}

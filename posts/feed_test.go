@@ -172,7 +172,10 @@ func TestFeed_ItemsCarryAuthorTagsAndLikedByMe(t *testing.T) {
 		assert.EqualValues(t, 1, one.LikeCount)
 		full, err := s.Get(ctx, p1.ID, bob)
 		require.NoError(t, err)
-		assert.Equal(t, *full, one, "a feed item is the same object as GET by id")
+		assert.Equal(t, PostSummary{ID: full.ID, Author: full.Author, Title: full.Title, Slug: full.Slug, Tags: full.Tags,
+			Status: full.Status, LikeCount: full.LikeCount, CommentCount: full.CommentCount, LikedByMe: full.LikedByMe,
+			CreatedAt: full.CreatedAt, UpdatedAt: full.UpdatedAt, PublishedAt: full.PublishedAt}, one,
+			"a feed item is GET by id's object with an excerpt instead of the body")
 
 		page, err = s.Feed(ctx, alice, FeedRequest{Limit: 10})
 		require.NoError(t, err)

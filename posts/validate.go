@@ -57,10 +57,41 @@ func (f fieldErrors) title(title string) string {
 		f["title"] = "required"
 	case n > MaxTitleChars:
 		f["title"] = fmt.Sprintf("must be at most %d characters", MaxTitleChars)
-	case strings.IndexFunc(title, unicode.IsControl) >= 0:
+	case strings.IndexFunc(title, isLineOrControl) >= 0:
 		f["title"] = "must not contain control characters such as line breaks"
+	case strings.IndexFunc(title, isBidiControl) >= 0:
+		f["title"] = "must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)"
+	case strings.IndexFunc(title, isVisible) < 0:
+		f["title"] = "must contain visible characters"
 	}
 	return title
+}
+
+// isLineOrControl reports the characters a one-line title must not hold:
+// C0/C1 controls and the Unicode line and paragraph separators (U+2028,
+// U+2029), which break lines where they are shown.
+func isLineOrControl(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp)
+}
+
+// isBidiControl reports the explicit bidirectional embeddings, overrides
+// and isolates, which reorder the text around them (a title could show
+// one thing and say another, or spill its direction into the page). The
+// marks LRM, RLM and ALM stay allowed: mixed-direction titles need them.
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// isVisible reports characters that show something: letters, digits,
+// punctuation and symbols, except the fillers that render as blank
+// (Hangul fillers, Braille blank). A title of only spaces, zero-width or
+// format characters and marks shows nothing and is refused.
+func isVisible(r rune) bool {
+	switch r {
+	case '\u115F', '\u1160', '\u3164', '\uFFA0', '\u2800':
+		return false
+	}
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
 }
 
 func (f fieldErrors) body(body string) {

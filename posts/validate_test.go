@@ -10,6 +10,8 @@ import (
 	"inkwell/apperror"
 )
 
+const bidiRefusal = "must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)"
+
 func TestCreateInput_Validation(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -19,6 +21,9 @@ func TestCreateInput_Validation(t *testing.T) {
 		{"minimal draft", CreateInput{Title: "Hello"}, nil},
 		{"published with tags", CreateInput{Title: "Hello", BodyMarkdown: "# hi", Tags: []string{"go", "web-dev", "a1"}, Status: "published"}, nil},
 		{"title of 200 characters", CreateInput{Title: strings.Repeat("é", 200)}, nil},
+		{"right-to-left title with marks", CreateInput{Title: "\u05E9\u05DC\u05D5\u05DD \u200FGo\u200E"}, nil},
+		{"emoji joined with a zero-width joiner", CreateInput{Title: "\U0001F469\u200D\U0001F4BB notes"}, nil},
+		{"symbols only", CreateInput{Title: "?!"}, nil},
 		{"body of 200,000 characters", CreateInput{Title: "x", BodyMarkdown: strings.Repeat("ü", 200_000)}, nil},
 		{"ten tags", CreateInput{Title: "x", Tags: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}}, nil},
 		{"tag of 32 characters", CreateInput{Title: "x", Tags: []string{strings.Repeat("a", 32)}}, nil},
@@ -26,6 +31,14 @@ func TestCreateInput_Validation(t *testing.T) {
 		{"blank title", CreateInput{Title: "  \t "}, map[string]string{"title": "required"}},
 		{"title of 201 characters", CreateInput{Title: strings.Repeat("a", 201)}, map[string]string{"title": "must be at most 200 characters"}},
 		{"title with a line break", CreateInput{Title: "a\nb"}, map[string]string{"title": "must not contain control characters such as line breaks"}},
+		{"title with a line separator", CreateInput{Title: "a\u2028b"}, map[string]string{"title": "must not contain control characters such as line breaks"}},
+		{"title with a paragraph separator", CreateInput{Title: "a\u2029b"}, map[string]string{"title": "must not contain control characters such as line breaks"}},
+		{"title with a right-to-left override", CreateInput{Title: "invoice \u202Efdp.exe"}, map[string]string{"title": bidiRefusal}},
+		{"title with a left-to-right embedding", CreateInput{Title: "\u202Aa\u202C"}, map[string]string{"title": bidiRefusal}},
+		{"title with a first-strong isolate", CreateInput{Title: "a \u2068b\u2069"}, map[string]string{"title": bidiRefusal}},
+		{"title of zero-width spaces", CreateInput{Title: "\u200B\u200B\u200B"}, map[string]string{"title": "must contain visible characters"}},
+		{"title of joiners, marks and a BOM", CreateInput{Title: "\u200D\u200C\u2060\uFEFF\u0301"}, map[string]string{"title": "must contain visible characters"}},
+		{"title of Hangul fillers", CreateInput{Title: "\u3164 \u115F"}, map[string]string{"title": "must contain visible characters"}},
 		{"body of 200,001 characters", CreateInput{Title: "x", BodyMarkdown: strings.Repeat("a", 200_001)}, map[string]string{"body_markdown": "must be at most 200000 characters"}},
 		{"eleven tags", CreateInput{Title: "x", Tags: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, map[string]string{"tags": "at most 10 tags"}},
 		{"empty tag", CreateInput{Title: "x", Tags: []string{"go", ""}}, map[string]string{"tags[1]": "must be 1-32 characters of a-z, 0-9 and -"}},

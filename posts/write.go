@@ -68,7 +68,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if err != nil {
 		return nil, err
 	}
-	html, err := markdown.Render(v.body)
+	html, err := renderBody(ctx, v.body)
 	if err != nil {
 		return nil, fmt.Errorf("posts: create: %w", err)
 	}
@@ -109,6 +109,26 @@ func payPublication(ctx context.Context, tx orm.TxOrmer, p *models.Post) error {
 	return err
 }
 
+// renderBody renders a post's markdown. Markdown the renderer refuses
+// (too deeply nested, too much HTML, …) is the author's to fix: 400 on
+// body_markdown with the reason. A render that found no free slot, or
+// whose request was cancelled, is 503.
+func renderBody(ctx context.Context, body string) (string, error) {
+	html, err := markdown.RenderContext(ctx, body)
+	var refused *markdown.RefusedError
+	switch {
+	case err == nil:
+		return html, nil
+	case errors.As(err, &refused):
+		return "", apperror.Validation(map[string]string{"body_markdown": refused.Reason})
+	case errors.Is(err, markdown.ErrBusy):
+		return "", apperror.Unavailable("the server is busy rendering other posts; try again in a few seconds", err)
+	case ctx.Err() != nil:
+		return "", apperror.Unavailable("the request ended before its markdown was rendered", err)
+	}
+	return "", err
+}
+
 // lockOwnPost loads post id for a change by caller: 404 when it does not
 // exist or is someone else's draft, 403 when it is someone else's post.
 func lockOwnPost(ctx context.Context, tx orm.TxOrmer, id, caller int64) (*models.Post, error) {
@@ -141,7 +161,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 	}
 	var html string
 	if in.BodyMarkdown != nil {
-		if html, err = markdown.Render(*in.BodyMarkdown); err != nil {
+		if html, err = renderBody(ctx, *in.BodyMarkdown); err != nil {
 			return nil, fmt.Errorf("posts: update %d: %w", id, err)
 		}
 	}

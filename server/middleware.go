@@ -24,7 +24,7 @@ func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Ha
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(logging.WithRequestID(r.Context(), id))
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &statusRecorder{ResponseWriter: w, beforeHeader: func(h http.Header) { secureHeaders(h, r) }}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -64,6 +64,11 @@ func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Ha
 			r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
 		}
 		next.ServeHTTP(rec, r)
+		if rec.status == 0 && !rec.hijacked {
+			// Nothing was written: net/http would send a bare 200 without
+			// the headers above.
+			rec.WriteHeader(http.StatusOK)
+		}
 	})
 }
 
@@ -75,22 +80,28 @@ func writeRawError(w http.ResponseWriter, status int, code, message string) {
 
 // statusRecorder remembers the status and size for the access log while
 // keeping the writer's optional interfaces reachable (streaming, upgrades).
+// beforeHeader runs once, just before the header is written.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status       int
+	bytes        int64
+	hijacked     bool
+	beforeHeader func(http.Header)
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
+	if s.status == 0 && code >= 200 { // 1xx answers come before the real one
 		s.status = code
+		if s.beforeHeader != nil {
+			s.beforeHeader(s.Header())
+		}
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		s.status = http.StatusOK
+		s.WriteHeader(http.StatusOK)
 	}
 	n, err := s.ResponseWriter.Write(b)
 	s.bytes += int64(n)
@@ -108,6 +119,7 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("server: response writer cannot be hijacked")
 	}
+	s.hijacked = true
 	return h.Hijack()
 }
 

@@ -21,6 +21,20 @@ func Serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, d
 	if err != nil {
 		return fmt.Errorf("server: listen on %s: %w", addr, err)
 	}
+	return ServeListener(ctx, log, ln, h, drain, ready)
+}
+
+// ServeListener is Serve on a listener already open. It stops without
+// losing a request (drain.go): connections already queued on a TCP
+// listener when ctx ends are served, not reset.
+func ServeListener(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, drain time.Duration, ready func(net.Addr)) error {
+	tcp, draining := ln.(*net.TCPListener)
+	var queue *drainListener
+	if draining {
+		queue = newDrainListener(tcp)
+		ln = queue
+	}
+	conns := newConnTracker()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -28,6 +42,7 @@ func Serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, d
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState:         conns.hook,
 	}
 	if ready != nil {
 		ready(ln.Addr())
@@ -35,18 +50,37 @@ func Serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, d
 	log.Info("listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if draining {
+		// Stopping before Serve has taken the listener would leave the
+		// queue to be reset.
+		select {
+		case <-queue.accepting:
+		case err := <-errc:
+			return fmt.Errorf("server: %w", err)
+		}
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining in-flight requests", "timeout", drain.String())
+	srv.SetKeepAlivesEnabled(false)
+	if draining {
+		select {
+		case <-queue.drain():
+		case err := <-errc: // Serve had stopped: nothing is accepting
+			errc <- err
+			_ = queue.Close()
+		}
+		conns.waitRead(newConnWait)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("server: %w", err)
 	}
 	log.Info("stopped")

@@ -189,3 +189,44 @@ func TestServe_FinishesInFlightRequestsThenStops(t *testing.T) {
 	assert.Equal(t, "finished", res.body)
 	assert.NoError(t, <-done)
 }
+
+// Issue 14 item 14: connections the kernel has accepted when SIGTERM
+// arrives, but the server has not yet taken from its queue, are served,
+// not reset by the closing listener. The clients connect and send their
+// requests once the socket listens but before the server accepts, and the
+// shutdown is signalled right then, so all of them are still queued when
+// it begins.
+func TestServe_ServesConnectionsQueuedWhenShutdownBegins(t *testing.T) {
+	log, _ := newLogger()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	const clients = 60
+	var conns []net.Conn
+	ctx, cancel := context.WithCancel(context.Background())
+	queueThenSignal := func(addr net.Addr) {
+		for range clients {
+			c, err := net.Dial("tcp", addr.String())
+			require.NoError(t, err)
+			_, err = io.WriteString(c, "GET /queued HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			require.NoError(t, err)
+			conns = append(conns, c)
+		}
+		cancel() // SIGTERM with the default drain delay of 0 s
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") })
+	require.NoError(t, server.ServeListener(ctx, log, ln, h, 10*time.Second, queueThenSignal))
+
+	served := 0
+	for i, c := range conns {
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		b, err := io.ReadAll(c)
+		c.Close()
+		if assert.NoError(t, err, "client %d", i) && assert.Contains(t, string(b), "HTTP/1.1 200 OK", "client %d", i) {
+			assert.True(t, strings.HasSuffix(string(b), "served"))
+			served++
+		}
+	}
+	assert.Equal(t, clients, served)
+	_, err = net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+	assert.Error(t, err, "the listener is closed once the queue is served")
+}

@@ -29,6 +29,11 @@ func Handler(prefix string) http.Handler {
 			http.Redirect(w, r, root+"/", http.StatusMovedPermanently)
 			return
 		}
+		if strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != root+"/" {
+			// http.FileServer would list the folder's files.
+			http.NotFound(w, r)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -39,7 +44,7 @@ func Handler(prefix string) http.Handler {
 			w.Header().Set("Cache-Control", "no-cache")
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'")
 		fs.ServeHTTP(w, r)
 	})
 }

@@ -139,6 +139,9 @@ func Start(t testing.TB, env ...string) *App {
 	}
 }
 
+// Signal sends sig to the process without waiting for it to exit.
+func (a *App) Signal(sig os.Signal) error { return a.cmd.Process.Signal(sig) }
+
 // Stop sends SIGTERM, waits for the exit and returns the exit code.
 func (a *App) Stop(t testing.TB) int {
 	select {

@@ -14,9 +14,22 @@ const PURIFY = {
   ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
 };
 
+// A post's ids and same-page links get the prefix the server gives them
+// (markdown/ids.go), so a post can never take over an id of the app (a
+// post with id="toast" would receive its notifications) while its
+// footnote links still find their notes. The server's HTML already has it.
+const ID_PREFIX = 'user-content-';
+
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-  // Links out of a post open safely in a new tab.
-  if (node.tagName === 'A' && node.getAttribute('href')) {
+  for (const attr of ['id', 'name']) {
+    const v = node.getAttribute(attr);
+    if (v && !v.startsWith(ID_PREFIX)) node.setAttribute(attr, ID_PREFIX + v);
+  }
+  const href = node.tagName === 'A' ? node.getAttribute('href') : null;
+  if (href && href.startsWith('#')) {
+    if (href.length > 1 && !href.startsWith('#' + ID_PREFIX)) node.setAttribute('href', '#' + ID_PREFIX + href.slice(1));
+  } else if (href) {
+    // Links out of a post open safely in a new tab.
     node.setAttribute('rel', 'noopener noreferrer nofollow');
     node.setAttribute('target', '_blank');
   }

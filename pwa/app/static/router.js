@@ -91,6 +91,8 @@ export function start() {
     if (!a || a.target === '_blank' || a.hasAttribute('download')) return;
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || !routes.some((r) => r.re.test(url.pathname))) return;
+    // A link within the page (a footnote) is the browser's to scroll to.
+    if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
     e.preventDefault();
     navigate(url.pathname + url.search);
   });

@@ -39,6 +39,7 @@ export function postCard(p, { href = `/posts/${p.id}`, badge = null } = {}) {
       h('h2', {}, h('a', { href }, p.title || 'Untitled')),
       badge,
       byline(p),
-      h('p', { class: 'excerpt' }, excerpt(p.body_markdown)),
+      // The feed sends the server's plain-text excerpt; drafts come whole.
+      h('p', { class: 'excerpt' }, p.excerpt ?? excerpt(p.body_markdown)),
       tagList(p.tags)));
 }
