@@ -11,6 +11,8 @@ import (
 	"inkwell/database/schema"
 	"inkwell/ledger"
 	"inkwell/logging"
+	"inkwell/metrics"
+	"inkwell/models"
 	"inkwell/posts"
 	"inkwell/routers"
 	"inkwell/server"
@@ -60,11 +62,23 @@ func runServe(ctx context.Context, args []string) error {
 			"cidrs", fmt.Sprint(cfg.OutboundAllowCIDRs))
 	}
 
-	postCache, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+	var postCache cache.Cache
+	postCache, err = cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
 	if err != nil {
 		return err
 	}
 	defer postCache.Close()
+
+	var meter *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		meter = newMetrics(db)
+		postCache = meter.Cache(postCache)
+		go func() {
+			if err := meter.Serve(ctx, log, cfg.MetricsAddr, nil); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+	}
 
 	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -72,9 +86,21 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	lifecycle := &server.Lifecycle{}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle})
+		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle, Metrics: meter})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
 		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
+}
+
+// newMetrics is the process's registry: HTTP (wired by routers.New), the
+// database pool, and the domain tallies read at each scrape.
+func newMetrics(db *database.DB) *metrics.Metrics {
+	m := metrics.New(metrics.Build{Version: version, Commit: commit})
+	m.DB(db.SQL, string(db.Dialect))
+	m.Counter("inkwell_db_tx_retries_total", "Transactions run again after a deadlock or lock timeout.",
+		func() float64 { return float64(models.TxRetries()) })
+	m.Counter("inkwell_db_tx_retries_exhausted_total", "Transactions that still failed after their last retry.",
+		func() float64 { return float64(models.TxRetriesExhausted()) })
+	return m
 }

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -62,6 +63,9 @@ type Config struct {
 	// OutboundAllowCIDRs open otherwise blocked ranges (private, loopback,
 	// …) to the outbound client, on any port: private deployments and tests.
 	OutboundAllowCIDRs []netip.Prefix
+	// MetricsAddr is the listener for Prometheus's /metrics, apart from
+	// the public port; "" when METRICS_ADDR=off.
+	MetricsAddr string
 }
 
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
@@ -98,6 +102,12 @@ func Load(src Source) (Config, error) {
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	cfg.MaxUploadBytes = int64(r.integer("MAX_UPLOAD_BYTES", 20<<20))
+	cfg.MetricsAddr = r.str("METRICS_ADDR", "127.0.0.1:9090")
+	if cfg.MetricsAddr == "off" {
+		cfg.MetricsAddr = ""
+	} else if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil && r.err == nil {
+		r.err = fmt.Errorf("METRICS_ADDR must be host:port (or off), got %q", cfg.MetricsAddr)
+	}
 	if r.err != nil {
 		return Config{}, r.err
 	}

@@ -25,7 +25,7 @@ func (a appConf) String(key string) (string, error) {
 var allVars = []string{"RUNMODE", "HTTP_PORT", "DB_DRIVER", "SQLITE_PATH", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_HOST",
 	"MYSQL_PORT", "MYSQL_DATABASE", "GOOGLE_CLIENT_ID", "GOOGLE_CERTS_URL", "AUTH_DEV_LOGIN", "REDIS_URL", "STORAGE_URL",
 	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "OUTBOUND_ALLOW_CIDRS",
-	"MAX_UPLOAD_BYTES", "MEDIA_PUBLIC_BASE_URL"}
+	"MAX_UPLOAD_BYTES", "MEDIA_PUBLIC_BASE_URL", "METRICS_ADDR"}
 
 func clearEnv(t *testing.T) {
 	for _, v := range allVars {
@@ -93,6 +93,7 @@ func TestLoad_RefusesBadSettingsWithOneClearMessage(t *testing.T) {
 		{"prod without client id", map[string]string{"RUNMODE": "prod"}, "GOOGLE_CLIENT_ID is required when RUNMODE=prod"},
 		{"allow list not a CIDR", map[string]string{"OUTBOUND_ALLOW_CIDRS": "10.0.0.0/8, intranet"}, `OUTBOUND_ALLOW_CIDRS must list CIDRs such as 10.0.0.0/8, got "intranet"`},
 		{"allow list bad mask", map[string]string{"OUTBOUND_ALLOW_CIDRS": "10.0.0.0/33"}, `got "10.0.0.0/33"`},
+		{"metrics address without a port", map[string]string{"METRICS_ADDR": "127.0.0.1"}, `METRICS_ADDR must be host:port (or off), got "127.0.0.1"`},
 		{"allow list mapped v4", map[string]string{"OUTBOUND_ALLOW_CIDRS": "::ffff:10.0.0.0/104"}, `got "::ffff:10.0.0.0/104"`},
 		{"tiny upload limit", map[string]string{"MAX_UPLOAD_BYTES": "10"}, "MAX_UPLOAD_BYTES must be at least 1024"},
 		{"media base not a URL", map[string]string{"MEDIA_PUBLIC_BASE_URL": "cdn.example.com"}, "MEDIA_PUBLIC_BASE_URL must be an http(s) URL"},

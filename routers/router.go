@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/beego/beego/v2/server/web"
+	beecontext "github.com/beego/beego/v2/server/web/context"
 
 	"inkwell/auth"
 	"inkwell/config"
@@ -19,6 +20,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/metrics"
 	"inkwell/posts"
 	"inkwell/routers/ns"
 	"inkwell/server"
@@ -45,6 +47,8 @@ type Deps struct {
 	Ledger *ledger.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
+	// Metrics counts requests by route pattern (nil: not instrumented).
+	Metrics *metrics.Metrics
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -52,8 +56,9 @@ type Deps struct {
 type App struct {
 	// Server is the Beego server holding the route table; tests walk it
 	// and may register probe routes on it.
-	Server *web.HttpServer
-	log    *slog.Logger
+	Server  *web.HttpServer
+	log     *slog.Logger
+	metrics *metrics.Metrics
 }
 
 // ServeHTTP serves r with Beego, telling the error controller and panic
@@ -66,6 +71,9 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Handler is the app behind Inkwell's request middleware (request id,
 // body cap, access log): what serve.go listens with.
 func (a *App) Handler(maxBodyBytes int64) http.Handler {
+	if a.metrics != nil {
+		return server.ObservedMiddleware(a.log, maxBodyBytes, a.metrics, a)
+	}
 	return server.Middleware(a.log, maxBodyBytes, a)
 }
 
@@ -76,6 +84,16 @@ func New(d Deps) *App {
 
 	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
 	registerPWA(app)
+
+	if d.Metrics != nil {
+		// Once a route has matched, its pattern (not the raw path) labels
+		// the request's metrics; see metrics.Unmatched for the rest.
+		app.InsertFilter("/*", web.BeforeExec, func(ctx *beecontext.Context) {
+			if p, ok := ctx.Input.GetData("RouterPattern").(string); ok {
+				metrics.SetRoute(ctx.Request.Context(), p)
+			}
+		}, web.WithReturnOnOutput(false))
+	}
 
 	health := &controllers.HealthController{DB: d.DB, Migrations: d.Migrations, Lifecycle: d.Lifecycle}
 	app.Router("/healthz", health, "get:Healthz")
@@ -107,7 +125,7 @@ func New(d Deps) *App {
 	app.Handler("/swagger", swagger.Handler("/swagger/"), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log}
+	return &App{Server: app, log: d.Log, metrics: d.Metrics}
 }
 
 func firstOf(ids []string) string {

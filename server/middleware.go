@@ -12,12 +12,29 @@ import (
 	"inkwell/logging"
 )
 
+// Observer sees every request the middleware serves (metrics): Start may
+// return the request carrying what Done will need; Done runs once the
+// answer is written, with its status and the time it took.
+type Observer interface {
+	Start(r *http.Request) *http.Request
+	Done(r *http.Request, status int, elapsed time.Duration)
+}
+
 // Middleware gives every request an id (a valid incoming X-Request-Id is
 // kept, so a proxy's id follows the request), caps its body, logs one line
 // when it ends, and turns a panic that escaped Beego into a JSON 500.
 func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Handler {
+	return ObservedMiddleware(log, maxBodyBytes, nil, next)
+}
+
+// ObservedMiddleware is Middleware telling obs (when not nil) of every
+// request, from the same status and clock as the access log.
+func ObservedMiddleware(log *slog.Logger, maxBodyBytes int64, obs Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if obs != nil {
+			r = obs.Start(r)
+		}
 		id := r.Header.Get("X-Request-Id")
 		if !logging.ValidRequestID(id) {
 			id = logging.NewRequestID()
@@ -39,6 +56,10 @@ func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Ha
 			if status == 0 {
 				status = http.StatusOK
 			}
+			elapsed := time.Since(start)
+			if obs != nil {
+				obs.Done(r, status, elapsed)
+			}
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
@@ -48,7 +69,7 @@ func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Ha
 			attrs := make([]slog.Attr, 0, 10)
 			attrs = append(attrs, slog.String("request_id", id), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", status),
-				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.Int64("bytes", rec.bytes), slog.String("remote", r.RemoteAddr))
 			if c, ok := ClientFrom(r.Context()); ok {
 				attrs = append(attrs, slog.String("client_ip", c.IP), slog.String("scheme", c.Scheme))

@@ -79,10 +79,12 @@ func Binary(t testing.TB) string {
 type App struct {
 	URL  string
 	Port int
-	cmd  *exec.Cmd
-	out  *testsupport.SyncBuffer
-	done chan struct{}
-	err  error
+	// MetricsURL is the process's /metrics (METRICS_ADDR, a port of its own).
+	MetricsURL string
+	cmd        *exec.Cmd
+	out        *testsupport.SyncBuffer
+	done       chan struct{}
+	err        error
 }
 
 // FreePort asks the kernel for a free loopback port.
@@ -105,7 +107,11 @@ func Start(t testing.TB, env ...string) *App {
 	a := &App{Port: port, URL: fmt.Sprintf("http://127.0.0.1:%d", port), out: &testsupport.SyncBuffer{}, done: make(chan struct{})}
 	a.cmd = exec.Command(Binary(t), "serve")
 	a.cmd.Dir = WorkDir(t)
-	a.cmd.Env = append(baseEnv(), append([]string{fmt.Sprintf("HTTP_PORT=%d", port)}, env...)...)
+	// Each process its own metrics port: the default would collide between
+	// processes of one test run. env may override it.
+	a.MetricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", FreePort(t))
+	a.cmd.Env = append(baseEnv(), append([]string{fmt.Sprintf("HTTP_PORT=%d", port),
+		"METRICS_ADDR=" + strings.TrimSuffix(strings.TrimPrefix(a.MetricsURL, "http://"), "/metrics")}, env...)...)
 	a.cmd.Stdout = a.out
 	a.cmd.Stderr = a.out
 	if err := a.cmd.Start(); err != nil {

@@ -23,6 +23,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/metrics"
 	"inkwell/posts"
 	"inkwell/routers"
 	"inkwell/users"
@@ -47,6 +48,8 @@ type Options struct {
 	Routes func(*web.HttpServer)
 	// PostCache is the post service's cache (nil: a fresh in-process one).
 	PostCache cache.Cache
+	// Metrics instruments the instance (nil: not instrumented).
+	Metrics *metrics.Metrics
 }
 
 // QuietLog discards everything.
@@ -70,7 +73,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log)})
+		Posts:      posts.NewService(db, postCache, log), Metrics: opts.Metrics})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}

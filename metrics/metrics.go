@@ -1,0 +1,156 @@
+// Package metrics is Inkwell's Prometheus instrumentation: one registry per
+// process, served on its own listener (METRICS_ADDR) so HAProxy never
+// routes the public there. It uses client_golang directly rather than
+// Beego's prometheus filter, which records Summaries (their quantiles
+// cannot be added up across replicas) and starts a goroutine per request.
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Unmatched labels requests that never reached a route: unknown paths, and
+// requests ended before routing (a refused token, a body over the limit).
+// Labelling them by their raw path would let anyone create series.
+const Unmatched = "unmatched"
+
+// Metrics holds the registry and the HTTP instruments of one process.
+type Metrics struct {
+	Registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// Build describes the running binary for the inkwell_build_info series.
+type Build struct {
+	Version, Commit string
+}
+
+// New returns a registry with the Go runtime and process collectors, the
+// build info series and the HTTP instruments.
+func New(b Build) *Metrics {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "inkwell_build_info",
+		Help:        "Always 1; the labels say which build is running.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	m := &Metrics{
+		Registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inkwell_http_requests_total",
+			Help: "HTTP requests answered, by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "inkwell_http_request_duration_seconds",
+			Help: "Time from the request's arrival to the end of its answer, by route pattern and method.",
+			// From a cached read (well under a millisecond) to the request
+			// deadline; an upload or a slow database fills the top buckets.
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method"}),
+	}
+	reg.MustRegister(build, m.requests, m.duration)
+	return m
+}
+
+// routeKey finds a request's route holder in its context.
+type routeKey struct{}
+
+// route is filled in by the router once it has matched the request.
+type route struct{ pattern string }
+
+// Start returns r carrying an empty route holder for SetRoute to fill.
+func (m *Metrics) Start(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), routeKey{}, &route{}))
+}
+
+// SetRoute records the pattern the router matched for the request whose
+// context is ctx (Beego's RouterPattern, e.g. /api/v1/posts/:id).
+func SetRoute(ctx context.Context, pattern string) {
+	if h, ok := ctx.Value(routeKey{}).(*route); ok {
+		h.pattern = pattern
+	}
+}
+
+// Done counts a finished request.
+func (m *Metrics) Done(r *http.Request, status int, elapsed time.Duration) {
+	pattern := Unmatched
+	if h, ok := r.Context().Value(routeKey{}).(*route); ok && h.pattern != "" {
+		pattern = h.pattern
+	}
+	method := normalMethod(r.Method)
+	m.requests.WithLabelValues(pattern, method, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(pattern, method).Observe(elapsed.Seconds())
+}
+
+// normalMethod keeps the method label to the methods HTTP defines.
+func normalMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// DB adds the connection pool's statistics (open, in use, idle, waits,
+// wait time) of the database named name.
+func (m *Metrics) DB(db *sql.DB, name string) {
+	m.Registry.MustRegister(collectors.NewDBStatsCollector(db, name))
+}
+
+// Counter adds a counter whose value is read from fn at each scrape: how
+// the domain packages' own tallies (ledger transfers, transaction retries)
+// are exported without those packages knowing about Prometheus.
+func (m *Metrics) Counter(name, help string, fn func() float64) {
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Serve answers /metrics on addr until ctx ends. It is a listener of its
+// own, so the scrape port can stay private while the app port is public.
+func (m *Metrics) Serve(ctx context.Context, log *slog.Logger, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("metrics: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("metrics: shutdown: %w", err)
+	}
+	return nil
+}
