@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test test-e2e screenshots build vet bee docs migrate-mysql clean
+.PHONY: run test test-e2e test-fuzz ot-oracle screenshots build vet bee docs migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -17,8 +17,23 @@ vet:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: vet test-e2e
+test: vet test-e2e ot-oracle
 	$(GO) test -count=1 -p 2 ./...
+	$(MAKE) test-fuzz
+
+# The co-editing OT port's properties, fuzzed briefly on every run (FUZZTIME
+# longer when working on ot/); go test -fuzz takes one target at a time.
+FUZZTIME ?= 15s
+test-fuzz:
+	$(GO) test ./ot/ -run '^$$' -fuzz '^FuzzTransform$$' -fuzztime=$(FUZZTIME) -parallel 2
+	$(GO) test ./ot/ -run '^$$' -fuzz '^FuzzCompose$$' -fuzztime=$(FUZZTIME) -parallel 2
+
+# The npm ot-text-unicode package, the oracle of ot/'s differential test
+# (which fails under CI=true without it); see docs/live.md.
+ot-oracle: ot/testdata/oracle/node_modules/.installed
+ot/testdata/oracle/node_modules/.installed: ot/testdata/oracle/package.json ot/testdata/oracle/package-lock.json
+	cd ot/testdata/oracle && npm ci --no-audit --no-fund
+	touch $@
 
 # The PWA in headless Debian Chromium (playwright-core from npm, no browser
 # download) against the freshly built binary; see docs/pwa.md.
