@@ -34,7 +34,7 @@ func (s *savedPosts) LoadLiveText(_ context.Context, postID int64) (string, int6
 
 func (s *savedPosts) SaveLiveText(_ context.Context, postID int64, text string, rev int64) error {
 	s.mu.Lock()
-	if rev > s.rev[postID] || s.saves == 0 {
+	if rev > s.rev[postID] {
 		s.text[postID], s.rev[postID] = text, rev
 	}
 	s.saves++
