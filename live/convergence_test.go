@@ -35,6 +35,8 @@ type simClient struct {
 	buffer   ot.Op
 	sent     Submission // the in-flight op as sent, for resends
 	resends  int
+	// reconnects counts simulated dropped connections.
+	reconnects int
 }
 
 // send submits the in-flight op, or resends it exactly as first sent.
@@ -127,7 +129,8 @@ func randomEdit(r *rand.Rand, docLen int) ot.Op {
 // TestConvergence_ClientsOnTwoReplicas runs editors split between two
 // sequencers, typing at random with random pauses and resending their
 // in-flight op at random (a lost answer, a reconnect): afterwards every
-// editor's text is the server's, and the saver holds it too.
+// editor's text is the server's, and the saver holds it too. Connections
+// drop at random: the editor listens again from its revision and resends.
 func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 	const clients, opsEach = 6, 60
 	posts := newSavedPosts()
@@ -153,12 +156,14 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 			}
 			c := &simClient{t: t, id: fmt.Sprintf("client-%d", i), seq: seq, post: post,
 				r: rand.New(rand.NewPCG(uint64(i), 99)), rev: start.Rev, doc: start.Text}
-			f, err := seq.Follow(ctx, post, start.Rev)
+			fctx, fcancel := context.WithCancel(ctx)
+			f, err := seq.Follow(fctx, post, start.Rev)
 			require.NoError(t, err)
 			generated.Add(1)
 			finished.Add(1)
 			go func(i int) {
 				defer finished.Done()
+				defer func() { fcancel() }()
 				made, reported := 0, false
 				head := int64(-1)
 				var heads <-chan int64
@@ -189,6 +194,18 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 						if c.inflight != nil && c.r.IntN(8) == 0 {
 							c.resends++
 							c.send(true)
+						}
+						if c.r.IntN(20) == 0 {
+							// The connection drops: listen again from the
+							// last revision applied and resend what is in flight.
+							fcancel()
+							fctx, fcancel = context.WithCancel(ctx)
+							f, err = seq.Follow(fctx, post, c.rev)
+							require.NoError(t, err)
+							c.reconnects++
+							if c.inflight != nil {
+								c.send(true)
+							}
 						}
 					case head = <-heads:
 						heads = nil
