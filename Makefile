@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test test-e2e test-fuzz ot-oracle screenshots build vet bee docs migrate-mysql clean
+.PHONY: run test test-e2e test-fuzz test-collab-js ot-oracle screenshots build vet bee docs migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -17,9 +17,14 @@ vet:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: vet test-e2e ot-oracle
+test: vet test-e2e test-collab-js
 	$(GO) test -count=1 -p 2 ./...
 	$(MAKE) test-fuzz
+
+# The browser's co-editing module (pwa/app/static/collab.js) against the npm
+# ot-text-unicode package: the same fixtures as ot/, and editors converging.
+test-collab-js: ot-oracle
+	cd ot/testdata/oracle && node --test test/
 
 # The co-editing OT port's properties, fuzzed briefly on every run (FUZZTIME
 # longer when working on ot/); go test -fuzz takes one target at a time.
