@@ -44,11 +44,11 @@ func (c *simClient) send(resend bool) {
 	if !resend {
 		c.sent = Submission{Rev: c.inRev, Op: c.inflight, ClientID: c.id, Seq: c.inSeq}
 	}
-	sub := c.sent
+	sub, seq := c.sent, c.seq
 	go func() {
 		// The answer is not needed: the op comes back in the stream. A
 		// lost answer is simulated by sending again (below).
-		_, err := c.seq.Submit(context.Background(), c.post, sub)
+		_, err := seq.Submit(context.Background(), c.post, sub)
 		assert.NoError(c.t, err, "client %s seq %d", c.id, sub.Seq)
 	}()
 }
@@ -130,7 +130,8 @@ func randomEdit(r *rand.Rand, docLen int) ot.Op {
 // sequencers, typing at random with random pauses and resending their
 // in-flight op at random (a lost answer, a reconnect): afterwards every
 // editor's text is the server's, and the saver holds it too. Connections
-// drop at random: the editor listens again from its revision and resends.
+// drop at random: the editor moves to the other replica, listens again
+// from its revision and resends.
 func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 	const clients, opsEach = 6, 60
 	posts := newSavedPosts()
@@ -196,9 +197,17 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 							c.send(true)
 						}
 						if c.r.IntN(20) == 0 {
-							// The connection drops: listen again from the
-							// last revision applied and resend what is in flight.
+							// The connection drops and the editor lands on the
+							// other replica (as after a replica's death): it
+							// listens from its last revision and resends
+							// what is in flight.
 							fcancel()
+							if c.seq == r.a {
+								c.seq = r.b
+							} else {
+								c.seq = r.a
+							}
+							seq = c.seq
 							fctx, fcancel = context.WithCancel(ctx)
 							f, err = seq.Follow(fctx, post, c.rev)
 							require.NoError(t, err)
