@@ -95,3 +95,27 @@ func TestPersister_SavesEveryNOpsWhenIdleAndOnFlush(t *testing.T) {
 	text, _ = posts.get(31)
 	assert.Equal(t, "a", text)
 }
+
+func TestPersister_AnotherReplicaAdoptsWhatADeadOneDidNotSave(t *testing.T) {
+	eachBackend(t, newSavedPosts(), func(t *testing.T, r replicas) {
+		ctx := context.Background()
+		posts := newSavedPosts() // fresh per backend; the sequencers read it
+		posts.text[32], posts.rev[32] = "saved", 4
+		r.a.loader, r.b.loader = posts, posts
+		NewPersister(r.a, posts, time.Hour, 1000, nil) // dies before it saves
+		for rev := int64(4); rev < 7; rev++ {
+			_, err := r.a.Submit(ctx, 32, Submission{Rev: rev, Op: ot.Op{ot.Insert("+")}, ClientID: "c", Seq: rev})
+			require.NoError(t, err)
+		}
+		survivor := NewPersister(r.b, posts, time.Hour, 1000, nil)
+		require.NoError(t, survivor.Flush(ctx))
+		_, rev := posts.get(32)
+		assert.Equal(t, int64(4), rev, "the survivor knew of nothing to save")
+
+		require.NoError(t, survivor.Adopt(ctx, 32))
+		require.NoError(t, survivor.Flush(ctx))
+		text, rev := posts.get(32)
+		assert.Equal(t, "+++saved", text)
+		assert.Equal(t, int64(7), rev)
+	})
+}

@@ -119,6 +119,25 @@ func (p *Persister) save(ctx context.Context, postID int64) error {
 	return p.saver.SaveLiveText(ctx, postID, st.Text, st.Rev)
 }
 
+// Adopt makes this replica responsible for saving postID when its live
+// head is past the saved revision: call it when an editor connects. A
+// replica that dies takes its pending saves along; its editors reconnect to
+// another replica, whose Adopt then saves what the dead one had not.
+func (p *Persister) Adopt(ctx context.Context, postID int64) error {
+	st, err := p.seq.State(ctx, postID)
+	if err != nil {
+		return err
+	}
+	_, saved, err := p.seq.loader.LoadLiveText(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if st.Rev > saved {
+		p.applied(postID, st.Rev)
+	}
+	return nil
+}
+
 // Flush saves every post with unsaved ops now and waits for all saves,
 // for shutdown.
 func (p *Persister) Flush(ctx context.Context) error {
