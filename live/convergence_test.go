@@ -146,7 +146,7 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 		start, err := r.a.State(ctx, post)
 		require.NoError(t, err)
 
-		finalHead := make(chan int64)
+		finalHead := make(chan int64, clients)
 		var generated, finished sync.WaitGroup
 		texts := make([]string, clients)
 		sent := make([]int64, clients)
@@ -166,6 +166,11 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 				defer finished.Done()
 				defer func() { fcancel() }()
 				made, reported := 0, false
+				defer func() {
+					if !reported { // stuck: let the test end and report it
+						generated.Done()
+					}
+				}()
 				head := int64(-1)
 				var heads <-chan int64
 				for {
@@ -218,6 +223,9 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 						}
 					case head = <-heads:
 						heads = nil
+					case <-time.After(failAfter): // a hang guard, not a timing assertion
+						t.Errorf("client %d stuck at revision %d (made %d edits, in flight %v)", i, c.rev, made, c.inflight)
+						return
 					}
 				}
 			}(i)

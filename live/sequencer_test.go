@@ -180,3 +180,37 @@ func TestSince_ClientsBeyondTheLogReload(t *testing.T) {
 		assert.Equal(t, int64(10), again.Rev)
 	})
 }
+
+func TestSubmit_ConcurrentOpsOnOneRevisionAllLandOnce(t *testing.T) {
+	posts := newSavedPosts()
+	eachBackend(t, posts, func(t *testing.T, r replicas) {
+		ctx := context.Background()
+		const writers = 12
+		var wg sync.WaitGroup
+		revs := make([]int64, writers)
+		for i := 0; i < writers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				seq := []*Sequencer{r.a, r.b}[i%2]
+				a, err := seq.Submit(ctx, 6, Submission{Rev: 0, Op: ot.Op{ot.Insert(string(rune('a' + i)))},
+					ClientID: "w" + string(rune('a'+i)), Seq: 1})
+				assert.NoError(t, err)
+				revs[i] = a.Rev
+			}()
+		}
+		wg.Wait()
+		seen := map[int64]bool{}
+		for _, rev := range revs {
+			assert.False(t, seen[rev], "revision %d given twice", rev)
+			seen[rev] = true
+		}
+		st, err := r.a.State(ctx, 6)
+		require.NoError(t, err)
+		assert.Equal(t, int64(writers), st.Rev)
+		assert.Len(t, st.Text, writers)
+		for i := 0; i < writers; i++ {
+			assert.Contains(t, st.Text, string(rune('a'+i)))
+		}
+	})
+}
