@@ -108,7 +108,6 @@ type readResult struct {
 // seq was already applied; Last is its latest entry), or a conflict.
 type commitResult struct {
 	Duplicate bool
-	ClientSeq int64
 	Last      *Entry
 }
 

@@ -77,7 +77,7 @@ func (m *Memory) commit(_ context.Context, postID, base int64, e Entry, text str
 	}
 	if last, ok := d.clients[e.ClientID]; ok && e.Seq <= last.Seq {
 		m.mu.Unlock()
-		return commitResult{Duplicate: true, ClientSeq: last.Seq, Last: &last}, nil
+		return commitResult{Duplicate: true, Last: &last}, nil
 	}
 	if d.state.Rev != base {
 		m.mu.Unlock()

@@ -140,7 +140,7 @@ var commitScript = redis.NewScript(`
 local head = redis.call('HGET', KEYS[1], 'rev')
 if not head then return {'missing'} end
 local c = redis.call('HMGET', KEYS[3], 's:' .. ARGV[5], 'e:' .. ARGV[5])
-if c[1] and tonumber(ARGV[6]) <= tonumber(c[1]) then return {'duplicate', c[1], c[2]} end
+if c[1] and tonumber(ARGV[6]) <= tonumber(c[1]) then return {'duplicate', c[2]} end
 if tonumber(head) ~= tonumber(ARGV[1]) then return {'conflict', head} end
 local n = redis.call('RPUSH', KEYS[2], ARGV[3])
 local max = tonumber(ARGV[7])
@@ -173,9 +173,8 @@ func (r *Redis) commit(ctx context.Context, postID, base int64, e Entry, text st
 	case "conflict":
 		return commitResult{}, errConflict
 	case "duplicate":
-		seq, _ := strconv.ParseInt(asString(res[1]), 10, 64)
-		out := commitResult{Duplicate: true, ClientSeq: seq}
-		if last, err := decodeEntry(asString(res[2])); err == nil {
+		out := commitResult{Duplicate: true}
+		if last, err := decodeEntry(asString(res[1])); err == nil {
 			out.Last = &last
 		}
 		return out, nil
