@@ -4,7 +4,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test test-e2e fuzz screenshots build vet bee docs migrate-mysql clean
+.PHONY: run test test-e2e fuzz test-collab-js ot-oracle screenshots build vet bee docs migrate-mysql clean
 
 run: build
 	$(BIN)/inkwell serve
@@ -17,16 +17,32 @@ vet:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: vet test-e2e
+test: vet test-e2e test-collab-js
 	$(GO) test -count=1 -p 2 ./...
 	$(MAKE) fuzz
 
-# The renderer's fuzz target (markdown/fuzz_test.go) for a fixed time: any
-# input renders within its bounds or is refused. `go test` alone runs only
-# its seed corpus.
-FUZZTIME ?= 20s
+# The fuzz targets for a fixed time each (go test -fuzz takes one target at
+# a time; `go test` alone runs only their seed corpora): the renderer stays
+# within its bounds or refuses (markdown/fuzz_test.go), and the co-editing
+# OT port keeps its transform and compose properties (ot/). FUZZTIME longer
+# when working on either.
+FUZZTIME ?= 15s
 fuzz:
 	$(GO) test ./markdown -run '^$$' -fuzz '^FuzzRender$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./ot/ -run '^$$' -fuzz '^FuzzTransform$$' -fuzztime=$(FUZZTIME) -parallel 2
+	$(GO) test ./ot/ -run '^$$' -fuzz '^FuzzCompose$$' -fuzztime=$(FUZZTIME) -parallel 2
+
+# The browser's co-editing module (pwa/app/static/collab.js) against the npm
+# ot-text-unicode package: the same fixtures as ot/, and editors converging.
+test-collab-js: ot-oracle
+	cd ot/testdata/oracle && node --test test/
+
+# The npm ot-text-unicode package, the oracle of ot/'s differential test
+# (installed from the lock file, like e2e's packages).
+ot-oracle: ot/testdata/oracle/node_modules/.installed
+ot/testdata/oracle/node_modules/.installed: ot/testdata/oracle/package.json ot/testdata/oracle/package-lock.json
+	cd ot/testdata/oracle && npm ci --no-audit --no-fund
+	touch $@
 
 # The PWA in headless Debian Chromium (playwright-core from npm, no browser
 # download) against the freshly built binary; see docs/pwa.md.

@@ -11,15 +11,15 @@ import (
 // Redis is a cache shared by every replica pointing at the same server,
 // with each replica keeping the keys it reads in its own memory.
 //
-// Reads use Redis's server-assisted client-side caching (RESP3 CLIENT
-// TRACKING, through rueidis): the first read of a key goes to Redis, which
-// remembers that this connection holds it; later reads are answered from
-// process memory without a round trip. When any client changes or deletes
-// the key, Redis pushes an invalidation to every connection that holds it,
-// before it processes that connection's next command, and rueidis drops the
-// local copy. A broken connection drops every local copy it held (rueidis
-// closes the connection's cache), so a Redis restart cannot leave a replica
-// serving values whose invalidations it missed. Writes always go to Redis.
+// Entries under a version token (GetVersioned) use Redis's server-assisted
+// client-side caching (RESP3 CLIENT TRACKING, through rueidis): the first
+// read of one goes to Redis, which remembers that this connection holds it;
+// later reads are answered from process memory without a round trip. Those
+// entries never change once written (a write replaces the token instead),
+// so a local copy is never stale; Redis's invalidations only free memory
+// when one is deleted or expires. A broken connection drops every local
+// copy it held (rueidis closes the connection's cache). Tokens and every
+// other key are read from Redis each time, and writes always go to Redis.
 type Redis struct {
 	client rueidis.Client
 	// prefix namespaces every key, so deployments (or test runs) sharing
@@ -72,9 +72,33 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 	return &Redis{client: client, prefix: prefix}, nil
 }
 
-// Get implements Cache; keys held locally cost no round trip, the rest
-// are read together in one pipelined batch.
+// Get implements Cache with one MGET: a key that may change is always
+// read from Redis. (Held locally, a replica's own write could be followed
+// by its own read of the old copy: Redis sends a connection the
+// invalidation of its own write after the write's reply.)
 func (r *Redis) Get(ctx context.Context, keys ...string) ([][]byte, error) {
+	out := make([][]byte, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	vals, err := r.client.Do(ctx, r.client.B().Mget().Key(r.keys(keys)...).Build()).ToArray()
+	if err != nil {
+		return nil, fmt.Errorf("redis: get %d keys: %w", len(keys), err)
+	}
+	for i, v := range vals {
+		if b, err := v.AsBytes(); err == nil {
+			out[i] = b
+		} else if !rueidis.IsRedisNil(err) {
+			return nil, fmt.Errorf("redis: get %s: %w", keys[i], err)
+		}
+	}
+	return out, nil
+}
+
+// getHeld reads keys whose values never change once written (entries under
+// a version token) from this replica's memory when it holds them, the rest
+// from Redis in one pipelined batch.
+func (r *Redis) getHeld(ctx context.Context, keys ...string) ([][]byte, error) {
 	out := make([][]byte, len(keys))
 	if len(keys) == 0 {
 		return out, nil
@@ -117,7 +141,7 @@ func (r *Redis) GetVersioned(ctx context.Context, versionKey, prefix string, suf
 	for i, s := range suffixes {
 		keys[i] = prefix + string(tok) + s
 	}
-	vals, err := r.Get(ctx, keys...)
+	vals, err := r.getHeld(ctx, keys...)
 	if err != nil {
 		return "", nil, err
 	}

@@ -99,7 +99,9 @@ func UpdatePost(ctx context.Context, q orm.QueryExecutor, p *Post) error {
 func DeletePost(ctx context.Context, q orm.QueryExecutor, id int64) error {
 	// SQLite enforces cascades only with foreign_keys on; deleting the
 	// children explicitly keeps both databases identical whatever the pragma.
-	for _, stmt := range []string{"DELETE FROM post_likes WHERE post_id = ?", "DELETE FROM post_tags WHERE post_id = ?", "DELETE FROM posts WHERE id = ?"} {
+	for _, stmt := range []string{"DELETE FROM post_likes WHERE post_id = ?", "DELETE FROM post_tags WHERE post_id = ?",
+		"DELETE FROM post_collaborators WHERE post_id = ?", "DELETE FROM post_live_revisions WHERE post_id = ?",
+		"DELETE FROM posts WHERE id = ?"} {
 		if _, err := q.RawWithCtx(ctx, stmt, id).Exec(); err != nil {
 			return fmt.Errorf("posts: delete %d: %w", id, err)
 		}
