@@ -19,7 +19,7 @@ func Earn(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo string
 	if err != nil {
 		return err
 	}
-	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
+	if _, _, err := MoveInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
 		return fmt.Errorf("ledger: pay %d points to user %d: %w", amount, userID, err)
 	}
 	return nil
@@ -46,7 +46,7 @@ func TakeBack(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo st
 	if amount <= 0 {
 		return nil
 	}
-	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: acct, ToAccountID: mintID, Amount: amount, Memo: memo, Kind: KindBurn}); err != nil {
+	if _, _, err := MoveInTx(ctx, tx, Movement{FromAccountID: acct, ToAccountID: mintID, Amount: amount, Memo: memo, Kind: KindBurn}); err != nil {
 		return fmt.Errorf("ledger: take %d points back from user %d: %w", amount, userID, err)
 	}
 	return nil

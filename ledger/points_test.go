@@ -50,7 +50,7 @@ func TestEarnAndTakeBack_MoveMintedPointsWithTheAction(t *testing.T) {
 		_, other := newUserWithWallet(t, o)
 		acct, err := models.AccountByUser(ctx, o, u.ID)
 		require.NoError(t, err)
-		_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: acct.ID, ToAccountID: other, Amount: 9, Kind: ledger.KindTransfer})
+		_, _, err = ledger.Move(ctx, o, ledger.Movement{FromAccountID: acct.ID, ToAccountID: other, Amount: 9, Kind: ledger.KindTransfer})
 		require.NoError(t, err)
 		require.NoError(t, inTx(t, o, func(tx orm.TxOrmer) error { return ledger.TakeBack(ctx, tx, u.ID, 3, "unliked") }))
 		b, _ = models.BalanceOfUser(ctx, o, u.ID)

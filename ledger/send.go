@@ -77,7 +77,7 @@ func Send(ctx context.Context, o orm.Ormer, r SendRequest) (*models.Transfer, bo
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: recipient's account: %w", err)
 	}
-	t, replay, err := Post(ctx, o, Movement{FromAccountID: from.ID, ToAccountID: to.ID, Amount: r.Amount, Memo: r.Memo,
+	t, replay, err := Move(ctx, o, Movement{FromAccountID: from.ID, ToAccountID: to.ID, Amount: r.Amount, Memo: r.Memo,
 		Kind: KindTransfer, IdempotencyKey: r.IdempotencyKey, RequestHash: r.hash(), SenderUserID: r.FromUserID})
 	if err != nil {
 		return nil, false, err
