@@ -47,7 +47,7 @@ type Config struct {
 	// ShutdownDrainDelay is how long /readyz fails after SIGTERM before the
 	// listener closes, so load balancers stop routing here first.
 	ShutdownDrainDelay time.Duration
-	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
+	// MaxBodyBytes caps request bodies (docs/api.md: 1 MiB for JSON).
 	MaxBodyBytes int64
 	// CacheKeyPrefix namespaces this deployment's keys in a shared Redis.
 	CacheKeyPrefix string

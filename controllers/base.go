@@ -17,13 +17,13 @@ import (
 	"inkwell/logging"
 )
 
-// BaseController owns JSON rendering, the error envelope of API.md and
+// BaseController owns JSON rendering, the error envelope of docs/api.md and
 // "who is calling"; every controller embeds it.
 type BaseController struct {
 	web.Controller
 }
 
-// ErrorBody is API.md's error envelope.
+// ErrorBody is docs/api.md's error envelope.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
@@ -82,7 +82,7 @@ func WriteJSON(ctx *beecontext.Context, status int, v any) {
 	_ = ctx.Output.Body(body)
 }
 
-// WriteError writes err as API.md's error envelope on a Beego context.
+// WriteError writes err as docs/api.md's error envelope on a Beego context.
 func WriteError(ctx *beecontext.Context, err error) {
 	ae, ok := apperror.As(err)
 	if !ok {

@@ -14,7 +14,7 @@ import (
 )
 
 // ErrorController answers what the framework itself rejects (unknown
-// routes, wrong methods, …) with API.md's JSON envelope instead of HTML.
+// routes, wrong methods, …) with docs/api.md's JSON envelope instead of HTML.
 type ErrorController struct {
 	BaseController
 }

@@ -21,7 +21,7 @@ import (
 	"inkwell/models"
 )
 
-// Limits of a user's transfer (API.md's ledger section).
+// Limits of a user's transfer (docs/api.md's ledger section).
 const (
 	MinAmount    = 1
 	MaxAmount    = 1_000_000

@@ -25,7 +25,7 @@ type SendRequest struct {
 	IdempotencyKey string
 }
 
-// Validate checks the request's fields against API.md's limits.
+// Validate checks the request's fields against docs/api.md's limits.
 func (r SendRequest) Validate() error {
 	fields := map[string]string{}
 	switch {

@@ -41,7 +41,7 @@ func newPolicy() *bluemonday.Policy {
 	return p
 }
 
-// MaxInputBytes bounds what Render accepts; API.md caps the markdown at
+// MaxInputBytes bounds what Render accepts; docs/api.md caps the markdown at
 // 200,000 characters, at most 4 bytes each.
 const MaxInputBytes = 800_000
 

@@ -21,7 +21,7 @@ type Author struct {
 	Picture string `json:"picture"`
 }
 
-// Post is API.md's post object: the post's content, the same for every
+// Post is docs/api.md's post object: the post's content, the same for every
 // reader (and cached as such), and liked_by_me, the reader's own.
 type Post struct {
 	PostContent
@@ -45,7 +45,7 @@ type PostContent struct {
 	PublishedAt  *time.Time `json:"published_at"`
 }
 
-// Points of phase 1 (API.md), kept on users.points until the ledger.
+// Points of phase 1 (docs/api.md), kept on users.points until the ledger.
 const (
 	PointsFirstPublish = 10
 	PointsPerLike      = 1
