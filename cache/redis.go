@@ -37,7 +37,7 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := client.Ping(pingCtx).Err(); err != nil {
-		client.Close()
+		_ = client.Close() // the ping failed: that is the error to report
 		return nil, fmt.Errorf("redis: %s does not answer: %w", opts.Addr, err)
 	}
 	return &Redis{client: client, prefix: prefix}, nil

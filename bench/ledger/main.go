@@ -71,11 +71,11 @@ func main() {
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 2 {
-			log.Fatalf("bad -accounts entry %q", s)
+			panic(fmt.Sprintf("bad -accounts entry %q", s)) // not log.Fatal: the deferred drop must run
 		}
 		ids, users, err := openAccounts(ctx, db, n)
 		if err != nil {
-			log.Fatal(err)
+			panic(err) // not log.Fatal: the deferred drop must run
 		}
 		// The loops take turns in short slices, so background load on a
 		// shared machine falls on both alike rather than on whichever ran second.
@@ -202,7 +202,7 @@ func bareOnce(ctx context.Context, db *sql.DB, from, to int64, ordered bool) err
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after a commit this is a no-op
 	first, second := from, to
 	if ordered && second < first {
 		first, second = second, first
