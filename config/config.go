@@ -37,8 +37,10 @@ type Config struct {
 	GoogleCertsURL  string
 	AuthDevLogin    bool
 	RedisURL        string
-	StorageURL      string
-	PublicBaseURL   string
+	// StorageURL and PublicBaseURL are read (PublicBaseURL validated) for
+	// the planned media library and public pages; nothing uses them yet.
+	StorageURL    string
+	PublicBaseURL string
 	// TrustedProxies lists the peer addresses (IPs or CIDRs) whose
 	// X-Forwarded-* headers are believed; everyone else's are ignored.
 	TrustedProxies []string
