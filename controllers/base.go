@@ -1,3 +1,7 @@
+// Package controllers is Inkwell's HTTP layer: bind and check input, call
+// one domain method, render the result or the error envelope. Controllers
+// carry their dependencies as exported fields, set once by routers.New
+// (docs/architecture.md).
 package controllers
 
 import (

@@ -45,7 +45,8 @@ type PostContent struct {
 	PublishedAt  *time.Time `json:"published_at"`
 }
 
-// Points of phase 1 (docs/api.md), kept on users.points until the ledger.
+// Points a post earns its author (docs/api.md, "Points"), paid as ledger
+// transfers from the mint in the same transaction as the action.
 const (
 	PointsFirstPublish = 10
 	PointsPerLike      = 1
