@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -131,4 +132,26 @@ func TestUnknownRoutesAndMethods_AnswerWithTheEnvelope(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	assert.Equal(t, "method_not_allowed", e.Error.Code)
 	assert.Equal(t, "POST", rec.Header().Get("Allow"))
+}
+
+// Every authenticated controller refuses a request without a signed-in
+// caller by itself, so a route mounted outside the /api/v1 filter by
+// mistake fails closed instead of running as user 0.
+func TestAPIControllers_FailClosedWithoutTheFilter(t *testing.T) {
+	t.Parallel()
+	app := routers.New(routers.Deps{Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	for path, c := range map[string]web.ControllerInterface{
+		"/unguarded/me":        &controllers.MeController{},
+		"/unguarded/posts":     &controllers.PostsController{},
+		"/unguarded/wallet":    &controllers.WalletController{},
+		"/unguarded/transfers": &controllers.TransfersController{},
+	} {
+		app.Server.Router(path, c, "get:Get")
+	}
+	h := app.Handler(1 << 20)
+	for _, path := range []string{"/unguarded/me", "/unguarded/posts", "/unguarded/wallet", "/unguarded/transfers"} {
+		rec, e := send(t, h, http.MethodGet, path, "", "")
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, path)
+		assert.Equal(t, "unauthorized", e.Error.Code, path)
+	}
 }
