@@ -30,7 +30,7 @@ flags:
 
 // runImport is `inkwell import`: the exit status is non-zero only when the
 // source cannot be read or nothing could be imported.
-func runImport(ctx context.Context, args []string) error {
+func runImport(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), importUsage); fs.PrintDefaults() }
 	workers := fs.Int("workers", importer.DefaultWorkers, "files imported at once")
@@ -49,7 +49,7 @@ func runImport(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("import: cpu profile: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // a profile is a diagnostic; the import's result does not depend on it
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return fmt.Errorf("import: cpu profile: %w", err)
 		}
@@ -84,7 +84,12 @@ func runImport(ctx context.Context, args []string) error {
 		// again first (importer.Options.Rejections). The importer flushes
 		// the buffer after each committed batch.
 		w := bufio.NewWriter(f)
-		defer w.Flush()
+		defer func() {
+			// The rejections are the import's report: losing them is a failure.
+			if ferr := errors.Join(w.Flush(), f.Close()); ferr != nil && err == nil {
+				err = fmt.Errorf("import: error file: %w", ferr)
+			}
+		}()
 		rejections = w
 	}
 	opts := importer.Options{Workers: *workers, BatchSize: *batch, MaxLine: *maxLine, Rejections: rejections, SourceName: *name}
@@ -96,7 +101,7 @@ func runImport(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("import: post cache: %w", err)
 		}
-		defer postCache.Close()
+		defer func() { _ = postCache.Close() }()
 		opts.Cache = posts.NewService(db, postCache, nil)
 	}
 	switch *progress {

@@ -33,8 +33,11 @@ commands:
 Configuration comes from the environment, then conf/app.conf; see README.md.
 `
 
-func main() {
-	args := os.Args[1:]
+func main() { os.Exit(run(os.Args[1:])) }
+
+// run runs one command and returns the process's exit code (a function of
+// its own so that its deferred calls run before the process exits).
+func run(args []string) int {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -56,14 +59,15 @@ func main() {
 		err = runMedia(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
-		return
+		return 0
 	default:
 		err = fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "inkwell: %v\n", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // loadConfig reads the configuration with conf/app.conf as the fallback layer.

@@ -1,5 +1,5 @@
 // Package apperror is the vocabulary domain code uses to say why a request
-// cannot be done. Codes are API.md's machine codes; the base controller maps
+// cannot be done. Codes are docs/api.md's machine codes; the base controller maps
 // them to HTTP statuses, so domain code never speaks HTTP.
 package apperror
 
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Machine codes of API.md's error table.
+// Machine codes of docs/api.md's error table.
 const (
 	CodeBadRequest        = "bad_request"
 	CodeValidation        = "validation_failed"

@@ -163,7 +163,7 @@ func TestCertsTransport_ClassifiesFailures(t *testing.T) {
 	defer srv.Close()
 	tr := &certsTransport{target: mustURL(t, srv.URL+"/jwks"), base: http.DefaultTransport}
 	get := func(url string) (*http.Response, error) {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req, _ := http.NewRequest(http.MethodGet, url, http.NoBody)
 		return tr.RoundTrip(req)
 	}
 
@@ -176,7 +176,10 @@ func TestCertsTransport_ClassifiesFailures(t *testing.T) {
 	} {
 		status.Store(int64(tc.status))
 		body.Store(tc.body)
-		_, err := get(googleCertsURL)
+		resp, err := get(googleCertsURL)
+		if resp != nil {
+			resp.Body.Close()
+		}
 		assert.ErrorIs(t, err, ErrKeysUnavailable, "%d %.30s", tc.status, tc.body)
 	}
 
@@ -184,11 +187,15 @@ func TestCertsTransport_ClassifiesFailures(t *testing.T) {
 	body.Store(`{"keys":[{"kid":"a"}]}`)
 	resp, err := get(googleCertsURL)
 	require.NoError(t, err)
+	defer resp.Body.Close()
 	got, _ := io.ReadAll(resp.Body)
 	assert.Equal(t, `{"keys":[{"kid":"a"}]}`, string(got))
 	assert.Equal(t, "max-age=300", resp.Header.Get("Cache-Control"), "a key set without max-age is reused for a while")
 
-	_, err = get("https://www.gstatic.com/iap/verify/public_key-jwk")
+	other, err := get("https://www.gstatic.com/iap/verify/public_key-jwk")
+	if other != nil {
+		other.Body.Close()
+	}
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrKeysUnavailable), "IAP keys are never fetched, and asking is not an outage")
 }

@@ -86,7 +86,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	}
 	userID, err := a.users.ResolveUser(ctx, id)
 	if err != nil {
-		// The token is fine; the database is not answering (API.md: 503).
+		// The token is fine; the database is not answering (docs/api.md: 503).
 		return Principal{}, apperror.Unavailable("the user directory cannot be reached; try again shortly",
 			fmt.Errorf("auth: resolve user %s/%s: %w", id.Issuer, id.Subject, err))
 	}

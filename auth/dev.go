@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// DevIssuer is both the iss of development tokens and the issuer their
-// users are stored under. Such users never collide with Google's.
+// DevIssuer is the iss of development tokens. Their users are stored under
+// devUserIssuer, so they never collide with Google's.
 const DevIssuer = "inkwell-dev"
 
 // devUserIssuer is how development users are stored.

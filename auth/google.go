@@ -123,7 +123,7 @@ func (t *certsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out.Host = t.target.Host
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
-		return nil, fmt.Errorf("%w: GET %s: %v", ErrKeysUnavailable, t.target.Redacted(), err)
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, t.target.Redacted(), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -131,7 +131,7 @@ func (t *certsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %v", ErrKeysUnavailable, t.target.Redacted(), err)
+		return nil, fmt.Errorf("%w: read %s: %w", ErrKeysUnavailable, t.target.Redacted(), err)
 	}
 	if len(body) > maxJWKSBytes {
 		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrKeysUnavailable, t.target.Redacted(), maxJWKSBytes)
@@ -140,7 +140,7 @@ func (t *certsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a JSON key set: %v", ErrKeysUnavailable, t.target.Redacted(), err)
+		return nil, fmt.Errorf("%w: %s is not a JSON key set: %w", ErrKeysUnavailable, t.target.Redacted(), err)
 	}
 	if len(set.Keys) == 0 {
 		return nil, fmt.Errorf("%w: %s has no keys", ErrKeysUnavailable, t.target.Redacted())

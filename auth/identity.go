@@ -119,7 +119,7 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// asAPIError maps a verdict to API.md's error codes: unavailable keys → 503,
+// asAPIError maps a verdict to docs/api.md's error codes: unavailable keys → 503,
 // any other failure to authenticate → 401 with a message that names the
 // category, not the detail (the detail goes to the log).
 func asAPIError(err error) error {

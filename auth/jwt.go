@@ -68,7 +68,7 @@ func parseJWT(raw string) (*parsedToken, error) {
 	}
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if !isJWTByte(c) {
 			return nil, fmt.Errorf("%w: byte %q at %d is not base64url", errMalformed, c, i)
 		}
 	}
@@ -83,14 +83,14 @@ func parseJWT(raw string) (*parsedToken, error) {
 	}
 	t := &parsedToken{raw: raw, signingInput: parts[0] + "." + parts[1]}
 	if err := decodeSegment(parts[0], &t.header); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: header: %w", errMalformed, err)
 	}
 	if err := decodeSegment(parts[1], &t.claims); err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: payload: %w", errMalformed, err)
 	}
 	sig, err := b64.DecodeString(parts[2])
 	if err != nil {
-		return nil, fmt.Errorf("%w: signature: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: signature: %w", errMalformed, err)
 	}
 	t.signature = sig
 	if len(t.header.Critical) > 0 {
@@ -132,3 +132,8 @@ func (c claims) emailVerified() bool {
 // tokenKey is the cache key of a token: the SHA-256 of all of it, header,
 // payload and signature, so no other token can share an entry.
 func tokenKey(raw string) [sha256.Size]byte { return sha256.Sum256([]byte(raw)) }
+
+// isJWTByte reports whether c may appear in a compact JWT: base64url or the dot.
+func isJWTByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+}

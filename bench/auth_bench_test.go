@@ -60,7 +60,7 @@ func authBenchApp(b *testing.B) (string, string, *auth.Authenticator) {
 }
 
 func get(b *testing.B, client *http.Client, url, authorization string) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req, _ := http.NewRequest(http.MethodGet, url, http.NoBody)
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}

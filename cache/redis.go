@@ -66,7 +66,7 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := client.Do(pingCtx, client.B().Ping().Build()).Error(); err != nil {
-		client.Close()
+		client.Close() // the ping failed: that is the error to report
 		return nil, fmt.Errorf("redis: %v does not answer: %w", opts.InitAddress, err)
 	}
 	return &Redis{client: client, prefix: prefix}, nil

@@ -39,8 +39,10 @@ type Config struct {
 	GoogleCertsURL  string
 	AuthDevLogin    bool
 	RedisURL        string
-	StorageURL      string
-	PublicBaseURL   string
+	// StorageURL and PublicBaseURL are read (PublicBaseURL validated) for
+	// the planned media library and public pages; nothing uses them yet.
+	StorageURL    string
+	PublicBaseURL string
 	// TrustedProxies lists the peer addresses (IPs or CIDRs) whose
 	// X-Forwarded-* headers are believed; everyone else's are ignored.
 	TrustedProxies []string
@@ -49,7 +51,7 @@ type Config struct {
 	// ShutdownDrainDelay is how long /readyz fails after SIGTERM before the
 	// listener closes, so load balancers stop routing here first.
 	ShutdownDrainDelay time.Duration
-	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
+	// MaxBodyBytes caps request bodies (docs/api.md: 1 MiB for JSON).
 	MaxBodyBytes int64
 	// MaxUploadBytes caps a media upload, the one route above MaxBodyBytes
 	// (API.md: 20 MiB).

@@ -1,3 +1,7 @@
+// Package controllers is Inkwell's HTTP layer: bind and check input, call
+// one domain method, render the result or the error envelope. Controllers
+// carry their dependencies as exported fields, set once by routers.New
+// (docs/architecture.md).
 package controllers
 
 import (
@@ -19,13 +23,13 @@ import (
 	"inkwell/logging"
 )
 
-// BaseController owns JSON rendering, the error envelope of API.md and
+// BaseController owns JSON rendering, the error envelope of docs/api.md and
 // "who is calling"; every controller embeds it.
 type BaseController struct {
 	web.Controller
 }
 
-// ErrorBody is API.md's error envelope.
+// ErrorBody is docs/api.md's error envelope.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
@@ -85,7 +89,7 @@ func WriteJSON(ctx *beecontext.Context, status int, v any) {
 	_ = ctx.Output.Body(body)
 }
 
-// WriteError writes err as API.md's error envelope on a Beego context.
+// WriteError writes err as docs/api.md's error envelope on a Beego context.
 func WriteError(ctx *beecontext.Context, err error) {
 	ae, ok := apperror.As(err)
 	if !ok {

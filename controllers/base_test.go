@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beego/beego/v2/server/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -159,4 +160,26 @@ func TestWriteError_UpstreamFailureIs502AndRetryAfterIsSentInWholeSeconds(t *tes
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Equal(t, "unavailable", e.Error.Code)
 	assert.Equal(t, "2", rec.Header().Get("Retry-After"), "1.5 s rounds up")
+}
+
+// Every authenticated controller refuses a request without a signed-in
+// caller by itself, so a route mounted outside the /api/v1 filter by
+// mistake fails closed instead of running as user 0.
+func TestAPIControllers_FailClosedWithoutTheFilter(t *testing.T) {
+	t.Parallel()
+	app := routers.New(routers.Deps{Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	for path, c := range map[string]web.ControllerInterface{
+		"/unguarded/me":        &controllers.MeController{},
+		"/unguarded/posts":     &controllers.PostsController{},
+		"/unguarded/wallet":    &controllers.WalletController{},
+		"/unguarded/transfers": &controllers.TransfersController{},
+	} {
+		app.Server.Router(path, c, "get:Get")
+	}
+	h := app.Handler(1 << 20)
+	for _, path := range []string{"/unguarded/me", "/unguarded/posts", "/unguarded/wallet", "/unguarded/transfers"} {
+		rec, e := send(t, h, http.MethodGet, path, "", "")
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, path)
+		assert.Equal(t, "unauthorized", e.Error.Code, path)
+	}
 }

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -14,7 +15,7 @@ import (
 )
 
 // ErrorController answers what the framework itself rejects (unknown
-// routes, wrong methods, …) with API.md's JSON envelope instead of HTML.
+// routes, wrong methods, …) with docs/api.md's JSON envelope instead of HTML.
 type ErrorController struct {
 	BaseController
 }
@@ -83,7 +84,7 @@ func (c *ErrorController) Error503() { c.answer(apperror.CodeUnavailable, "tempo
 // request id; the stack goes to the log, never into the response body.
 func RecoverPanic(ctx *beecontext.Context, cfg *web.Config) {
 	rec := recover()
-	if rec == nil || rec == web.ErrAbort {
+	if err, ok := rec.(error); rec == nil || ok && errors.Is(err, web.ErrAbort) {
 		return
 	}
 	loggerFor(ctx.Request.Context()).Error("panic", "request_id", logging.RequestID(ctx.Request.Context()),

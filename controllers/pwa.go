@@ -9,7 +9,7 @@ import (
 
 // PWAController serves the installable web app: the shell on every client
 // route, the manifest, the service worker and the hashed static assets.
-// All of it is public (API.md); the app itself signs in to call /api/v1.
+// All of it is public (docs/api.md); the app itself signs in to call /api/v1.
 type PWAController struct {
 	BaseController
 }

@@ -24,7 +24,7 @@ func init() {
 	if err := orm.RegisterDriver("sqlite", orm.DRSqlite); err != nil {
 		panic(err)
 	}
-	// Timestamps are stored and returned in UTC (API.md: RFC 3339 in UTC).
+	// Timestamps are stored and returned in UTC (docs/api.md: RFC 3339 in UTC).
 	orm.DefaultTimeLoc = time.UTC
 }
 

@@ -331,7 +331,7 @@ func (r *run) importFile(ctx context.Context, f File, cp models.ImportCheckpoint
 	batch := &lineBatch{hasher: newLineHasher()}
 	for {
 		raw, n, err := lines.next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		var tooLong errLineTooLong

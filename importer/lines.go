@@ -79,7 +79,7 @@ func (l *lineReader) skip(n int64) error {
 		_, _, err := l.next()
 		var tooLong errLineTooLong
 		if err != nil && !errors.As(err, &tooLong) {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return fmt.Errorf("file has %d lines, fewer than the %d its checkpoint says were committed", l.number, n)
 			}
 			return err

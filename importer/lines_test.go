@@ -11,13 +11,13 @@ import (
 )
 
 // readAll collects what a lineReader yields: each line's text, or its error.
-func readAll(t *testing.T, input string, max int) []string {
+func readAll(t *testing.T, input string, maxLine int) []string {
 	t.Helper()
-	lr := newLineReader(strings.NewReader(input), max)
+	lr := newLineReader(strings.NewReader(input), maxLine)
 	var out []string
 	for {
 		line, n, err := lr.next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out
 		}
 		var tooLong errLineTooLong

@@ -72,7 +72,7 @@ func decodeRecord(raw []byte) (record, error) {
 			}
 			return record{}, fmt.Errorf("wrong type: %s must be %s, got %s", typeErr.Field, jsonKind(typeErr.Type.String()), typeErr.Value)
 		}
-		return record{}, fmt.Errorf("malformed JSON: %v", err)
+		return record{}, fmt.Errorf("malformed JSON: %w", err)
 	}
 	return in.validate()
 }

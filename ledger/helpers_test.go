@@ -28,7 +28,7 @@ func mint(t *testing.T, o orm.Ormer, accountID, amount int64) {
 	ctx := context.Background()
 	mintID, err := models.MintAccountID(ctx, o, accountID)
 	require.NoError(t, err)
-	_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: mintID, ToAccountID: accountID, Amount: amount, Kind: ledger.KindMint})
+	_, _, err = ledger.Move(ctx, o, ledger.Movement{FromAccountID: mintID, ToAccountID: accountID, Amount: amount, Kind: ledger.KindMint})
 	require.NoError(t, err)
 }
 

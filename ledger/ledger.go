@@ -6,7 +6,7 @@
 // write the transfer and its two entries. Locking in one global order means
 // transfers in opposite directions queue instead of deadlocking; deadlocks
 // and lock-wait timeouts that still happen on MySQL are retried a bounded
-// number of times with jitter (see retry.go).
+// number of times with jitter (models.Retry, through models.InTx).
 package ledger
 
 import (
@@ -21,7 +21,7 @@ import (
 	"inkwell/models"
 )
 
-// Limits of a user's transfer (API.md's ledger section).
+// Limits of a user's transfer (docs/api.md's ledger section).
 const (
 	MinAmount    = 1
 	MaxAmount    = 1_000_000
@@ -36,7 +36,7 @@ const (
 	KindOpening  = "opening"  // mint to user: phase-1 points carried over by a migration
 )
 
-// Movement is what Post writes: amount from one account to another.
+// Movement is what Move writes: amount from one account to another.
 type Movement struct {
 	FromAccountID int64
 	ToAccountID   int64
@@ -63,17 +63,18 @@ var errKeyConflict = apperror.New(apperror.CodeConflict,
 // under its idempotency key: roll back and read the winner's transfer.
 var errKeyRace = errors.New("ledger: a concurrent request inserted a transfer with the same idempotency key")
 
-// Post moves m.Amount in its own transaction, retried on deadlocks and
-// lock-wait timeouts. It returns the transfer and whether it was already
-// made earlier under the same idempotency key (a replay: nothing moved).
-func Post(ctx context.Context, o orm.Ormer, m Movement) (*models.Transfer, bool, error) {
+// Move moves m.Amount in its own transaction (models.InTx: retried on
+// deadlocks and lock-wait timeouts, a failed commit is an error). It
+// returns the transfer and whether it was already made earlier under the
+// same idempotency key (a replay: nothing moved).
+func Move(ctx context.Context, o orm.Ormer, m Movement) (*models.Transfer, bool, error) {
 	var (
 		t      *models.Transfer
 		replay bool
 	)
-	err := models.Retry(ctx, func() error {
+	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		var err error
-		t, replay, err = postOnce(ctx, o, m)
+		t, replay, err = move(ctx, tx, m)
 		return err
 	})
 	if errors.Is(err, errKeyRace) {
@@ -87,36 +88,16 @@ func Post(ctx context.Context, o orm.Ormer, m Movement) (*models.Transfer, bool,
 	return t, replay, nil
 }
 
-func postOnce(ctx context.Context, o orm.Ormer, m Movement) (*models.Transfer, bool, error) {
-	tx, err := o.BeginWithCtx(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("ledger: begin transfer: %w", err)
-	}
-	t, replay, err := post(ctx, tx, m)
-	if err != nil || replay {
-		// A replay changed nothing worth keeping; rolling back releases the locks.
-		if rbErr := tx.Rollback(); rbErr != nil && err == nil {
-			err = fmt.Errorf("ledger: roll back replayed transfer: %w", rbErr)
-		}
-		return t, replay, err
-	}
-	// Commit ourselves rather than through DoTx, which only logs a failed
-	// commit: a transfer must never be reported done when it was not.
-	if err := tx.Commit(); err != nil {
-		return nil, false, fmt.Errorf("ledger: commit transfer %d: %w", t.ID, err)
-	}
-	return t, false, nil
-}
-
-// PostInTx moves m.Amount inside the caller's transaction, so a points
+// MoveInTx moves m.Amount inside the caller's transaction, so a points
 // action and its transfer commit or roll back together. The caller owns
 // retries; a key replay is returned as the earlier transfer.
-func PostInTx(ctx context.Context, tx orm.TxOrmer, m Movement) (*models.Transfer, bool, error) {
-	return post(ctx, tx, m)
+func MoveInTx(ctx context.Context, tx orm.TxOrmer, m Movement) (*models.Transfer, bool, error) {
+	return move(ctx, tx, m)
 }
 
-// post is the transaction body shared by Post and PostInTx.
-func post(ctx context.Context, tx orm.QueryExecutor, m Movement) (*models.Transfer, bool, error) {
+// move is the transaction body shared by Move and MoveInTx. A replay
+// changes nothing, so committing its transaction is harmless.
+func move(ctx context.Context, tx orm.QueryExecutor, m Movement) (*models.Transfer, bool, error) {
 	if m.FromAccountID == m.ToAccountID {
 		return nil, false, apperror.Validation(map[string]string{"to_user_id": "cannot send to yourself"})
 	}

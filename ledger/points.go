@@ -24,7 +24,7 @@ func Earn(ctx context.Context, tx orm.TxOrmer, userID, amount int64, memo string
 
 // mintTo is Earn once the user's mint shard and account are known.
 func mintTo(ctx context.Context, tx orm.TxOrmer, mintID, acct, userID, amount int64, memo string) error {
-	if _, _, err := PostInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
+	if _, _, err := MoveInTx(ctx, tx, Movement{FromAccountID: mintID, ToAccountID: acct, Amount: amount, Memo: memo, Kind: KindMint}); err != nil {
 		return fmt.Errorf("ledger: pay %d points to user %d: %w", amount, userID, err)
 	}
 	return nil

@@ -25,7 +25,7 @@ type SendRequest struct {
 	IdempotencyKey string
 }
 
-// Validate checks the request's fields against API.md's limits.
+// Validate checks the request's fields against docs/api.md's limits.
 func (r SendRequest) Validate() error {
 	fields := map[string]string{}
 	switch {
@@ -77,7 +77,7 @@ func Send(ctx context.Context, o orm.Ormer, r SendRequest) (*models.Transfer, bo
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: recipient's account: %w", err)
 	}
-	t, replay, err := Post(ctx, o, Movement{FromAccountID: from.ID, ToAccountID: to.ID, Amount: r.Amount, Memo: r.Memo,
+	t, replay, err := Move(ctx, o, Movement{FromAccountID: from.ID, ToAccountID: to.ID, Amount: r.Amount, Memo: r.Memo,
 		Kind: KindTransfer, IdempotencyKey: r.IdempotencyKey, RequestHash: r.hash(), SenderUserID: r.FromUserID})
 	if err != nil {
 		return nil, false, err

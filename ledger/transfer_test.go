@@ -34,7 +34,7 @@ func TestTransfer_ConcurrentTransfersEachSeeADistinctSerializedState(t *testing.
 		var wg sync.WaitGroup
 		for range n {
 			wg.Go(func() {
-				_, _, err := ledger.Post(ctx, o, ledger.Movement{FromAccountID: a, ToAccountID: b, Amount: amount, Kind: ledger.KindTransfer})
+				_, _, err := ledger.Move(ctx, o, ledger.Movement{FromAccountID: a, ToAccountID: b, Amount: amount, Kind: ledger.KindTransfer})
 				errs <- err
 			})
 		}
@@ -82,7 +82,7 @@ func TestTransfer_OppositeDirectionsDoNotDeadlock(t *testing.T) {
 				from, to = b, a
 			}
 			wg.Go(func() {
-				_, _, err := ledger.Post(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to, Amount: 7, Kind: ledger.KindTransfer})
+				_, _, err := ledger.Move(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to, Amount: 7, Kind: ledger.KindTransfer})
 				errs <- err
 			})
 		}
@@ -126,7 +126,7 @@ func TestTransfer_StressKeepsTheBooksBalanced(t *testing.T) {
 					for to == from {
 						to = ids[rng.IntN(accounts)]
 					}
-					_, _, err := ledger.Post(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to,
+					_, _, err := ledger.Move(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to,
 						Amount: int64(1 + rng.IntN(200)), Kind: ledger.KindTransfer})
 					mu.Lock()
 					switch {
@@ -164,7 +164,7 @@ func TestTransfer_InsufficientFundsMovesNothing(t *testing.T) {
 		_, a := newUserWithWallet(t, o)
 		_, b := newUserWithWallet(t, o)
 		mint(t, o, a, 5)
-		_, _, err := ledger.Post(context.Background(), o, ledger.Movement{FromAccountID: a, ToAccountID: b, Amount: 6, Kind: ledger.KindTransfer})
+		_, _, err := ledger.Move(context.Background(), o, ledger.Movement{FromAccountID: a, ToAccountID: b, Amount: 6, Kind: ledger.KindTransfer})
 		ae, ok := apperror.As(err)
 		require.True(t, ok, "%v", err)
 		assert.Equal(t, apperror.CodeInsufficientFunds, ae.Code)

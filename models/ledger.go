@@ -171,8 +171,12 @@ func CreditAccount(ctx context.Context, q orm.QueryExecutor, id, amount int64, a
 	if err != nil {
 		return fmt.Errorf("ledger: credit %d to account %d: %w", amount, id, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("ledger: credit %d to account %d: %d rows changed (%v): %w", amount, id, n, err, ErrNotFound)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("ledger: credit %d to account %d: %w", amount, id, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("ledger: credit %d to account %d: %d rows changed: %w", amount, id, n, ErrNotFound)
 	}
 	return nil
 }

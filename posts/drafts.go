@@ -11,7 +11,7 @@ import (
 )
 
 // DraftsRequest is a parsed GET /api/v1/posts?status=draft: the caller's
-// own drafts, newest first, in keyset pages by id (an extension of API.md
+// own drafts, newest first, in keyset pages by id (an extension of docs/api.md
 // for the PWA's "My drafts"; drafts are visible to their author only).
 type DraftsRequest struct {
 	Limit    int

@@ -22,7 +22,7 @@ type Author struct {
 	Picture string `json:"picture"`
 }
 
-// Post is API.md's post object: the post's content, the same for every
+// Post is docs/api.md's post object: the post's content, the same for every
 // reader (and cached as such), and liked_by_me, the reader's own.
 type Post struct {
 	PostContent

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -47,7 +48,7 @@ func (c *countingConn) QueryContext(ctx context.Context, q string, args []driver
 		return nil, driver.ErrSkip
 	}
 	rows, err := qc.QueryContext(ctx, q, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		c.n.Add(1)
 	}
 	return rows, err
@@ -59,7 +60,7 @@ func (c *countingConn) ExecContext(ctx context.Context, q string, args []driver.
 		return nil, driver.ErrSkip
 	}
 	res, err := ec.ExecContext(ctx, q, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		c.n.Add(1)
 	}
 	return res, err
@@ -70,7 +71,7 @@ func (c *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stm
 	if pc, ok := c.Conn.(driver.ConnPrepareContext); ok {
 		return pc.PrepareContext(ctx, q)
 	}
-	return c.Conn.Prepare(q)
+	return c.Prepare(q) // the embedded driver.Conn's
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

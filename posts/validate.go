@@ -11,7 +11,7 @@ import (
 	"inkwell/models"
 )
 
-// Limits of API.md.
+// Limits of docs/api.md.
 const (
 	MaxTitleChars = 200
 	MaxBodyChars  = 200_000

@@ -20,7 +20,7 @@ import (
 
 func get(t *testing.T, a *App, method, path string, header http.Header) (*httptest.ResponseRecorder, bool) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, nil)
+	req := httptest.NewRequest(method, path, http.NoBody)
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -135,7 +135,7 @@ func TestShell_ImportMapCoversEveryModuleAndIsAllowedByCSP(t *testing.T) {
 	modules := 0
 	require.NoError(t, fs.WalkDir(mustSub(t), "static", func(p string, d fs.DirEntry, err error) error {
 		require.NoError(t, err)
-		if d.IsDir() || !(strings.HasSuffix(p, ".js") || strings.HasSuffix(p, ".mjs")) {
+		if d.IsDir() || !strings.HasSuffix(p, ".js") && !strings.HasSuffix(p, ".mjs") {
 			return nil
 		}
 		modules++

@@ -52,7 +52,7 @@ func TestRouter_ServesTheAppAndKeepsJSONErrorsElsewhere(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+			req, err := http.NewRequest(tt.method, srv.URL+tt.path, http.NoBody)
 			require.NoError(t, err)
 			res, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)

@@ -122,7 +122,8 @@ func New(d Deps) *App {
 	api.MountOn(app)
 
 	// The API explorer (public, docs/api.md): spec and Swagger UI embedded in the binary.
-	app.Handler("/swagger", swagger.Handler("/swagger/"), true)
+	devLogin := d.Auth != nil && d.Auth.DevSigner() != nil
+	app.Handler("/swagger", swagger.Handler("/swagger/", devLogin), true)
 
 	app.Handlers.Init()
 	return &App{Server: app, log: d.Log, metrics: d.Metrics}

@@ -77,7 +77,7 @@ func TestForwarded_BelievesHeadersOnlyFromTrustedPeers(t *testing.T) {
 				require.True(t, ok)
 				seen = r.Header.Clone()
 			}))
-			r := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			r := httptest.NewRequest(http.MethodGet, "/healthz", http.NoBody)
 			r.RemoteAddr = tt.remote
 			if tt.tls {
 				r.TLS = &tls.ConnectionState{}
@@ -105,7 +105,7 @@ func TestForwarded_BelievesHeadersOnlyFromTrustedPeers(t *testing.T) {
 func TestForwarded_NilTrustsNobody(t *testing.T) {
 	var got Client
 	h := Forwarded(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = ClientFrom(r.Context()) }))
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r := httptest.NewRequest(http.MethodGet, "/", http.NoBody)
 	r.RemoteAddr = "127.0.0.1:9"
 	r.Header.Set("X-Forwarded-For", "1.2.3.4")
 	h.ServeHTTP(httptest.NewRecorder(), r)
@@ -118,7 +118,7 @@ func TestMiddleware_LogsTheResolvedClient(t *testing.T) {
 	proxies, err := ParseTrustedProxies([]string{"10.0.0.1"})
 	require.NoError(t, err)
 	h := Forwarded(proxies, Middleware(log, 1024, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
-	r := httptest.NewRequest(http.MethodGet, "/x", nil).WithContext(context.Background())
+	r := httptest.NewRequest(http.MethodGet, "/x", http.NoBody).WithContext(context.Background())
 	r.RemoteAddr = "10.0.0.1:5555"
 	r.Header.Set("X-Forwarded-For", "198.51.100.7")
 	r.Header.Set("X-Forwarded-Proto", "https")

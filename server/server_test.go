@@ -57,7 +57,7 @@ func TestMiddleware_KeepsAValidRequestIDAndReplacesAnInvalidOne(t *testing.T) {
 		{"line\nbreak", false},
 	}
 	for _, tc := range cases {
-		req := httptest.NewRequest(http.MethodGet, "/x", nil)
+		req := httptest.NewRequest(http.MethodGet, "/x", http.NoBody)
 		if tc.incoming != "" {
 			req.Header["X-Request-Id"] = []string{tc.incoming}
 		}
@@ -118,7 +118,7 @@ func TestMiddleware_TurnsAPanicIntoAJSON500WithTheRequestIDAndNoStack(t *testing
 		panic("boom: secret detail")
 	}))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", http.NoBody))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	id := rec.Header().Get("X-Request-Id")
 	assert.JSONEq(t, `{"error":{"code":"internal","message":"internal error (request id `+id+`)"}}`, rec.Body.String())
@@ -140,7 +140,7 @@ func TestServe_FinishesInFlightRequestsThenStops(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
 		<-release
-		io.WriteString(w, "finished")
+		_, _ = io.WriteString(w, "finished")
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
@@ -178,8 +178,8 @@ func TestServe_FinishesInFlightRequestsThenStops(t *testing.T) {
 		return true
 	}, 5*time.Second, 20*time.Millisecond, "new connections must be refused once shutdown starts")
 	select {
-	case <-done:
-		t.Fatal("Serve returned before the in-flight request finished")
+	case err := <-done:
+		t.Fatalf("Serve returned (%v) before the in-flight request finished", err)
 	default:
 	}
 	// …and the request still completes.

@@ -67,7 +67,7 @@ func TestBinary_DevLoginWorksOutsideProd(t *testing.T) {
 
 func mustGet(t *testing.T, url, authorization string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequest(http.MethodGet, url, http.NoBody)
 	require.NoError(t, err)
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)

@@ -16,7 +16,7 @@ import (
 	"inkwell/database/dbtest"
 )
 
-// assertUnavailable checks the 503 of API.md and that no controller ran.
+// assertUnavailable checks the 503 of docs/api.md and that no controller ran.
 func assertUnavailable(t *testing.T, app *authApp, token string) {
 	t.Helper()
 	before := app.probeRuns.Load()

@@ -88,7 +88,7 @@ func TestDevLogin_DisabledIsNotFoundAndItsTokensAreRefused(t *testing.T) {
 	disabled := newAuthApp(t, db, google, nil)
 	resp, body := disabled.do(t, http.MethodPost, "/auth/dev-login", "", strings.NewReader(`{"name":"mallory"}`))
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, body)
-	resp, body = disabled.do(t, http.MethodGet, "/auth/config", "", nil)
+	_, body = disabled.do(t, http.MethodGet, "/auth/config", "", nil)
 	assert.JSONEq(t, `{"google_client_id":"`+authtest.DefaultClientID+`","dev_login_enabled":false}`, body)
 	resp, body = disabled.do(t, http.MethodGet, "/api/v1/me", bearer(login.Token), nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, body)

@@ -27,7 +27,7 @@ import (
 	"inkwell/database/dbtest"
 )
 
-// assertRejected checks API.md's 401: status, envelope, WWW-Authenticate,
+// assertRejected checks docs/api.md's 401: status, envelope, WWW-Authenticate,
 // and that neither a controller ran nor a user was created.
 func assertRejected(t *testing.T, app *authApp, authorization string) {
 	t.Helper()

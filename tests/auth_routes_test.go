@@ -104,7 +104,7 @@ func TestAPIPathSpellingsCannotSkipTheFilter(t *testing.T) {
 	} {
 		t.Run(path, func(t *testing.T) {
 			before := app.probeRuns.Load()
-			req, err := http.NewRequest(http.MethodGet, app.URL, nil)
+			req, err := http.NewRequest(http.MethodGet, app.URL, http.NoBody)
 			require.NoError(t, err)
 			req.URL.Opaque = path // sent as written, not re-cleaned by the client
 			resp, err := http.DefaultClient.Do(req)

@@ -36,7 +36,7 @@ func TestAuthFilter_ConcurrentFirstSignInCreatesOneUser(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/v1/me", nil)
+				req, _ := http.NewRequest(http.MethodGet, app.URL+"/api/v1/me", http.NoBody)
 				req.Header.Set("Authorization", bearer(tokens[i]))
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {

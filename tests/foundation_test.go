@@ -125,8 +125,8 @@ func newRelay(t *testing.T, listenAddr, target string) *tcpRelay {
 			r.mu.Lock()
 			r.conns = append(r.conns, c, up)
 			r.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
+			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
 		}
 	}()
 	t.Cleanup(r.Close)
@@ -150,7 +150,8 @@ func TestReadiness_FailsWhenTheDatabaseStopsAnsweringAndRecovers(t *testing.T) {
 	relayAddr := relay.ln.Addr().String()
 	_, port, _ := net.SplitHostPort(relayAddr)
 	cfg.MySQL.Host = "127.0.0.1"
-	fmt.Sscan(port, &cfg.MySQL.Port)
+	_, err := fmt.Sscan(port, &cfg.MySQL.Port)
+	require.NoError(t, err)
 	env := dbtest.Env(cfg)
 	out, code := apptest.Run(t, env, "migrate", "up")
 	require.Equal(t, 0, code, out)
@@ -180,7 +181,7 @@ func TestFrameworkErrors_UseTheJSONEnvelope(t *testing.T) {
 	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 	assert.Equal(t, "not_found", decodeError(t, body).Error.Code)
 
-	req, _ := http.NewRequest(http.MethodDelete, app.URL+"/healthz", nil)
+	req, _ := http.NewRequest(http.MethodDelete, app.URL+"/healthz", http.NoBody)
 	req.Header.Set("X-Request-Id", "trace-me-42")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -194,14 +195,15 @@ func TestFrameworkErrors_UseTheJSONEnvelope(t *testing.T) {
 	// The request is in the structured access log under its id.
 	require.Eventually(t, func() bool { return strings.Contains(app.Logs(), `"request_id":"trace-me-42"`) }, 5*time.Second, 20*time.Millisecond)
 	for _, line := range strings.Split(app.Logs(), "\n") {
-		if strings.Contains(line, `"request_id":"trace-me-42"`) {
-			var entry map[string]any
-			require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
-			assert.Equal(t, "DELETE", entry["method"])
-			assert.Equal(t, "/healthz", entry["path"])
-			assert.EqualValues(t, 405, entry["status"])
-			assert.Contains(t, entry, "duration_ms")
+		if !strings.Contains(line, `"request_id":"trace-me-42"`) {
+			continue
 		}
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
+		assert.Equal(t, "DELETE", entry["method"])
+		assert.Equal(t, "/healthz", entry["path"])
+		assert.EqualValues(t, 405, entry["status"])
+		assert.Contains(t, entry, "duration_ms")
 	}
 }
 

@@ -178,7 +178,7 @@ func TestImport_KilledMidwayAndRerunEqualsAnUninterruptedImport(t *testing.T) {
 				time.Sleep(2 * time.Millisecond)
 			}
 			require.NoError(t, cmd.Process.Kill())
-			<-exited
+			t.Logf("import killed: %v", <-exited)
 			partial := scalar(t, db, "SELECT COUNT(*) FROM posts")
 			require.Greater(t, partial, int64(0))
 			require.Less(t, partial, int64(valid), "the kill came after the import had finished")
@@ -188,7 +188,9 @@ func TestImport_KilledMidwayAndRerunEqualsAnUninterruptedImport(t *testing.T) {
 			require.Equal(t, 0, code, out)
 			assert.Contains(t, out, "resumed an interrupted run")
 			var read int
-			_, err := fmt.Sscanf(out[strings.Index(out, "  read"):], "  read %d", &read)
+			at := strings.Index(out, "  read")
+			require.GreaterOrEqual(t, at, 0, out)
+			_, err := fmt.Sscanf(out[at:], "  read %d", &read)
 			require.NoError(t, err, out)
 			assert.LessOrEqual(t, read, 4*4000-1000, "the resumed run starts after its checkpoints, not from the start")
 			assert.Equal(t, want, importedRows(t, db))

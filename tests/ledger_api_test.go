@@ -43,7 +43,7 @@ func grant(t *testing.T, db *database.DB, userID, amount int64) {
 	require.NoError(t, err)
 	mintID, err := models.MintAccountID(ctx, o, userID)
 	require.NoError(t, err)
-	_, _, err = ledger.Post(ctx, o, ledger.Movement{FromAccountID: mintID, ToAccountID: acct.ID, Amount: amount, Kind: ledger.KindMint, Memo: "test grant"})
+	_, _, err = ledger.Move(ctx, o, ledger.Movement{FromAccountID: mintID, ToAccountID: acct.ID, Amount: amount, Kind: ledger.KindMint, Memo: "test grant"})
 	require.NoError(t, err)
 }
 

@@ -146,13 +146,17 @@ func TestPostsAPI_CreateReadEditDeleteWithAuthorization(t *testing.T) {
 		require.Equal(t, http.StatusOK, code, string(body))
 		assert.JSONEq(t, `{"liked": true, "like_count": 1}`, string(body))
 		code, body = bob.json(t, http.MethodPut, postPath(id)+"/like", nil, &like)
+		assert.Equal(t, http.StatusOK, code)
 		assert.JSONEq(t, `{"liked": true, "like_count": 1}`, string(body), "repeating a like changes nothing")
 		code, _ = bob.json(t, http.MethodGet, postPath(id), nil, &p)
+		assert.Equal(t, http.StatusOK, code)
 		assert.True(t, p.LikedByMe)
 		code, _ = alice.json(t, http.MethodGet, postPath(id), nil, &p)
+		assert.Equal(t, http.StatusOK, code)
 		assert.False(t, p.LikedByMe)
 		assert.EqualValues(t, 1, p.LikeCount)
 		code, body = bob.json(t, http.MethodDelete, postPath(id)+"/like", nil, nil)
+		assert.Equal(t, http.StatusOK, code)
 		assert.JSONEq(t, `{"liked": false, "like_count": 0}`, string(body))
 
 		var me struct{ Points int64 }

@@ -62,7 +62,7 @@ func TestPostCache_TwoReplicasSharingRedisNeverServeStaleData(t *testing.T) {
 			rdbOpts, err := redis.ParseURL(redisURL)
 			require.NoError(t, err)
 			rdb := redis.NewClient(rdbOpts)
-			defer rdb.Close()
+			defer func() { _ = rdb.Close() }()
 			keys, err := rdb.Keys(ctx, prefix+fmt.Sprintf("post:%d:*", p.ID)).Result()
 			require.NoError(t, err)
 			assert.NotEmpty(t, keys)
@@ -128,7 +128,7 @@ func TestPostCache_WhenRedisGoesAwayReadsUseTheDatabaseAndWritesSay503(t *testin
 	viaRelay := fmt.Sprintf("redis://%s/%d", relay.ln.Addr(), opts.DB)
 	shared, err := cache.NewRedis(context.Background(), viaRelay, prefix)
 	require.NoError(t, err)
-	t.Cleanup(func() { shared.Close() })
+	t.Cleanup(func() { _ = shared.Close() })
 
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)

@@ -1,9 +1,11 @@
 package tests
 
 import (
+	"bytes"
 	"encoding/json"
 	"go/format"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"inkwell/auth/authtest"
+	"inkwell/config"
+	"inkwell/database/dbtest"
 	"inkwell/routers"
 	"inkwell/swagger"
 	"inkwell/tests/apptest"
@@ -115,9 +120,10 @@ func firstDifference(a, b string) (int, string, string) {
 	}
 }
 
-// TestSwagger_DocumentsEveryAPIRoute walks the routes Beego serves under
-// /api/v1 and requires each (path, method) in the embedded spec, and each
-// documented operation among the served routes.
+// TestSwagger_DocumentsEveryAPIRoute walks the controller routes Beego
+// serves (the API, health and sign-in; not the PWA's files) and requires
+// each (path, method) in the served spec (with the development sign-in
+// enabled), and each documented operation among the served routes.
 func TestSwagger_DocumentsEveryAPIRoute(t *testing.T) {
 	var spec struct {
 		BasePath string                                `json:"basePath"`
@@ -126,11 +132,13 @@ func TestSwagger_DocumentsEveryAPIRoute(t *testing.T) {
 			Type, Name, In string
 		} `json:"securityDefinitions"`
 	}
-	require.NoError(t, json.Unmarshal(swagger.Spec(), &spec))
+	doc, err := swagger.Document(true)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(doc, &spec))
 	documented := map[string]bool{}
 	for p, ops := range spec.Paths {
 		for method := range ops {
-			documented[strings.ToUpper(method)+" "+strings.TrimSuffix(spec.BasePath+p, "/")] = true
+			documented[strings.ToUpper(method)+" "+strings.TrimSuffix(strings.TrimSuffix(spec.BasePath, "/")+p, "/")] = true
 		}
 	}
 
@@ -142,7 +150,7 @@ func TestSwagger_DocumentsEveryAPIRoute(t *testing.T) {
 		for _, r := range *routes.(*[][]string) {
 			// r is pattern, methods, controller type.
 			pattern := r[0]
-			if !strings.HasPrefix(pattern, "/api/v1") || !strings.HasPrefix(r[2], "controllers.") {
+			if !strings.HasPrefix(r[2], "controllers.") || r[2] == "controllers.PWAController" {
 				continue
 			}
 			served[method+" "+strings.TrimSuffix(param.ReplaceAllString(pattern, "{$1}"), "/")] = true
@@ -162,4 +170,68 @@ func TestSwagger_DocumentsEveryAPIRoute(t *testing.T) {
 	assert.Equal(t, "apiKey", spec.Security["bearerAuth"].Type)
 	assert.Equal(t, "Authorization", spec.Security["bearerAuth"].Name)
 	assert.Equal(t, "header", spec.Security["bearerAuth"].In)
+}
+
+// The served spec says what bee cannot: the error envelope on every error
+// answer, required fields and enums, example bodies the API accepts, and
+// the development sign-in exactly when it is enabled.
+func TestSwagger_ServedSpecCarriesTheContract(t *testing.T) {
+	t.Parallel()
+	type schema struct {
+		Ref        string `json:"$ref"`
+		Required   []string
+		Example    json.RawMessage
+		Properties map[string]struct{ Enum []string }
+	}
+	type operation struct {
+		Responses map[string]struct{ Schema *schema }
+	}
+	var spec struct {
+		Paths       map[string]map[string]operation
+		Definitions map[string]schema
+	}
+	db := dbtest.Open(t, "sqlite", true)
+	google := authtest.NewProvider(t)
+	enabled := newAuthApp(t, db, google, func(c *config.Config) { c.AuthDevLogin = true })
+	resp, body := enabled.do(t, http.MethodGet, "/swagger/swagger.json", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.Unmarshal([]byte(body), &spec))
+
+	errorAnswers := 0
+	for p, ops := range spec.Paths {
+		for method, op := range ops {
+			for code, r := range op.Responses {
+				if code >= "400" {
+					errorAnswers++
+					if assert.NotNil(t, r.Schema, "%s %s %s", method, p, code) {
+						assert.Equal(t, "#/definitions/ErrorBody", r.Schema.Ref, "%s %s %s", method, p, code)
+					}
+				}
+			}
+		}
+	}
+	assert.Greater(t, errorAnswers, 20)
+	assert.Equal(t, []string{"title"}, spec.Definitions["posts.CreateInput"].Required)
+	assert.Equal(t, []string{"to_user_id", "amount"}, spec.Definitions["ledger.TransferInput"].Required)
+	assert.Contains(t, spec.Definitions["posts.Post"].Required, "liked_by_me")
+	assert.Equal(t, []string{"draft", "published"}, spec.Definitions["posts.CreateInput"].Properties["status"].Enum)
+	assert.Equal(t, []string{"transfer", "mint", "burn", "opening"}, spec.Definitions["ledger.Transfer"].Properties["kind"].Enum)
+	assert.Contains(t, spec.Definitions["ErrorDetail"].Properties["code"].Enum, "validation_failed")
+	assert.Contains(t, spec.Paths, "/auth/dev-login")
+	assert.Contains(t, spec.Paths, "/api/v1/posts/")
+
+	// The example bodies are accepted as they are ("Try it out").
+	token := google.Token(t, "sub-try", "try@example.com", "Try")
+	resp, body = enabled.do(t, http.MethodPost, "/api/v1/posts", bearer(token), bytes.NewReader(spec.Definitions["posts.CreateInput"].Example))
+	assert.Equal(t, http.StatusCreated, resp.StatusCode, body)
+	resp, body = enabled.do(t, http.MethodPost, "/auth/dev-login", "", bytes.NewReader(spec.Definitions["controllers.DevLoginRequest"].Example))
+	assert.Equal(t, http.StatusOK, resp.StatusCode, body)
+
+	disabled := newAuthApp(t, db, google, nil)
+	resp, body = disabled.do(t, http.MethodGet, "/swagger/swagger.json", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	spec.Paths = nil
+	require.NoError(t, json.Unmarshal([]byte(body), &spec))
+	assert.NotContains(t, spec.Paths, "/auth/dev-login", "disabled looks like absent")
+	assert.Contains(t, spec.Paths, "/auth/config")
 }

@@ -76,7 +76,7 @@ func headlessChromium(t *testing.T) *cdpPage {
 		if tg.Type == "page" {
 			ws, err := websocket.Dial(tg.WebSocketDebuggerURL, "", "http://127.0.0.1/")
 			require.NoError(t, err)
-			t.Cleanup(func() { ws.Close() })
+			t.Cleanup(func() { _ = ws.Close() })
 			return &cdpPage{ws: ws}
 		}
 	}

@@ -229,7 +229,7 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	if os.Getenv("MYSQL_HOST") == "" {
-		log.Fatal("set MYSQL_HOST, MYSQL_USER, MYSQL_PASSWORD (MariaDB)")
+		panic("set MYSQL_HOST, MYSQL_USER, MYSQL_PASSWORD (MariaDB)")
 	}
 	ctx := context.Background()
 	if *mode == "bare" {
@@ -238,7 +238,7 @@ func main() {
 	}
 	work, err := os.MkdirTemp("", "inkwell-bench-import-")
 	must(err)
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }() // a scratch folder under the system temp dir
 	bin := filepath.Join(work, "inkwell")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr

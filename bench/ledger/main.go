@@ -71,11 +71,11 @@ func main() {
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 2 {
-			log.Fatalf("bad -accounts entry %q", s)
+			panic(fmt.Sprintf("bad -accounts entry %q", s)) // not log.Fatal: the deferred drop must run
 		}
 		ids, users, err := openAccounts(ctx, db, n)
 		if err != nil {
-			log.Fatal(err)
+			panic(err) // not log.Fatal: the deferred drop must run
 		}
 		// The loops take turns in short slices, so background load on a
 		// shared machine falls on both alike rather than on whichever ran second.
@@ -90,12 +90,12 @@ func main() {
 			}))
 			led.add(run(*clients, slice, func(rng *mrand.Rand) (int, error) {
 				from, to := pick(rng, ids)
-				_, _, err := ledger.Post(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to, Amount: 1, Kind: ledger.KindTransfer})
+				_, _, err := ledger.Move(ctx, o, ledger.Movement{FromAccountID: from, ToAccountID: to, Amount: 1, Kind: ledger.KindTransfer})
 				return 0, err
 			}))
 		}
 		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d\n", n, "bare database/sql", bare.done, bare.rate(), bare.retried, bare.failed)
-		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d   ratio %.0f%%\n", n, "ledger.Post (Beego ORM)", led.done, led.rate(),
+		fmt.Printf("%-8d %-26s %10d %12.0f %9d %7d   ratio %.0f%%\n", n, "ledger.Move (Beego ORM)", led.done, led.rate(),
 			models.TxRetries()-retriesBefore, led.failed, 100*led.rate()/bare.rate())
 		if led.failed > 0 || bare.failed > 0 {
 			fmt.Printf("%-8d FAILED transfers: ledger %d, bare %d (first: %v / %v)\n", n, led.failed, bare.failed, led.firstErr, bare.firstErr)
@@ -202,7 +202,7 @@ func bareOnce(ctx context.Context, db *sql.DB, from, to int64, ordered bool) err
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after a commit this is a no-op
 	first, second := from, to
 	if ordered && second < first {
 		first, second = second, first

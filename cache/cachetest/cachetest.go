@@ -49,7 +49,7 @@ func Redis(t testing.TB) *cache.Redis {
 	prefix := Prefix()
 	r, err := cache.NewRedis(context.Background(), RedisURL(t), prefix)
 	require.NoError(t, err)
-	t.Cleanup(func() { r.Close() })
+	t.Cleanup(func() { _ = r.Close() })
 	DeleteAfter(t, RedisURL(t), prefix)
 	return r
 }
@@ -62,7 +62,7 @@ func DeleteAfter(t testing.TB, url, prefix string) {
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		client := redis.NewClient(opts)
-		defer client.Close()
+		defer func() { _ = client.Close() }()
 		ctx := context.Background()
 		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
 		for iter.Next(ctx) {

@@ -82,53 +82,55 @@ func describeMySQL(ctx context.Context, db *sql.DB) (Snapshot, error) {
 
 func describeSQLite(ctx context.Context, db *sql.DB) (Snapshot, error) {
 	snap := Snapshot{}
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	tables, err := collect(ctx, db, func(r *sql.Rows) (string, error) {
+		var n string
+		err := r.Scan(&n)
+		return n, err
+	}, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("schema: list tables: %w", err)
 	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
 	for _, table := range tables {
 		var shape TableShape
-		cols, err := db.QueryContext(ctx, `SELECT name, type, "notnull", COALESCE(dflt_value, 'NULL'), pk FROM pragma_table_info(?)`, table)
+		shape.Columns, err = collect(ctx, db, func(r *sql.Rows) (string, error) {
+			var name, typ, def string
+			var notNull, pk int
+			err := r.Scan(&name, &typ, &notNull, &def, &pk)
+			return fmt.Sprintf("%s %s notnull=%d default=%s pk=%d", name, typ, notNull, def, pk), err
+		}, `SELECT name, type, "notnull", COALESCE(dflt_value, 'NULL'), pk FROM pragma_table_info(?)`, table)
 		if err != nil {
 			return nil, fmt.Errorf("schema: describe %s: %w", table, err)
 		}
-		for cols.Next() {
-			var name, typ, def string
-			var notNull, pk int
-			if err := cols.Scan(&name, &typ, &notNull, &def, &pk); err != nil {
-				cols.Close()
-				return nil, err
-			}
-			shape.Columns = append(shape.Columns, fmt.Sprintf("%s %s notnull=%d default=%s pk=%d", name, typ, notNull, def, pk))
-		}
-		cols.Close()
-		idx, err := db.QueryContext(ctx, `SELECT il.name, il."unique", group_concat(ii.name, ',')
+		shape.Indexes, err = collect(ctx, db, func(r *sql.Rows) (string, error) {
+			var name, cols string
+			var unique int
+			err := r.Scan(&name, &unique, &cols)
+			return fmt.Sprintf("%s unique=%t (%s)", name, unique == 1, cols), err
+		}, `SELECT il.name, il."unique", group_concat(ii.name, ',')
 			FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii GROUP BY il.name, il."unique"`, table)
 		if err != nil {
 			return nil, fmt.Errorf("schema: describe indexes of %s: %w", table, err)
 		}
-		for idx.Next() {
-			var name, cols string
-			var unique int
-			if err := idx.Scan(&name, &unique, &cols); err != nil {
-				idx.Close()
-				return nil, err
-			}
-			shape.Indexes = append(shape.Indexes, fmt.Sprintf("%s unique=%t (%s)", name, unique == 1, cols))
-		}
-		idx.Close()
 		sort.Strings(shape.Indexes)
 		snap[table] = shape
 	}
 	return snap, nil
+}
+
+// collect runs query and turns each row into a string with scan.
+func collect(ctx context.Context, db *sql.DB, scan func(*sql.Rows) (string, error), query string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		s, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

@@ -12,6 +12,7 @@ import (
 // The migrations table exactly as bee creates it on MySQL, so bee and
 // inkwell share one history; SQLite gets the same columns.
 const (
+	//nolint:misspell // Beego's own migrations table, word for word: `bee migrate` creates the same one.
 	mysqlMigrationsDDL = `CREATE TABLE IF NOT EXISTS migrations (
 	id_migration int(10) unsigned NOT NULL AUTO_INCREMENT COMMENT 'surrogate key',
 	name varchar(255) DEFAULT NULL COMMENT 'migration name, unique',
@@ -67,7 +68,7 @@ func (r *Runner) UpOne(ctx context.Context) (string, error) {
 	return applied[0], err
 }
 
-func (r *Runner) up(ctx context.Context, max int) ([]string, error) {
+func (r *Runner) up(ctx context.Context, limit int) ([]string, error) {
 	var applied []string
 	err := r.locked(ctx, func(conn *sql.Conn) error {
 		done, err := appliedSet(ctx, conn)
@@ -78,7 +79,7 @@ func (r *Runner) up(ctx context.Context, max int) ([]string, error) {
 			if done[m.Name] {
 				continue
 			}
-			if max >= 0 && len(applied) >= max {
+			if limit >= 0 && len(applied) >= limit {
 				break
 			}
 			start := time.Now()
@@ -227,7 +228,8 @@ func (r *Runner) locked(ctx context.Context, fn func(*sql.Conn) error) error {
 		if got.Int64 != 1 {
 			return fmt.Errorf("migrate: another migration holds the lock %q; try again when it has finished", lockName)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lockName)
+		// If the release fails the lock dies with the connection, closed next.
+		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lockName) }()
 		return fn(conn)
 	}
 	// SQLite: one immediate transaction around the whole run is the lock;
@@ -236,7 +238,9 @@ func (r *Runner) locked(ctx context.Context, fn func(*sql.Conn) error) error {
 		return fmt.Errorf("migrate: lock SQLite database: %w", err)
 	}
 	if err := fn(conn); err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("migrate: roll back: %w", rbErr))
+		}
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {

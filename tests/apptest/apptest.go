@@ -66,7 +66,7 @@ func Binary(t testing.TB) string {
 		cmd := exec.Command("go", "build", "-o", binPath, ".")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("apptest: go build: %v\n%s", err, out)
+			buildErr = fmt.Errorf("apptest: go build: %w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {

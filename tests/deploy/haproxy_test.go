@@ -78,7 +78,7 @@ func TestHAProxyStack(t *testing.T) {
 	})
 
 	t.Run("unknown host names are refused by the host ACL", func(t *testing.T) {
-		req, err := http.NewRequest(http.MethodGet, s.url("/healthz"), nil)
+		req, err := http.NewRequest(http.MethodGet, s.url("/healthz"), http.NoBody)
 		require.NoError(t, err)
 		req.Host = "evil.example"
 		resp, err := c.Do(req)
@@ -119,7 +119,7 @@ func TestHAProxyStack(t *testing.T) {
 					return
 				}
 				require.NoError(t, err)
-				defer conn.Close()
+				defer func() { _ = conn.Close() }()
 				assert.Equal(t, tt.version, conn.ConnectionState().Version)
 			})
 		}
@@ -163,6 +163,7 @@ func TestHAProxyStack(t *testing.T) {
 		defer db.Close()
 		rows, err := db.Query("SELECT id, title FROM posts")
 		require.NoError(t, err)
+		defer rows.Close()
 		stored := map[int64]string{}
 		for rows.Next() {
 			var id int64
@@ -183,7 +184,7 @@ func TestHAProxyStack(t *testing.T) {
 
 func get(t *testing.T, c *http.Client, url string, headers map[string]string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequest(http.MethodGet, url, http.NoBody)
 	require.NoError(t, err)
 	for k, v := range headers {
 		req.Header.Set(k, v)

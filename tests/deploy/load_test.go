@@ -149,7 +149,7 @@ func postOperations(tokens []string, created *ledger) []operation {
 			}
 			var p postBody
 			if err := json.Unmarshal(out, &p); err != nil || p.ID == 0 || p.Title != title {
-				return fmt.Errorf("created post answer %s (%v)", out, err)
+				return fmt.Errorf("created post answer %s (%w)", out, err)
 			}
 			created.add(p.ID, title)
 			return nil
@@ -166,7 +166,7 @@ func postOperations(tokens []string, created *ledger) []operation {
 			}
 			var p postBody
 			if err := json.Unmarshal(out, &p); err != nil || p.ID != id || p.Title != title {
-				return fmt.Errorf("post %d answer %s, want title %q (%v)", id, out, title, err)
+				return fmt.Errorf("post %d answer %s, want title %q (%w)", id, out, title, err)
 			}
 			return nil
 		}},

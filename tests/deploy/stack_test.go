@@ -76,7 +76,7 @@ func start(t *testing.T, dir string, env []string, name string, args ...string) 
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			_ = p.cmd.Process.Kill()
-			<-p.done
+			t.Logf("%s killed: %v", name, <-p.done)
 		}
 		if t.Failed() {
 			t.Logf("output of %s %v:\n%s", name, args, tail(p.out.String(), 40))
@@ -196,7 +196,7 @@ func (s *stack) startReplica(r *replica) {
 // haproxyConfig is deploy/haproxy/haproxy.cfg with its replicas block (a
 // DNS server-template in Kubernetes) replaced by the two local replicas.
 func (s *stack) haproxyConfig() string {
-	src, err := os.ReadFile(filepath.Join(repoRoot, "deploy/haproxy/haproxy.cfg"))
+	src, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "haproxy", "haproxy.cfg"))
 	require.NoError(s.t, err)
 	block := regexp.MustCompile(`(?s)(# --- replicas: begin ---\n).*?(\s*# --- replicas: end ---)`)
 	require.Regexp(s.t, block, string(src), "haproxy.cfg lost its replicas markers")
@@ -258,7 +258,7 @@ func (s *stack) waitServing(r *replica) {
 	c := s.client(tls.VersionTLS12, 0)
 	require.Eventually(s.t, func() bool {
 		id := fmt.Sprintf("probe-%s-%d", r.name, time.Now().UnixNano())
-		req, _ := http.NewRequest(http.MethodGet, s.url("/healthz"), nil)
+		req, _ := http.NewRequest(http.MethodGet, s.url("/healthz"), http.NoBody)
 		req.Header.Set("X-Request-Id", id)
 		resp, err := c.Do(req)
 		if err != nil {

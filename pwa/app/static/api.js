@@ -1,4 +1,4 @@
-// The Inkwell API (docs: shared API.md). Every call carries the bearer token;
+// The Inkwell API (docs/api.md). Every call carries the bearer token;
 // failures become ApiError with the envelope's readable message and fields.
 import * as session from '/static/session.js';
 
@@ -68,7 +68,7 @@ export async function request(method, path, { body, headers = {}, auth = true, t
 
 export const get = (path) => request('GET', path);
 
-/** The signed-in user (API.md Identity). */
+/** The signed-in user (docs/api.md Identity). */
 export async function me() {
   const { data } = await get('/api/v1/me');
   session.rememberMe(data);
@@ -93,7 +93,7 @@ export async function feed({ cursor = '', tag = '', author = '', limit = 20 } = 
 
 /**
  * The caller's drafts: GET /api/v1/posts?status=draft (an extension of
- * API.md's published-only feed). Items are filtered here too, so an older
+ * docs/api.md's published-only feed). Items are filtered here too, so an older
  * server that ignores the parameter never makes a published post look like
  * a draft.
  */

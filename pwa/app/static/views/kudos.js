@@ -21,12 +21,16 @@ export function newKey() {
   return 'kudos-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Sends a transfer; 201 = new, 200 = the replay of an earlier send with this key. */
+/**
+ * Sends a transfer with the attempt's Idempotency-Key; a repeat of an
+ * earlier send with this key answers like it did, marked Idempotent-Replayed.
+ */
 export async function send({ toUserId, amount, memo, idempotencyKey }) {
-  const { data, status } = await api.request('POST', '/api/v1/transfers', {
-    body: { to_user_id: toUserId, amount, memo, idempotency_key: idempotencyKey },
+  const { data, headers } = await api.request('POST', '/api/v1/transfers', {
+    body: { to_user_id: toUserId, amount, memo },
+    headers: { 'Idempotency-Key': idempotencyKey },
   });
-  return { transfer: data, replayed: status === 200 };
+  return { transfer: data, replayed: headers.get('Idempotent-Replayed') === 'true' };
 }
 
 /** Field problems found before asking the server (the same rules as the API). */

@@ -1,3 +1,6 @@
+// What writers that store posts in bulk (the importer) use from the post
+// rules instead of Create: the same validation, and cache retirement.
+
 package posts
 
 import "context"
