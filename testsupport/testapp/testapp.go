@@ -86,12 +86,22 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 // and returns the response with its body read.
 func (a *App) Do(t testing.TB, method, path, authorization string, body io.Reader) (*http.Response, string) {
 	t.Helper()
+	header := http.Header{}
+	if authorization != "" {
+		header.Set("Authorization", authorization)
+	}
+	return a.DoWithHeader(t, method, path, header, body)
+}
+
+// DoWithHeader sends method path with header (and Content-Type:
+// application/json when there is a body) and returns the response with its
+// body read and closed.
+func (a *App) DoWithHeader(t testing.TB, method, path string, header http.Header, body io.Reader) (*http.Response, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, a.URL+path, body)
 	require.NoError(t, err)
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	if body != nil {
+	req.Header = header.Clone()
+	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
