@@ -79,7 +79,7 @@ func runImport(ctx context.Context, args []string) (err error) {
 		if err != nil {
 			return fmt.Errorf("import: error file: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // on an early return; the normal path closes it with its error below
 		// Truncated: a resumed run writes the interrupted run's rejections
 		// again first (importer.Options.Rejections). The importer flushes
 		// the buffer after each committed batch.

@@ -205,7 +205,7 @@ func TestBodyCap_AppliesAfterDecompression(t *testing.T) {
 				return
 			}
 		}
-		zw.Close()
+		require.NoError(t, zw.Close())
 	}))
 	c := outbound.New(outbound.Policy{AllowCIDRs: outboundtest.AllowCIDRs})
 	resp, err := c.Get(context.Background(), site.URL, outbound.Fetch{MaxBytes: max})

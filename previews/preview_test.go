@@ -340,7 +340,7 @@ func TestGet_CacheLifetimes_DaysForHitsAnHourForFailures(t *testing.T) {
 	opts, err := redis.ParseURL(url)
 	require.NoError(t, err)
 	rc := redis.NewClient(opts)
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	hitTTL := rc.TTL(context.Background(), prefix+previews.CacheKey(s.URL+"/ok")).Val()
 	failTTL := rc.TTL(context.Background(), prefix+previews.CacheKey(s.URL+"/missing")).Val()
 	assert.Greater(t, hitTTL, 6*24*time.Hour)

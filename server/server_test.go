@@ -213,7 +213,7 @@ func TestServe_ServesConnectionsQueuedWhenShutdownBegins(t *testing.T) {
 		}
 		cancel() // SIGTERM with the default drain delay of 0 s
 	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "served") })
 	require.NoError(t, server.ServeListener(ctx, log, ln, h, 10*time.Second, queueThenSignal))
 
 	served := 0

@@ -45,10 +45,10 @@ func main() {
 			}
 		}
 		fmt.Fprintf(w, "%s\t%d\t%.3f\t%d\t%d\t%s\t\n", c.Name, len(c.Markdown), took.Seconds(), len(html), len(encoded), msg)
-		w.Flush()
+		_ = w.Flush()
 		worstTime = max(worstTime, took)
 		worstSize = max(worstSize, len(encoded))
 	}
 	fmt.Fprintf(w, "worst\t\t%.3f\t\t%d\t\t\n", worstTime.Seconds(), worstSize)
-	w.Flush()
+	_ = w.Flush()
 }

@@ -111,7 +111,7 @@ func (s *Server) Start(t testing.TB) {
 	opts, err := redis.ParseURL(s.URL)
 	require.NoError(t, err)
 	client := redis.NewClient(opts)
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for client.Ping(context.Background()).Err() != nil {
 		require.True(t, time.Now().Before(deadline), "redis-server on port %d did not start", s.port)
@@ -136,7 +136,7 @@ func (s *Server) CommandsProcessed(t testing.TB) int64 {
 	opts, err := redis.ParseURL(s.URL)
 	require.NoError(t, err)
 	client := redis.NewClient(opts)
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	info, err := client.Info(context.Background(), "stats").Result()
 	require.NoError(t, err)
 	for _, line := range strings.Split(info, "\r\n") {

@@ -89,7 +89,7 @@ func StartDNS(t testing.TB, answer func(name string, qtype dnsmessage.Type) []ne
 	require.NoError(t, err)
 	d := &DNS{conn: conn, answer: answer, queries: map[string]int{}}
 	go d.serve()
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return d
 }
 
