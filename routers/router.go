@@ -19,6 +19,8 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/posts"
+	"inkwell/public"
+	"inkwell/pwa"
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
@@ -38,6 +40,8 @@ type Deps struct {
 	Posts *posts.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
+	// Comments fills the public post pages' comments region (nil: none yet).
+	Comments public.CommentSection
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -47,12 +51,13 @@ type App struct {
 	// and may register probe routes on it.
 	Server *web.HttpServer
 	log    *slog.Logger
+	site   *public.Site
 }
 
 // ServeHTTP serves r with Beego, telling the error controller and panic
 // hook (which Beego builds without our fields) which app they answer for.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r = r.WithContext(controllers.WithApp(r.Context(), a.log, a.Server.Handlers))
+	r = r.WithContext(controllers.WithSite(controllers.WithApp(r.Context(), a.log, a.Server.Handlers), a.site))
 	a.Server.Handlers.ServeHTTP(w, r)
 }
 
@@ -67,8 +72,17 @@ func (a *App) Handler(maxBodyBytes int64) http.Handler {
 func New(d Deps) *App {
 	app := web.NewHttpServerWithCfg(BeegoConfig(d.Config.RunMode))
 
-	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
+	// The installable web app: its screens, /shell.html, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
 	registerPWA(app)
+
+	// The public reading surface: /, /posts/{id}, author and tag pages,
+	// Atom feeds, sitemap, robots.txt — no token (routers/public.go).
+	site, err := public.NewSite(public.Site{Posts: d.Posts, DB: d.DB, BaseURL: d.Config.PublicBaseURL,
+		App: pwa.Embedded(), Comments: d.Comments})
+	if err != nil {
+		panic(err) // the embedded templates are checked by public's tests
+	}
+	registerPublic(app, site)
 
 	health := &controllers.HealthController{DB: d.DB, Migrations: d.Migrations, Lifecycle: d.Lifecycle}
 	app.Router("/healthz", health, "get:Healthz")
@@ -100,7 +114,7 @@ func New(d Deps) *App {
 	app.Handler("/swagger", swagger.Handler("/swagger/"), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log}
+	return &App{Server: app, log: d.Log, site: site}
 }
 
 func firstOf(ids []string) string {

@@ -24,6 +24,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/posts"
+	"inkwell/public"
 	"inkwell/routers"
 )
 
@@ -46,6 +47,8 @@ type Options struct {
 	Routes func(*web.HttpServer)
 	// PostCache is the post service's cache (nil: a fresh in-process one).
 	PostCache cache.Cache
+	// Comments fills the public post pages' comments region (nil: none).
+	Comments public.CommentSection
 }
 
 // QuietLog discards everything.
@@ -69,7 +72,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	}
 	app := routers.New(routers.Deps{Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(postCache, log)})
+		Posts:      posts.NewService(postCache, log), Comments: opts.Comments})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}
