@@ -3,6 +3,7 @@
 import * as router from '/static/router.js';
 import * as session from '/static/session.js';
 import * as outbox from '/static/outbox.js';
+import * as renewal from '/static/renew.js';
 import { toast } from '/static/dom.js';
 
 function setupOfflineBanner() {
@@ -93,6 +94,11 @@ function setupSession() {
     } else if (event === 'start') {
       sendQueued();
     }
+    renewal.schedule();
+  });
+  renewal.schedule();
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') renewal.renewIfDue();
   });
 }
 

@@ -25,13 +25,13 @@ const routes = [
   { re: /^\/tags\/([^/]+)$/, view: feed, auth: true, public: true, names: ['tag'] },
 ];
 
-/** The server-rendered public page in #main for the current path, if any. */
-function serverPage(main, path) {
-  const page = main.querySelector(':scope > [data-public-page]');
-  if (!page) return null;
-  const p = page.dataset.publicPage;
-  // "" marks the server's not-found page, which stands for any path.
-  return p === '' || p === path || decodeURI(p) === path ? page : null;
+/**
+ * The server-rendered page the browser loaded, while it is still the first
+ * screen: the server answered this very URL with it (a post's page also
+ * stands for its other slugs; the not-found page for any path).
+ */
+function serverPage(main) {
+  return firstRenderDone ? null : main.querySelector(':scope > [data-public-page]');
 }
 
 let generation = 0;
@@ -54,7 +54,7 @@ export async function render() {
   const signedIn = !!session.token();
   document.documentElement.classList.toggle('signed-in', signedIn);
   document.getElementById('signin-link').hidden = signedIn || path === '/signin';
-  const page = serverPage(main, path);
+  const page = serverPage(main);
   if (!signedIn && (page || (route && route.public && firstRenderDone))) {
     // Signed out on a public page: the server's page is the page (it reads
     // without the app). Reached inside the app, it is loaded from the server.

@@ -37,7 +37,7 @@ export async function render(main, ctx) {
   // clears it, the form folded under a small disclosure.
   const chips = tag ? h('p', { class: 'chips' },
     h('a', { class: 'chip chip-active', href: '/', 'aria-label': `Clear the tag filter #${tag}` }, `#${tag}`, h('span', { 'aria-hidden': 'true' }, ' ✕'))) : null;
-  const filter = author ? null : h('details', { class: 'tag-filter' }, h('summary', {}, 'Filter by tag'), form, hint);
+  const filter = author ? null : h('details', { class: 'tag-filter' }, h('summary', {}, 'Find a tag'), form, hint);
 
   replace(main, heading, chips, filter, list, status, h('div', { class: 'actions' }, more), sentinel);
 
