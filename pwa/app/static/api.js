@@ -127,6 +127,11 @@ export async function updatePost(id, fields) {
   return data;
 }
 
+/** Deletes a post (its author only). */
+export async function deletePost(id) {
+  await request('DELETE', `/api/v1/posts/${encodeURIComponent(id)}`);
+}
+
 export async function setLike(id, liked) {
   const { data } = await request(liked ? 'PUT' : 'DELETE', `/api/v1/posts/${encodeURIComponent(id)}/like`);
   return data;

@@ -63,6 +63,7 @@ export async function render() {
     firstRenderDone = true;
     return;
   }
+  document.getElementById('tabbar').hidden = !signedIn;
   if (!route) {
     main.replaceChildren(notFound());
     return;
