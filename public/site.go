@@ -6,6 +6,7 @@
 package public
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -251,24 +252,15 @@ func joinCached(canonical string, body []byte) []byte {
 }
 
 func splitCached(b []byte) (canonical string, body []byte, etag string, ok bool) {
-	i := indexByte(b, framedSplit)
+	i := bytes.IndexByte(b, framedSplit)
 	if i < 0 {
 		return "", nil, "", false
 	}
-	j := indexByte(b[i+1:], framedSplit)
+	j := bytes.IndexByte(b[i+1:], framedSplit)
 	if j < 0 {
 		return "", nil, "", false
 	}
 	return string(b[:i]), b[i+1+j+1:], string(b[i+1 : i+1+j]), true
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 func (s *Site) renderPost(ctx context.Context, p *posts.PostContent) ([]byte, error) {
