@@ -1,13 +1,18 @@
 # Inkwell — the two commands that matter:
-#   make run    serve the app on its embedded defaults (SQLite, in-process cache, local folder)
+#   make run    serve the app on its embedded defaults (SQLite, in-process cache, local folder),
+#               with the development sign-in on (the binary's own default is off; prod refuses it)
 #   make test   run the whole test suite (MariaDB/Redis-backed tests run when MYSQL_*/TEST_REDIS_URL are set)
 GO ?= go
 BIN := bin
 
 .PHONY: run test test-e2e fuzz test-collab-js ot-oracle screenshots build vet lint bee docs migrate-mysql clean
 
+# AUTH_DEV_LOGIN=true makes the first run usable without a Google client id:
+# sign in with any name (README "Run it"). Set AUTH_DEV_LOGIN=false to try
+# Google sign-in only.
+AUTH_DEV_LOGIN ?= true
 run: build
-	$(BIN)/inkwell serve
+	AUTH_DEV_LOGIN=$(AUTH_DEV_LOGIN) $(BIN)/inkwell serve
 
 build:
 	$(GO) build -o $(BIN)/inkwell .

@@ -15,6 +15,7 @@ import (
 
 	"inkwell/cache"
 	"inkwell/database"
+	"inkwell/database/schema"
 	"inkwell/importer"
 	"inkwell/posts"
 )
@@ -72,6 +73,14 @@ func runImport(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer db.Close()
+	if cfg.DBDriver == "sqlite" {
+		// Like serve: the embedded default migrates itself, so importing
+		// into a fresh SQLite file works before the server ever ran.
+		runner := &schema.Runner{DB: db.SQL, Dialect: db.Dialect}
+		if _, err := runner.Up(ctx); err != nil {
+			return fmt.Errorf("import: migrate the SQLite database: %w", err)
+		}
+	}
 
 	var rejections io.Writer = os.Stderr
 	if *errorsPath != "-" {

@@ -41,6 +41,12 @@ func (c *ErrorController) Error404() {
 		c.Error405()
 		return
 	}
+	// A browser following a link to a page that does not exist reads a
+	// page, not the API's JSON (the app's own not-found, with the app).
+	if site, ok := wantsPage(c.Ctx.Request); ok {
+		WritePublic(c.Ctx.ResponseWriter, c.Ctx.Request, site.NotFound("Page not found", "There is nothing at this address."))
+		return
+	}
 	c.answer(apperror.CodeNotFound, fmt.Sprintf("no route for %s %s", c.Ctx.Request.Method, c.Ctx.Request.URL.Path))
 }
 

@@ -26,8 +26,11 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
+	gmrenderer "github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -63,6 +66,8 @@ var ErrBusy = errors.New("markdown: every render slot is busy")
 
 var (
 	renderer = goldmark.New(
+		// GFM (tables, strikethrough, autolinks, task lists) and footnotes;
+		// the PWA's preview renders the same (pwa/app/static/markdown.js).
 		goldmark.WithExtensions(extension.GFM, extension.Footnote),
 		goldmark.WithParserOptions(parser.WithBlockParsers(util.Prioritized(blockGuard{}, 0)),
 			parser.WithInlineParsers(util.Prioritized(inlineGuard{}, 0)),
@@ -70,7 +75,8 @@ var (
 		// Raw HTML in the markdown is passed to the sanitizer rather than
 		// dropped, so harmless inline HTML (<sub>, <abbr>) survives while
 		// everything dangerous is removed by the policy below.
-		goldmark.WithRendererOptions(html.WithUnsafe()),
+		goldmark.WithRendererOptions(html.WithUnsafe(),
+			gmrenderer.WithNodeRenderers(util.Prioritized(taskBoxRenderer{}, 1))),
 	)
 	policy = newPolicy()
 	// slots holds one token per render running; its size is the number of
@@ -92,8 +98,23 @@ func newPolicy() *bluemonday.Policy {
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	// Fenced code keeps its language class for client-side highlighting.
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[a-zA-Z0-9_+-]+$`)).OnElements("code")
+	// Task lists: the ticked or empty box goldmark writes for "- [x]" is a
+	// disabled checkbox (no form can exist in a post, so it submits nothing).
+	p.AllowElements("input")
+	p.AllowAttrs("type").Matching(regexp.MustCompile(`^checkbox$`)).OnElements("input")
+	p.AllowAttrs("checked", "disabled").Matching(regexp.MustCompile(`^(|checked|disabled)$`)).OnElements("input")
+	p.AllowAttrs("aria-label").Matching(regexp.MustCompile(`^(done|not done)$`)).OnElements("input")
+	// Footnotes: goldmark's ids and classes, nothing else (an arbitrary id
+	// could shadow the page's own elements).
+	p.AllowAttrs("id").Matching(footnoteID).OnElements("sup", "li")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^(footnote-ref|footnote-backref)$`)).OnElements("a")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^footnotes$`)).OnElements("div")
+	p.AllowAttrs("role").Matching(regexp.MustCompile(`^(doc-noteref|doc-backlink|doc-endnotes)$`)).OnElements("a", "div")
 	return p
 }
+
+// footnoteID matches the ids goldmark gives footnotes and their references.
+var footnoteID = regexp.MustCompile(`^fn(ref)?[0-9]*:[0-9]+$`)
 
 // Render is RenderContext without a caller's deadline (the budget still
 // applies).
@@ -192,4 +213,24 @@ func (c *cappedWriter) Write(p []byte) (int, error) {
 		c.g.refuse(tooMuchHTML)
 	}
 	return c.w.Write(p)
+}
+
+// taskBoxRenderer writes a task list's box as goldmark does, plus the
+// accessible name a form control needs ("done" / "not done"); it replaces
+// the GFM extension's renderer (priority 500): goldmark registers renderers
+// from the highest priority value down, so the lowest value wins.
+type taskBoxRenderer struct{}
+
+func (taskBoxRenderer) RegisterFuncs(reg gmrenderer.NodeRendererFuncRegisterer) {
+	reg.Register(east.KindTaskCheckBox, func(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if n.(*east.TaskCheckBox).IsChecked {
+			_, _ = w.WriteString(`<input checked="" disabled="" type="checkbox" aria-label="done"> `)
+		} else {
+			_, _ = w.WriteString(`<input disabled="" type="checkbox" aria-label="not done"> `)
+		}
+		return ast.WalkContinue, nil
+	})
 }

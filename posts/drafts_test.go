@@ -100,6 +100,6 @@ func TestParseDraftsRequest(t *testing.T) {
 			assert.Equal(t, tt.wantBefore, req.BeforeID)
 		})
 	}
-	_, err := decodeFeedCursor(EncodeDraftsCursor(42))
+	_, err := DecodeFeedCursor(EncodeDraftsCursor(42))
 	assert.Error(t, err, "a drafts cursor is not a feed cursor")
 }

@@ -86,9 +86,9 @@ func EncodeFeedCursor(p models.FeedPosition) string {
 	return paging.Encode(paging.FeedCursor, p.PublishedAt.UnixMicro(), p.ID)
 }
 
-// decodeFeedCursor reads a cursor made by EncodeFeedCursor and refuses
+// DecodeFeedCursor reads a cursor made by EncodeFeedCursor and refuses
 // anything else.
-func decodeFeedCursor(s string) (*models.FeedPosition, error) {
+func DecodeFeedCursor(s string) (*models.FeedPosition, error) {
 	v, err := paging.Decode(s, paging.FeedCursor, 2)
 	if err != nil {
 		return nil, err

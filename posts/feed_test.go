@@ -37,7 +37,7 @@ func readFeed(t *testing.T, s *Service, o orm.Ormer, viewer int64, req FeedReque
 			return ids
 		}
 		require.Len(t, got.Items, req.Limit, "only the last page may be short")
-		pos, err := decodeFeedCursor(*got.NextCursor)
+		pos, err := DecodeFeedCursor(*got.NextCursor)
 		require.NoError(t, err)
 		req.After = pos
 		if between != nil {

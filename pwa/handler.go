@@ -58,7 +58,7 @@ func (a *App) Serve(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	case strings.HasPrefix(p, StaticPrefix):
 		return a.serveAsset(w, r)
-	case IsClientRoute(p):
+	case p == ShellPath || IsClientRoute(p):
 		h.Set(headerReferrer, referrerPolicy)
 		serveDocument(w, r, a.shell, a.csp)
 		return true

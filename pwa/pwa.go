@@ -39,23 +39,32 @@ type ClientRoute struct {
 	// Regexp matches the same paths; the service worker uses it to answer
 	// navigations with the cached shell while offline.
 	Regexp string
+	// Public routes are server-rendered pages anyone can read (package
+	// public); the app takes them over for a signed-in visitor. The service
+	// worker asks the network first for them and opens the shell offline.
+	Public bool
 }
 
 // ClientRoutes are the app's screens (pwa/app/static/router.js mirrors them).
 var ClientRoutes = []ClientRoute{
-	{Pattern: "/", Regexp: `^/$`},
+	{Pattern: "/", Regexp: `^/$`, Public: true},
 	{Pattern: "/signin", Regexp: `^/signin$`},
 	{Pattern: "/write", Regexp: `^/write$`},
 	{Pattern: "/drafts", Regexp: `^/drafts$`},
 	{Pattern: "/me", Regexp: `^/me$`},
 	{Pattern: "/wallet", Regexp: `^/wallet$`},
-	{Pattern: "/posts/:id([0-9]+)", Regexp: `^/posts/[0-9]+$`},
+	{Pattern: "/posts/:id([0-9]+)", Regexp: `^/posts/[0-9]+$`, Public: true},
 	{Pattern: "/posts/:id([0-9]+)/edit", Regexp: `^/posts/[0-9]+/edit$`},
+	{Pattern: "/posts/:id([0-9]+)/:slug", Regexp: `^/posts/[0-9]+/[^/]+$`, Public: true},
+	{Pattern: "/users/:id([0-9]+)", Regexp: `^/users/[0-9]+$`, Public: true},
+	{Pattern: "/tags/:tag", Regexp: `^/tags/[^/]+$`, Public: true},
 }
 
-// Fixed (never hashed) URLs.
+// Fixed (never hashed) URLs. The shell has its own URL because "/" is the
+// public feed: the service worker precaches the shell from ShellPath and
+// opens it for every screen while offline.
 const (
-	ShellPath    = "/"
+	ShellPath    = "/shell.html"
 	ManifestPath = "/manifest.webmanifest"
 	WorkerPath   = "/sw.js"
 	StaticPrefix = "/static/"
@@ -86,6 +95,7 @@ type App struct {
 	shell    document
 	manifest document
 	worker   document
+	frame    Frame
 	// csp is the shell's Content-Security-Policy (it allows the import map
 	// by its hash, so no inline script runs otherwise).
 	csp string
@@ -116,6 +126,10 @@ func Embedded() *App {
 }
 
 const importMapMarker = "<!--importmap-->"
+
+// bootScript is the one classic (non-module) script: it runs in <head>
+// before the page paints, so it is neither mapped nor preloaded as a module.
+const bootScript = "/static/boot.js"
 
 // Load reads an app tree (index.html, manifest.webmanifest, sw.js,
 // static/…) and prepares everything the handler serves.
@@ -162,6 +176,9 @@ func Load(fsys fs.FS) (*App, error) {
 
 	worker, err := a.renderWorker(workerSrc)
 	if err != nil {
+		return nil, err
+	}
+	if a.frame, err = cutFrame(shell); err != nil {
 		return nil, err
 	}
 	a.shell = newDocument("text/html; charset=utf-8", shell)
@@ -285,7 +302,7 @@ func (a *App) renderShell(src []byte) (shell []byte, importMap string, err error
 	imports := map[string]string{}
 	var preloads strings.Builder
 	for _, as := range a.sortedAssets() {
-		if as.contentType != contentTypes[".js"] {
+		if as.contentType != contentTypes[".js"] || as.plainURL == bootScript {
 			continue
 		}
 		imports[as.plainURL] = as.hashedURL
@@ -314,6 +331,9 @@ type workerBuild struct {
 	Version  string   `json:"version"`
 	Precache []string `json:"precache"`
 	Routes   []string `json:"routes"`
+	// PublicRoutes are the routes served as public pages: network first,
+	// the shell when offline.
+	PublicRoutes []string `json:"public_routes"`
 }
 
 // renderWorker prefixes sw.js with the build: its version, the URLs to
@@ -324,6 +344,9 @@ func (a *App) renderWorker(src []byte) ([]byte, error) {
 	b.Precache = append(b.Precache, a.sortedHashedURLs()...)
 	for _, r := range ClientRoutes {
 		b.Routes = append(b.Routes, r.Regexp)
+		if r.Public {
+			b.PublicRoutes = append(b.PublicRoutes, r.Regexp)
+		}
 	}
 	j, err := json.Marshal(b)
 	if err != nil {

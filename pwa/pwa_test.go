@@ -71,7 +71,7 @@ func TestServe_ContentTypesAndCacheHeaders(t *testing.T) {
 
 func TestServe_UnknownPathsAreLeftToTheCaller(t *testing.T) {
 	a := Embedded()
-	for _, p := range []string{"/api/v1/nope", "/api/v1/posts", "/nope", "/posts/abc", "/posts/12/like",
+	for _, p := range []string{"/api/v1/nope", "/api/v1/posts", "/nope", "/posts/abc", "/posts/12/like/x",
 		"/static/app.0000000000.js", "/static/nope.js", "/static/", "/sw.js/x", "/swagger/"} {
 		t.Run(p, func(t *testing.T) {
 			rec, served := get(t, a, http.MethodGet, p, nil)
@@ -136,6 +136,10 @@ func TestShell_ImportMapCoversEveryModuleAndIsAllowedByCSP(t *testing.T) {
 	require.NoError(t, fs.WalkDir(mustSub(t), "static", func(p string, d fs.DirEntry, err error) error {
 		require.NoError(t, err)
 		if d.IsDir() || !strings.HasSuffix(p, ".js") && !strings.HasSuffix(p, ".mjs") {
+			return nil
+		}
+		if "/"+p == bootScript {
+			assert.NotContains(t, im.Imports, "/"+p, "the classic boot script is no module")
 			return nil
 		}
 		modules++
@@ -225,7 +229,10 @@ func TestServiceWorker_CarriesVersionPrecacheAndRoutes(t *testing.T) {
 	var b workerBuild
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(first, "const BUILD = "), ";")), &b))
 	assert.Equal(t, a.Version, b.Version)
-	assert.Contains(t, b.Precache, "/")
+	assert.Contains(t, b.Precache, ShellPath)
+	assert.NotContains(t, b.Precache, "/", "/ is the public feed, not the shell")
+	assert.Contains(t, b.PublicRoutes, `^/posts/[0-9]+$`)
+	assert.NotContains(t, b.PublicRoutes, `^/write$`)
 	assert.Contains(t, b.Precache, "/manifest.webmanifest")
 	for _, u := range a.AssetURLs() {
 		assert.Contains(t, b.Precache, u)
@@ -244,7 +251,8 @@ func TestServiceWorker_CarriesVersionPrecacheAndRoutes(t *testing.T) {
 func TestClientRoutes_PatternsAgreeWithRegexps(t *testing.T) {
 	for path, want := range map[string]bool{
 		"/": true, "/posts/1": true, "/posts/123/edit": true, "/write": true, "/drafts": true, "/me": true, "/signin": true,
-		"/posts/x": false, "/posts/1/like": false, "/api/v1/posts/1": false, "/static/app.js": false, "/writes": false,
+		"/posts/1/my-title": true, "/users/7": true, "/tags/go": true,
+		"/posts/x": false, "/posts/1/like/x": false, "/users/x": false, "/api/v1/posts/1": false, "/static/app.js": false, "/writes": false,
 	} {
 		assert.Equal(t, want, IsClientRoute(path), path)
 	}
@@ -252,7 +260,7 @@ func TestClientRoutes_PatternsAgreeWithRegexps(t *testing.T) {
 
 func testApp(files map[string]string) fstest.MapFS {
 	fsys := fstest.MapFS{
-		"index.html":           {Data: []byte(`<link href="/static/a.css"><!--importmap--><script type="module" src="/static/a.js"></script>`)},
+		"index.html":           {Data: []byte(`<head><link href="/static/a.css"><!--importmap--><script type="module" src="/static/a.js"></script><!--page-head--><title>t</title><!--/page-head--></head><main><!--page-main-->x<!--/page-main--></main>`)},
 		"manifest.webmanifest": {Data: []byte(`{"icons":[{"src":"/static/i.png"}]}`)},
 		"sw.js":                {Data: []byte(`self.addEventListener('fetch', () => {});`)},
 		"static/a.css":         {Data: []byte(`body{}`)},
@@ -276,7 +284,7 @@ func TestLoad_AnyChangedFileChangesTheVersion(t *testing.T) {
 	for _, change := range []map[string]string{
 		{"static/b.js": `export const b = 2;`},
 		{"static/i.png": "png2"},
-		{"index.html": `<link href="/static/a.css"><!--importmap--> <script type="module" src="/static/a.js"></script>`},
+		{"index.html": `<link href="/static/a.css"><!--importmap--> <script type="module" src="/static/a.js"></script><!--page-head--><!--/page-head--><!--page-main--><!--/page-main-->`},
 		{"manifest.webmanifest": `{"icons":[{"src":"/static/i.png"}],"name":"x"}`},
 		{"sw.js": `self.addEventListener('fetch', () => { /* v2 */ });`},
 	} {
@@ -326,4 +334,26 @@ func mustSub(t *testing.T) fs.FS {
 	sub, err := fs.Sub(embedded, "app")
 	require.NoError(t, err)
 	return sub
+}
+
+// Server-rendered pages are built in the shell's frame: every part of the
+// shell but the page's head and main content, in order.
+func TestFrame_CutsTheShellAtItsMarkers(t *testing.T) {
+	a := Embedded()
+	f := a.Frame()
+	assert.Contains(t, string(f.Top), `<meta charset="utf-8">`)
+	assert.NotContains(t, string(f.Top), "<title>")
+	assert.Contains(t, string(f.Middle), `<script type="importmap">`)
+	assert.Contains(t, string(f.Middle), `/static/boot.`)
+	assert.Contains(t, string(f.Middle), `<main id="main" tabindex="-1">`)
+	assert.Contains(t, string(f.Middle), `id="tabbar"`)
+	assert.NotContains(t, string(f.Middle), "Loading…")
+	assert.True(t, strings.HasPrefix(strings.TrimSpace(string(f.Bottom)), "</main>"), string(f.Bottom))
+	assert.Contains(t, string(f.Bottom), "</html>")
+	assert.NotEmpty(t, a.ContentSecurityPolicy())
+
+	_, err := Load(testApp(map[string]string{"index.html": `<!--importmap--><!--page-main--><!--/page-main--><!--page-head--><!--/page-head-->`}))
+	assert.ErrorContains(t, err, "out of order")
+	_, err = Load(testApp(map[string]string{"index.html": `<!--importmap--><!--page-head--><!--/page-head-->`}))
+	assert.ErrorContains(t, err, "<!--page-main-->")
 }

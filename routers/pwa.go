@@ -16,7 +16,11 @@ func registerPWA(app *web.HttpServer) {
 	app.Router(pwa.WorkerPath, shell, methods)
 	app.Router(pwa.ManifestPath, shell, methods)
 	app.Router(pwa.StaticPrefix+"*", shell, methods)
+	app.Router(pwa.ShellPath, shell, methods)
 	for _, r := range pwa.ClientRoutes {
-		app.Router(r.Pattern, shell, methods)
+		// Public routes are pages of their own (routers/public.go).
+		if !r.Public {
+			app.Router(r.Pattern, shell, methods)
+		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"inkwell/ledger"
 	"inkwell/metrics"
 	"inkwell/posts"
+	"inkwell/public"
+	"inkwell/pwa"
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
@@ -49,6 +51,8 @@ type Deps struct {
 	Lifecycle *server.Lifecycle
 	// Metrics counts requests by route pattern (nil: not instrumented).
 	Metrics *metrics.Metrics
+	// Comments fills the public post pages' comments region (nil: none yet).
+	Comments public.CommentSection
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -59,12 +63,13 @@ type App struct {
 	Server  *web.HttpServer
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	site    *public.Site
 }
 
 // ServeHTTP serves r with Beego, telling the error controller and panic
 // hook (which Beego builds without our fields) which app they answer for.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r = r.WithContext(controllers.WithApp(r.Context(), a.log, a.Server.Handlers))
+	r = r.WithContext(controllers.WithSite(controllers.WithApp(r.Context(), a.log, a.Server.Handlers), a.site))
 	a.Server.Handlers.ServeHTTP(w, r)
 }
 
@@ -82,7 +87,7 @@ func (a *App) Handler(maxBodyBytes int64) http.Handler {
 func New(d Deps) *App {
 	app := web.NewHttpServerWithCfg(BeegoConfig(d.Config.RunMode))
 
-	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
+	// The installable web app: its screens, /shell.html, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
 	registerPWA(app)
 
 	if d.Metrics != nil {
@@ -94,6 +99,15 @@ func New(d Deps) *App {
 			}
 		}, web.WithReturnOnOutput(false))
 	}
+
+	// The public reading surface: /, /posts/{id}, author and tag pages,
+	// Atom feeds, sitemap, robots.txt — no token (routers/public.go).
+	site, err := public.NewSite(public.Site{Posts: d.Posts, DB: d.DB, BaseURL: d.Config.PublicBaseURL,
+		App: pwa.Embedded(), Comments: d.Comments})
+	if err != nil {
+		panic(err) // the embedded templates are checked by public's tests
+	}
+	registerPublic(app, site)
 
 	health := &controllers.HealthController{DB: d.DB, Migrations: d.Migrations, Lifecycle: d.Lifecycle}
 	app.Router("/healthz", health, "get:Healthz")
@@ -126,7 +140,7 @@ func New(d Deps) *App {
 	app.Handler("/swagger", swagger.Handler("/swagger/", devLogin), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log, metrics: d.Metrics}
+	return &App{Server: app, log: d.Log, metrics: d.Metrics, site: site}
 }
 
 func firstOf(ids []string) string {

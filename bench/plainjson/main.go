@@ -15,6 +15,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18311", "listen address")
 	file := flag.String("body", "", "file holding the JSON to serve")
+	contentType := flag.String("content-type", "application/json; charset=utf-8", "Content-Type of the body (bench/public_page.sh serves HTML)")
 	flag.Parse()
 	body, err := os.ReadFile(*file)
 	if err != nil {
@@ -22,7 +23,7 @@ func main() {
 	}
 	length := strconv.Itoa(len(body))
 	log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Type", *contentType)
 		w.Header().Set("Content-Length", length)
 		_, _ = w.Write(body)
 	})))

@@ -21,7 +21,7 @@ export function requireChromium() {
  * "in-incognito" for installability in incognito contexts, and service
  * workers behave as for a real user.
  */
-export async function launchProfile({ viewport = PHONE } = {}) {
+export async function launchProfile({ viewport = PHONE, javaScriptEnabled = true } = {}) {
   requireChromium();
   const dataDir = mkdtempSync(join(tmpdir(), 'inkwell-chromium-'));
   const context = await chromium.launchPersistentContext(dataDir, {
@@ -33,6 +33,7 @@ export async function launchProfile({ viewport = PHONE } = {}) {
     isMobile: false,
     hasTouch: true,
     serviceWorkers: 'allow',
+    javaScriptEnabled,
   });
   return {
     context,

@@ -34,7 +34,11 @@ export async function startFakeGoogle(clientId) {
 
 /**
  * The GIS client stand-in: initialize() keeps the callback, renderButton()
- * draws a button that "signs in" with the given credential.
+ * draws a button that "signs in" with the given credential. prompt() is
+ * One Tap: with auto_select and a credential the test put in
+ * window.__gisNextCredential (a returning user Google recognises), it
+ * calls back with it without any click, as Google's automatic sign-in
+ * does; otherwise it reports that nothing was displayed.
  */
 export function gisScript(credential) {
   return `window.google = { accounts: { id: {
@@ -46,7 +50,16 @@ export function gisScript(credential) {
       b.addEventListener('click', () => window.__gisOptions.callback({ credential: ${JSON.stringify(credential)}, select_by: 'btn' }));
       el.append(b);
     },
-    prompt() {},
+    prompt(listener) {
+      const next = window.__gisNextCredential;
+      if (next && window.__gisOptions && window.__gisOptions.auto_select) {
+        window.__gisNextCredential = null;
+        window.__gisSilentGrants = (window.__gisSilentGrants || 0) + 1;
+        setTimeout(() => window.__gisOptions.callback({ credential: next, select_by: 'auto' }), 0);
+        return;
+      }
+      if (listener) listener({ isNotDisplayed: () => true, isSkippedMoment: () => false, isDismissedMoment: () => false });
+    },
     disableAutoSelect() { window.__gisAutoSelectDisabled = true; },
   } } };`;
 }

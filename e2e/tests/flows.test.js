@@ -75,6 +75,7 @@ after(async () => {
 test('sign in with the development sign-in', async () => {
   await page.goto(server.url + '/');
   await waitForServiceWorker(page);
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(/\/signin/);
   await page.getByLabel('Your name').fill('alice');
   await page.getByRole('button', { name: 'Sign in (development)' }).click();
@@ -146,10 +147,14 @@ test('the post is in the feed, and the tag filter finds it', async () => {
   await page.getByRole('link', { name: 'Feed', exact: true }).click();
   await page.getByRole('link', { name: `Ink and paper` }).waitFor();
   await audit('feed');
+  await page.getByText('Find a tag').click();
   await page.getByLabel('Filter by tag').fill('notes');
   await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(server.url + '/tags/notes');
   await page.getByRole('heading', { name: 'Posts tagged #notes' }).waitFor();
   await page.getByRole('link', { name: `Ink and paper` }).waitFor();
+  await page.getByRole('link', { name: 'Clear the tag filter #notes' }).waitFor();
+  await page.getByText('Find a tag').click();
   await page.getByLabel('Filter by tag').fill('no-such-tag');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.getByText('No posts tagged #no-such-tag yet.').waitFor();

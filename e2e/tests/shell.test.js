@@ -27,9 +27,12 @@ async function openShell() {
   return { page, errors };
 }
 
-test('the shell loads without errors, signed-out visitors land on sign-in', async () => {
+test('the app loads without errors; signed-out visitors read the public feed and can sign in from it', async () => {
   const { page, errors } = await openShell();
-  await page.waitForURL(/\/signin\?next=%2F$/);
+  await page.getByRole('heading', { name: 'Latest posts' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/', 'no sign-in wall');
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(/\/signin$/);
   await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
   const pageErrors = errors.filter((e) => e.startsWith('pageerror') || /Content Security Policy/i.test(e));
   assert.deepEqual(pageErrors, []);
@@ -43,6 +46,7 @@ test('the shell loads without errors, signed-out visitors land on sign-in', asyn
 
 test('the sign-in screen passes the quality audit at 360×640, light and dark', async () => {
   const { page } = await openShell();
+  await page.goto(server.url + '/signin');
   await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
   await page.waitForFunction(() => !document.querySelector('#main .loading'));
   assert.deepEqual(await auditScreen(page), []);
@@ -69,7 +73,13 @@ test('offline: the shell still opens on every client route and the offline banne
   const { page } = await openShell();
   await browser.context.setOffline(true);
   try {
-    for (const path of ['/', '/write', '/posts/1', '/drafts', '/me']) {
+    // The public feed just read comes from the browser's cache (public,
+    // max-age=60), banner and all.
+    await page.goto(server.url + '/');
+    await page.getByRole('heading', { name: 'Latest posts' }).waitFor();
+    assert.ok(await page.locator('#offline-banner').isVisible(), 'offline banner on /');
+    // Pages never read open the app's shell, which asks a signed-out visitor to sign in.
+    for (const path of ['/write', '/posts/1', '/tags/ink', '/drafts', '/me']) {
       await page.goto(server.url + path);
       await page.getByRole('heading', { name: 'Sign in to Inkwell' }).waitFor();
       assert.ok(await page.locator('#offline-banner').isVisible(), `offline banner on ${path}`);
@@ -83,13 +93,19 @@ test('offline: the shell still opens on every client route and the offline banne
   await page.close();
 });
 
-test('unknown API paths keep the JSON errors, never the shell', async () => {
-  for (const [path, status, code] of [['/api/v1/nope', 401, 'unauthorized'], ['/api/nope', 404, 'not_found'], ['/nope', 404, 'not_found']]) {
+test('unknown API paths keep the JSON errors; an unknown page is the app\'s not-found page', async () => {
+  for (const [path, status, code] of [['/api/v1/nope', 401, 'unauthorized'], ['/api/nope', 404, 'not_found']]) {
     const res = await fetch(server.url + path, { headers: { Accept: 'text/html' } });
     assert.equal(res.status, status, path);
     assert.match(res.headers.get('content-type'), /^application\/json/, path);
     assert.equal((await res.json()).error.code, code, path);
   }
+  const page404 = await fetch(server.url + '/nope', { headers: { Accept: 'text/html' } });
+  assert.equal(page404.status, 404);
+  assert.match(page404.headers.get('content-type'), /^text\/html/);
+  assert.match(await page404.text(), /<h1>Page not found<\/h1>/);
+  const json404 = await fetch(server.url + '/nope');
+  assert.equal((await json404.json()).error.code, 'not_found', 'API clients still read JSON');
   const shell = await fetch(server.url + '/posts/12/edit', { headers: { Accept: 'text/html' } });
   assert.equal(shell.status, 200);
   assert.match(await shell.text(), /<script type="importmap">/);

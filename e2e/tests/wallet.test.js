@@ -121,7 +121,10 @@ test("bob's wallet shows 7 and the kudos with its memo", async () => {
   await kudos.waitFor();
   assert.match(await kudos.textContent(), /Thanks for the ink tips ✒️/);
   assert.equal((await kudos.locator('.entry-amount').textContent()).trim(), '−3');
-  assert.equal(await page.locator('.entry').filter({ hasText: 'Points earned' }).count(), 1);
+  // Points name the post they were paid for.
+  const earned = page.locator('.entry').filter({ hasText: 'Points for publishing' });
+  await earned.getByRole('link', { name: '“bob\'s notes”' }).waitFor();
+  assert.equal(await earned.count(), 1);
   await page.getByText('That’s everything.').waitFor();
   await audit('wallet');
   await page.emulateMedia({ colorScheme: 'dark' });

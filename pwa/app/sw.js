@@ -4,7 +4,10 @@
 
    - Shell and hashed assets: precached per version, answered cache-first
      (hashed URLs never change; the shell is tied to this version).
-   - Navigations to the app's routes: the cached shell (works offline).
+   - Navigations to the app's screens: the cached shell (works offline).
+   - Navigations to public pages (/, /posts/{id}, /users/{id}, /tags/{tag}):
+     the server's page, which carries the app too (a signed-in visitor gets
+     the app there); the cached shell when the network fails or is slow.
    - GET /api/v1/posts/{id}, the feed and /api/v1/me: network first, the last
      good answer is kept and served when the network fails, marked with
      X-Inkwell-Cache: hit. Nothing else (writes, other routes) is touched. */
@@ -12,6 +15,11 @@
 const SHELL_CACHE = `inkwell-shell-${BUILD.version}`;
 const DATA_CACHE = 'inkwell-data-v1';
 const ROUTES = BUILD.routes.map((r) => new RegExp(r));
+const PUBLIC_ROUTES = (BUILD.public_routes || []).map((r) => new RegExp(r));
+// The shell has its own URL: "/" is the public feed page.
+const SHELL_URL = BUILD.precache[0];
+// A public page slower than this opens the shell instead (lie-fi).
+const PAGE_TIMEOUT_MS = 4000;
 // Enough for a long read offline; the oldest answers go first.
 const MAX_DATA_ENTRIES = 300;
 const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/];
@@ -47,7 +55,8 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
 
   if (req.mode === 'navigate') {
-    if (ROUTES.some((re) => re.test(url.pathname))) event.respondWith(shell(req));
+    if (PUBLIC_ROUTES.some((re) => re.test(url.pathname))) event.respondWith(publicPage(req));
+    else if (ROUTES.some((re) => re.test(url.pathname))) event.respondWith(shell(req));
     return;
   }
   if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.webmanifest') {
@@ -60,9 +69,17 @@ self.addEventListener('fetch', (event) => {
 });
 
 async function shell(req) {
-  const cached = await caches.match('/', { cacheName: SHELL_CACHE });
+  const cached = await caches.match(SHELL_URL, { cacheName: SHELL_CACHE });
   if (cached) return cached;
   return fetch(req);
+}
+
+async function publicPage(req) {
+  const timeout = new Promise((resolve) => setTimeout(resolve, PAGE_TIMEOUT_MS, null));
+  const res = await Promise.race([fetch(req).catch(() => null), timeout]);
+  if (res && res.status < 500) return res;
+  const cached = await caches.match(SHELL_URL, { cacheName: SHELL_CACHE });
+  return cached || res || fetch(req);
 }
 
 async function cacheFirst(req) {

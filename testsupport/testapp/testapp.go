@@ -25,6 +25,7 @@ import (
 	"inkwell/ledger"
 	"inkwell/metrics"
 	"inkwell/posts"
+	"inkwell/public"
 	"inkwell/routers"
 	"inkwell/users"
 )
@@ -50,6 +51,8 @@ type Options struct {
 	PostCache cache.Cache
 	// Metrics instruments the instance (nil: not instrumented).
 	Metrics *metrics.Metrics
+	// Comments fills the public post pages' comments region (nil: none).
+	Comments public.CommentSection
 }
 
 // QuietLog discards everything.
@@ -73,7 +76,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log), Metrics: opts.Metrics})
+		Posts:      posts.NewService(db, postCache, log), Metrics: opts.Metrics, Comments: opts.Comments})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}

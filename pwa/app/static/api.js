@@ -1,6 +1,7 @@
 // The Inkwell API (docs/api.md). Every call carries the bearer token;
 // failures become ApiError with the envelope's readable message and fields.
 import * as session from '/static/session.js';
+import * as renewal from '/static/renew.js';
 
 /** Where the sign-in side of the server lives (outside /api/v1, public). */
 export const AUTH_CONFIG_PATH = '/auth/config';
@@ -30,10 +31,12 @@ export function describe(err) {
 
 /**
  * request(method, path, {body, headers}) → {data, status, headers, fromCache}.
- * A 401 on a signed-in call ends the session ('expired'): the app goes back
- * to sign-in while the editor's text stays saved on the device.
+ * A 401 on a signed-in call first tries one silent renewal of a Google
+ * token and, with a new token, sends the request once more; otherwise it
+ * ends the session ('expired'): the app goes back to sign-in while the
+ * editor's text stays saved on the device.
  */
-export async function request(method, path, { body, headers = {}, auth = true, token = '' } = {}) {
+export async function request(method, path, { body, headers = {}, auth = true, token = '', renewed = false } = {}) {
   const h = { Accept: 'application/json', ...headers };
   const tok = token || (auth ? session.token() : '');
   if (tok) h.Authorization = `Bearer ${tok}`;
@@ -60,7 +63,11 @@ export async function request(method, path, { body, headers = {}, auth = true, t
       e?.message || `The server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}.`,
       e?.fields);
     // A candidate token (sign-in) being refused is not an expired session.
-    if (res.status === 401 && tok && !token) session.end('expired');
+    if (res.status === 401 && tok && !token) {
+      if (!renewed && await renewal.renew()) return request(method, path, { body, headers, auth, renewed: true });
+      // Only the session this request was sent with has expired.
+      if (session.token() === tok) session.end('expired');
+    }
     throw err;
   }
   return { data, status: res.status, headers: res.headers, fromCache: res.headers.get('X-Inkwell-Cache') === 'hit' };
@@ -118,6 +125,11 @@ export async function createPost(fields, idempotencyKey) {
 export async function updatePost(id, fields) {
   const { data } = await request('PATCH', `/api/v1/posts/${encodeURIComponent(id)}`, { body: fields });
   return data;
+}
+
+/** Deletes a post (its author only). */
+export async function deletePost(id) {
+  await request('DELETE', `/api/v1/posts/${encodeURIComponent(id)}`);
 }
 
 export async function setLike(id, liked) {

@@ -3,6 +3,7 @@
 import * as router from '/static/router.js';
 import * as session from '/static/session.js';
 import * as outbox from '/static/outbox.js';
+import * as renewal from '/static/renew.js';
 import { toast } from '/static/dom.js';
 
 function setupOfflineBanner() {
@@ -63,6 +64,14 @@ function setupInstallButton() {
   });
 }
 
+/** "“Title” was saved." — naming what was sent while offline. */
+export function sentMessage(sent) {
+  const name = (p) => `“${p?.title || 'Untitled'}”`;
+  if (sent.length === 1) return `${name(sent[0])} was saved on the server.`;
+  const shown = sent.slice(0, 2).map(name).join(', ');
+  return `${sent.length} offline changes were saved: ${shown}${sent.length > 2 ? ` and ${sent.length - 2} more` : ''}.`;
+}
+
 let sending = false;
 /** Sends what was written offline; announces the result. */
 export async function sendQueued() {
@@ -70,7 +79,11 @@ export async function sendQueued() {
   sending = true;
   try {
     const { sent, failed } = await outbox.flush();
-    if (sent.length) toast(sent.length === 1 ? 'Your offline change was saved.' : `${sent.length} offline changes were saved.`);
+    if (sent.length) {
+      toast(sentMessage(sent));
+      // Screens showing what was waiting (My drafts) refresh themselves.
+      window.dispatchEvent(new CustomEvent('inkwell:outbox-sent', { detail: { sent } }));
+    }
     if (failed) toast('Some offline changes could not be saved — see My drafts.');
   } catch (err) {
     console.warn('outbox flush failed', err);
@@ -93,6 +106,11 @@ function setupSession() {
     } else if (event === 'start') {
       sendQueued();
     }
+    renewal.schedule();
+  });
+  renewal.schedule();
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') renewal.renewIfDue();
   });
 }
 

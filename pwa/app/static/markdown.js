@@ -9,10 +9,17 @@ import DOMPurify from '/static/vendor/purify.es.mjs';
 
 const PURIFY = {
   USE_PROFILES: { html: true },
-  FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
+  // <input> stays only as a task list's disabled checkbox (hook below).
+  FORBID_TAGS: ['style', 'form', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
   FORBID_ATTR: ['style'],
   ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
 };
+
+DOMPurify.addHook('uponSanitizeElement', (node, data) => {
+  // A task list's box ("- [x]"), as the server keeps it: a checkbox, never
+  // anything one could type into.
+  if (data.tagName === 'input' && (node.getAttribute('type') || '').toLowerCase() !== 'checkbox') node.remove();
+});
 
 // A post's ids and same-page links get the prefix the server gives them
 // (markdown/ids.go), so a post can never take over an id of the app (a
@@ -21,6 +28,12 @@ const PURIFY = {
 const ID_PREFIX = 'user-content-';
 
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'INPUT') {
+    for (const a of [...node.attributes]) if (!['type', 'checked', 'disabled', 'aria-label'].includes(a.name)) node.removeAttribute(a.name);
+    node.setAttribute('disabled', '');
+    // A form control needs a name; the server writes the same (markdown.go).
+    node.setAttribute('aria-label', node.hasAttribute('checked') ? 'done' : 'not done');
+  }
   for (const attr of ['id', 'name']) {
     const v = node.getAttribute(attr);
     if (v && !v.startsWith(ID_PREFIX)) node.setAttribute(attr, ID_PREFIX + v);
@@ -38,9 +51,56 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   if (node.tagName === 'IMG' && !node.hasAttribute('alt')) node.setAttribute('alt', '');
 });
 
+// Footnotes as the server writes them (goldmark's Footnote extension):
+// "text[^a]" and a "[^a]: note" line become a numbered reference
+// <sup id="fnref:1"><a href="#fn:1" class="footnote-ref" role="doc-noteref">1</a></sup>
+// and a closing <div class="footnotes" role="doc-endnotes"> list, numbered
+// in the order of first reference; a reference without a note stays text.
+const DEF_RE = /^ {0,3}\[\^([^\]\s]+)\]:[ \t]+(.*)$/gm;
+let notes = new Map(); // label → {text, n, refs}
+let order = [];
+
+marked.use({
+  gfm: true,
+  extensions: [{
+    name: 'footnoteRef',
+    level: 'inline',
+    start(src) { return src.match(/\[\^/)?.index; },
+    tokenizer(src) {
+      const m = /^\[\^([^\]\s]+)\]/.exec(src);
+      if (!m || !notes.has(m[1])) return undefined;
+      return { type: 'footnoteRef', raw: m[0], label: m[1] };
+    },
+    renderer(token) {
+      const note = notes.get(token.label);
+      if (!note.n) { order.push(note); note.n = order.length; }
+      const id = note.refs === 0 ? `fnref:${note.n}` : `fnref${note.refs}:${note.n}`;
+      note.refs++;
+      note.backrefs.push(id);
+      return `<sup id="${id}"><a href="#fn:${note.n}" class="footnote-ref" role="doc-noteref">${note.n}</a></sup>`;
+    },
+  }],
+});
+
+function footnotes() {
+  if (!order.length) return '';
+  const items = order.map((note) => {
+    const back = note.backrefs.map((id) => `\u00a0<a href="#${id}" class="footnote-backref" role="doc-backlink">↩︎</a>`).join('');
+    return `<li id="fn:${note.n}">\n<p>${marked.parseInline(note.text)}${back}</p>\n</li>\n`;
+  });
+  return `<div class="footnotes" role="doc-endnotes">\n<hr>\n<ol>\n${items.join('')}</ol>\n</div>\n`;
+}
+
 /** Sanitized HTML for markdown source. */
 export function render(markdown) {
-  const html = marked.parse(String(markdown || ''), { gfm: true, breaks: false, async: false });
+  notes = new Map();
+  order = [];
+  const src = String(markdown || '').replace(DEF_RE, (_, label, text) => {
+    if (!notes.has(label)) notes.set(label, { text, n: 0, refs: 0, backrefs: [] });
+    return '';
+  });
+  let html = marked.parse(src, { gfm: true, breaks: false, async: false });
+  html += footnotes();
   return DOMPurify.sanitize(html, PURIFY);
 }
 

@@ -9,16 +9,30 @@ import * as profile from '/static/views/profile.js';
 import * as signin from '/static/views/signin.js';
 import * as wallet from '/static/views/wallet.js';
 
+// public: a server-rendered page anyone can read (package public); a
+// signed-out visitor keeps the server's page, a signed-in one gets the app.
 const routes = [
-  { re: /^\/$/, view: feed, tab: 'feed', auth: true },
+  { re: /^\/$/, view: feed, tab: 'feed', auth: true, public: true },
   { re: /^\/signin$/, view: signin, auth: false },
   { re: /^\/write$/, view: editor, tab: 'write', auth: true },
   { re: /^\/drafts$/, view: drafts, tab: 'drafts', auth: true },
   { re: /^\/me$/, view: profile, tab: 'me', auth: true },
   { re: /^\/wallet$/, view: wallet, tab: 'wallet', auth: true },
-  { re: /^\/posts\/(\d+)$/, view: post, auth: true, names: ['id'] },
+  { re: /^\/posts\/(\d+)$/, view: post, auth: true, public: true, names: ['id'] },
   { re: /^\/posts\/(\d+)\/edit$/, view: editor, auth: true, names: ['id'] },
+  { re: /^\/posts\/(\d+)\/([^/]+)$/, view: post, auth: true, public: true, names: ['id', 'slug'] },
+  { re: /^\/users\/(\d+)$/, view: feed, auth: true, public: true, names: ['author'] },
+  { re: /^\/tags\/([^/]+)$/, view: feed, auth: true, public: true, names: ['tag'] },
 ];
+
+/**
+ * The server-rendered page the browser loaded, while it is still the first
+ * screen: the server answered this very URL with it (a post's page also
+ * stands for its other slugs; the not-found page for any path).
+ */
+function serverPage(main) {
+  return firstRenderDone ? null : main.querySelector(':scope > [data-public-page]');
+}
 
 let generation = 0;
 let firstRenderDone = false;
@@ -37,11 +51,24 @@ export async function render() {
   const main = document.getElementById('main');
   const path = location.pathname;
   const route = routes.find((r) => r.re.test(path));
+  const signedIn = !!session.token();
+  document.documentElement.classList.toggle('signed-in', signedIn);
+  document.getElementById('signin-link').hidden = signedIn || path === '/signin';
+  const page = serverPage(main);
+  if (!signedIn && (page || (route && route.public && firstRenderDone))) {
+    // Signed out on a public page: the server's page is the page (it reads
+    // without the app). Reached inside the app, it is loaded from the server.
+    document.getElementById('tabbar').hidden = true;
+    if (!page) { location.replace(location.href); return; }
+    firstRenderDone = true;
+    return;
+  }
+  document.getElementById('tabbar').hidden = !signedIn;
   if (!route) {
     main.replaceChildren(notFound());
     return;
   }
-  if (route.auth && !session.token()) {
+  if (route.auth && !signedIn) {
     const next = location.pathname + location.search;
     history.replaceState(null, '', '/signin?next=' + encodeURIComponent(next));
     return render();
@@ -90,9 +117,12 @@ export function start() {
     const a = e.target.closest('a[href]');
     if (!a || a.target === '_blank' || a.hasAttribute('download')) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || !routes.some((r) => r.re.test(url.pathname))) return;
+    const target = routes.find((r) => r.re.test(url.pathname));
+    if (url.origin !== location.origin || !target) return;
     // A link within the page (a footnote) is the browser's to scroll to.
     if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
+    // Signed out, public pages come from the server (readable, shareable).
+    if (target.public && !session.token()) return;
     e.preventDefault();
     navigate(url.pathname + url.search);
   });

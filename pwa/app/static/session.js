@@ -20,6 +20,16 @@ export function start(token, kind) {
   emit('start');
 }
 
+/** Replaces the token of the current session (a silent renewal). */
+export function renewed(token) {
+  const s = read();
+  if (!s) return;
+  s.token = token;
+  s.renewedAt = new Date().toISOString();
+  localStorage.setItem(KEY, JSON.stringify(s));
+  emit('renewed');
+}
+
 /** Remembers the profile of the signed-in user (for offline use). */
 export function rememberMe(me) {
   const s = read();
@@ -38,7 +48,7 @@ export function end(reason) {
   if (had) emit(reason);
 }
 
-/** Calls fn(event) on 'start', 'expired' and 'signout'. */
+/** Calls fn(event) on 'start', 'renewed', 'expired' and 'signout'. */
 export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
 function emit(event) { for (const fn of listeners) fn(event); }

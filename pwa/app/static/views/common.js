@@ -10,9 +10,9 @@ export function errorBox(err, retry) {
 }
 
 export function byline(p, { likes = true } = {}) {
+  const who = [avatar(p.author, 'avatar'), h('span', {}, p.author?.name || 'Someone')];
   return h('p', { class: 'meta' },
-    avatar(p.author, 'avatar'),
-    h('span', {}, p.author?.name || 'Someone'),
+    p.author?.id ? h('a', { class: 'byline', href: `/users/${p.author.id}` }, ...who) : who,
     time(p.published_at || p.updated_at || p.created_at),
     likes && p.status !== 'draft' ? h('span', {}, `${p.like_count ?? 0} ${p.like_count === 1 ? 'like' : 'likes'}`) : null);
 }
@@ -29,7 +29,7 @@ export function avatar(person, cls) {
 export function tagList(tags) {
   if (!tags || !tags.length) return null;
   return h('ul', { class: 'tags', 'aria-label': 'Tags' },
-    tags.map((t) => h('li', {}, h('a', { class: 'tag', href: '/?tag=' + encodeURIComponent(t) }, '#' + t))));
+    tags.map((t) => h('li', {}, h('a', { class: 'tag', href: '/tags/' + encodeURIComponent(t) }, '#' + t))));
 }
 
 /** A post in a list. */
@@ -39,7 +39,8 @@ export function postCard(p, { href = `/posts/${p.id}`, badge = null } = {}) {
       h('h2', {}, h('a', { href }, p.title || 'Untitled')),
       badge,
       byline(p),
-      // The feed sends the server's plain-text excerpt; drafts come whole.
-      h('p', { class: 'excerpt' }, p.excerpt ?? excerpt(p.body_markdown)),
+      // The feed API's plain-text excerpt when the server sends one; else
+      // one made here from the markdown (never HTML either way).
+      h('p', { class: 'excerpt' }, typeof p.excerpt === 'string' ? p.excerpt : excerpt(p.body_markdown)),
       tagList(p.tags)));
 }

@@ -40,11 +40,18 @@ export async function render(main, ctx) {
           } }, 'Discard'))))),
       navigator.onLine ? h('button', { type: 'button', class: 'button button-small', onclick: async () => {
         const { sent } = await outbox.flush();
-        if (sent.length) toast(`${sent.length} sent.`);
+        if (sent.length) toast(sent.length === 1 ? `“${sent[0]?.title || 'Untitled'}” was sent.` : `${sent.length} sent.`);
+        stop();
         render(main, ctx);
       } }, 'Send now') : null);
   };
-  ctx.onLeave(outbox.onChange(() => { if (ctx.alive()) paintPending(); }));
+  // Back online, the outbox is sent in the background: then the server's
+  // list changed too, so the whole screen is read again.
+  const onSent = () => { if (ctx.alive()) { stop(); render(main, ctx); } };
+  window.addEventListener('inkwell:outbox-sent', onSent);
+  const offChange = outbox.onChange(() => { if (ctx.alive()) paintPending(); });
+  function stop() { offChange(); window.removeEventListener('inkwell:outbox-sent', onSent); }
+  ctx.onLeave(stop);
   await paintPending();
 
   try {

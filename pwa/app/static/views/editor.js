@@ -6,6 +6,7 @@ import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
 import * as markdown from '/static/markdown.js';
 import * as outbox from '/static/outbox.js';
+import * as session from '/static/session.js';
 import { errorBox } from '/static/views/common.js';
 
 const TAG_RE = /^[a-z0-9-]{1,32}$/;
@@ -56,6 +57,20 @@ export async function render(main, ctx) {
     queued = await outbox.getEntry(queuedKey);
   }
   if (!ctx.alive()) return;
+  if (server) {
+    // Only its author may change a post (the API says 403 on save); say so
+    // now rather than after someone has rewritten it.
+    const me = session.me() || await api.me().catch(() => null);
+    if (!ctx.alive()) return;
+    if (me && server.author?.id !== me.id) {
+      document.title = 'Not your post · Inkwell';
+      replace(main, h('h1', {}, 'You can’t edit this post'),
+        h('p', { class: 'alert alert-warn', role: 'alert' },
+          `“${server.title}” is ${server.author?.name || 'someone else'}’s post: only its author can edit it.`),
+        h('p', {}, h('a', { href: `/posts/${server.id}` }, 'Read the post')));
+      return;
+    }
+  }
 
   const base = server
     ? { title: server.title, tags: (server.tags || []).join(' '), body_markdown: server.body_markdown, status: server.status }
@@ -106,7 +121,7 @@ export async function render(main, ctx) {
   };
   tabWrite.addEventListener('click', () => select('write'));
   tabPreview.addEventListener('click', () => select('preview'));
-  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Editor view' }, tabWrite, tabPreview);
+  const tablist = h('div', { class: 'tabs editor-tabs', role: 'tablist', 'aria-label': 'Editor view' }, tabWrite, tabPreview);
   tablist.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
       const toPreview = tabWrite.getAttribute('aria-selected') === 'true';
@@ -119,6 +134,16 @@ export async function render(main, ctx) {
     const src = body.value.trim() ? body.value : '_Nothing to preview yet._';
     markdown.show(preview, markdown.render(src));
   };
+  // Wide screens show the text and its preview side by side (app.css), the
+  // preview following the typing.
+  const wide = matchMedia('(min-width: 56rem)');
+  let previewTimer = 0;
+  body.addEventListener('input', () => {
+    if (!wide.matches) return;
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, 150);
+  });
+  if (wide.matches) renderPreview();
 
   const savedNote = h('p', { class: 'hint', id: 'autosave-note' }, local ? 'Saved on this device.' : '');
   const keep = () => {
@@ -166,7 +191,7 @@ export async function render(main, ctx) {
     h('span', { class: 'hint', id: 'post-tags-hint' }, 'Up to 10, separated by spaces or commas: lowercase letters, digits, dashes.'),
     errors.tags),
   tablist,
-  h('div', { class: 'editor-panes' }, writePane, preview),
+  h('div', { class: 'editor-panes split' }, writePane, preview),
   savedNote,
   summary,
   h('div', { class: 'actions' }, primary, secondary,

@@ -103,9 +103,12 @@ export function openDialog(person, opener) {
   const submit = h('button', { type: 'submit', class: 'button' }, 'Send');
   const cancel = h('button', { type: 'button', class: 'button button-secondary' }, 'Cancel');
 
+  // Your balance, so the amount is chosen knowing it; with none, why not.
+  const balance = h('p', { class: 'hint', id: id('balance'), 'aria-live': 'polite' }, 'Checking your balance…');
   const form = h('form', { method: 'dialog', novalidate: true },
     h('h2', { id: id('title') }, `Send kudos to ${name}`),
     h('p', { class: 'hint' }, 'Points move from your wallet to theirs.'),
+    balance,
     problem,
     h('div', { class: 'field' },
       h('label', { for: id('amount') }, 'Amount (points)'),
@@ -173,11 +176,23 @@ export function openDialog(person, opener) {
       showProblem(why.message);
     } finally {
       busy = false;
-      submit.disabled = false;
+      submit.disabled = balance.className.includes('alert-warn');
       cancel.disabled = false;
       submit.textContent = 'Send';
     }
   });
+
+  api.get('/api/v1/wallet').then(({ data }) => {
+    const have = Number(data?.balance ?? NaN);
+    if (!Number.isFinite(have)) { balance.hidden = true; return; }
+    if (have > 0) {
+      balance.textContent = `Your balance: ${number.format(have)} ${have === 1 ? 'point' : 'points'}.`;
+      return;
+    }
+    balance.className = 'alert alert-warn';
+    balance.textContent = 'Your balance is 0 points, so there is nothing to send yet. You earn 10 points for each post you publish and 1 for each like your posts receive.';
+    submit.disabled = true;
+  }).catch(() => { balance.hidden = true; });
 
   document.body.append(dialog);
   dialog.showModal();

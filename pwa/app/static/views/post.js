@@ -42,7 +42,39 @@ export async function render(main, ctx) {
       likeButton(p),
       // Kudos go to someone else: never offered on your own post.
       !mine && me && p.author?.id && p.status !== 'draft' ? kudosButton(p.author) : null,
-      mine ? h('a', { class: 'button button-secondary', href: `/posts/${p.id}/edit` }, 'Edit post') : null)));
+      mine ? h('a', { class: 'button button-secondary', href: `/posts/${p.id}/edit` }, 'Edit post') : null,
+      mine && p.status === 'published' ? h('button', { type: 'button', class: 'button button-secondary',
+        onclick: (e) => unpublish(p, e.currentTarget, main, ctx) }, 'Unpublish') : null,
+      mine ? h('button', { type: 'button', class: 'button button-danger',
+        onclick: (e) => remove(p, e.currentTarget, ctx) }, 'Delete post') : null)));
+}
+
+/** Back to draft, after the author confirms: it leaves the feed and its public page. */
+async function unpublish(p, button, main, ctx) {
+  if (!confirm(`Unpublish “${p.title}”? It leaves the feed and its public page, and becomes a draft only you can see. You can publish it again.`)) return;
+  button.disabled = true;
+  try {
+    await api.updatePost(p.id, { status: 'draft' });
+    toast(`“${p.title}” is a draft again.`);
+    if (ctx.alive()) render(main, ctx);
+  } catch (err) {
+    button.disabled = false;
+    toast(api.describe(err));
+  }
+}
+
+/** Deletes the post for good, after the author confirms. */
+async function remove(p, button, ctx) {
+  if (!confirm(`Delete “${p.title}” for good? Its likes go with it. This cannot be undone.`)) return;
+  button.disabled = true;
+  try {
+    await api.deletePost(p.id);
+    toast(`Deleted “${p.title}”.`);
+    if (ctx.alive()) ctx.navigate('/', { replace: true });
+  } catch (err) {
+    button.disabled = false;
+    toast(api.describe(err));
+  }
 }
 
 function likeButton(p) {

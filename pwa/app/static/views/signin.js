@@ -3,8 +3,7 @@
 import { h, replace } from '/static/dom.js';
 import * as api from '/static/api.js';
 import * as session from '/static/session.js';
-
-const GIS_SRC = 'https://accounts.google.com/gsi/client';
+import * as gis from '/static/gis.js';
 
 /** Only same-app paths are followed after sign-in (no open redirect). */
 function safeNext(raw) {
@@ -93,24 +92,10 @@ export async function render(main, ctx) {
   replace(methods, ...parts);
 }
 
-let gisLoading = null;
-function loadGis() {
-  if (window.google?.accounts?.id) return Promise.resolve();
-  gisLoading ??= new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = GIS_SRC;
-    s.async = true;
-    s.onload = () => resolve();
-    s.onerror = () => { gisLoading = null; reject(new Error('Google sign-in could not be loaded')); };
-    document.head.append(s);
-  });
-  return gisLoading;
-}
-
 /** Renders Google's own button into slot; onCredential gets the ID token. */
 async function mountGoogle(slot, clientId, onCredential, status) {
   try {
-    await loadGis();
+    await gis.load();
   } catch (err) {
     replace(status, h('p', { class: 'alert alert-error', role: 'alert' },
       navigator.onLine ? 'Google sign-in could not be loaded. Try again later.' : 'You’re offline. Connect to sign in with Google.'));

@@ -27,9 +27,33 @@ export function signed(amount) {
   return (amount < 0 ? '−' : '+') + number.format(Math.abs(amount));
 }
 
-/** What a movement was, in words. */
+/**
+ * The post a points entry is about, from the memo the server writes
+ * ("first publication of post 12", "like on post 12", "like withdrawn on
+ * post 12"), as {id, why}; null for anything else.
+ */
+export function pointsReason(memo) {
+  const m = /^(first publication|like withdrawn|like) on post (\d+)$|^(first publication) of post (\d+)$/.exec(memo || '');
+  if (!m) return null;
+  const why = m[1] || m[3];
+  return { id: Number(m[2] || m[4]), why: why === 'first publication' ? 'publishing' : why === 'like' ? 'a like on' : 'a like withdrawn from' };
+}
+
+const titles = new Map(); // post id → Promise<title|''>
+function postTitle(id) {
+  if (!titles.has(id)) titles.set(id, api.post(id).then((r) => r.post.title).catch(() => ''));
+  return titles.get(id);
+}
+
+/** What a movement was, in words; points entries name their post. */
 function entryTitle(e) {
   const who = e.other_party?.name || 'someone';
+  const reason = (e.kind === 'mint' || e.kind === 'burn') ? pointsReason(e.memo) : null;
+  if (reason) {
+    const link = h('a', { href: `/posts/${reason.id}` }, `post ${reason.id}`);
+    postTitle(reason.id).then((t) => { if (t) link.textContent = `“${t}”`; });
+    return [`${e.kind === 'mint' ? 'Points for' : 'Points taken back for'} ${reason.why} `, link];
+  }
   switch (e.kind) {
     case 'transfer': return e.amount < 0 ? `Kudos to ${who}` : `Kudos from ${who}`;
     case 'mint': return 'Points earned';
@@ -45,7 +69,7 @@ function entryItem(e) {
   return h('li', { class: 'entry', dataset: { transfer: String(e.transfer_id) } },
     h('div', { class: 'entry-main' },
       h('p', { class: 'entry-title' }, title),
-      e.memo ? h('p', { class: 'entry-memo' }, e.memo) : null,
+      e.memo && !pointsReason(e.memo) ? h('p', { class: 'entry-memo' }, e.memo) : null,
       h('p', { class: 'meta' }, time(e.created_at), h('span', {}, `Balance ${number.format(e.balance_after)}`))),
     h('p', { class: `entry-amount ${out ? 'entry-out' : 'entry-in'}`,
       'aria-label': `${out ? 'minus' : 'plus'} ${number.format(Math.abs(e.amount))} ${Math.abs(e.amount) === 1 ? 'point' : 'points'}` },

@@ -1,0 +1,118 @@
+package public
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+)
+
+// ExcerptChars bounds the plain-text excerpt of a post (lists, og:description).
+const ExcerptChars = 300
+
+// skipped are elements whose text does not read well outside the post:
+// code, tables, and anything that is not prose.
+var skipped = map[string]bool{"pre": true, "table": true, "script": true, "style": true, "figure": true, "sup": true}
+
+// blockish end a run of text: their neighbours get a space between them.
+var blockish = map[string]bool{"p": true, "li": true, "h1": true, "h2": true, "h3": true, "h4": true,
+	"h5": true, "h6": true, "blockquote": true, "br": true, "div": true, "ul": true, "ol": true, "hr": true}
+
+// Excerpt is the post's sanitized HTML as plain text — prose only, no code,
+// tables or footnote markers — cut at a word near max characters.
+func Excerpt(bodyHTML string, max int) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(bodyHTML))
+	depth := 0 // inside skipped elements
+	space := false
+	for b.Len() < max*4 {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return cut(b.String(), max)
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			tag := string(name)
+			if skipped[tag] {
+				if tt == html.StartTagToken {
+					depth++
+				} else if tt == html.EndTagToken && depth > 0 {
+					depth--
+				}
+				space = true
+				continue
+			}
+			if blockish[tag] {
+				space = true
+			}
+		case html.TextToken:
+			if depth > 0 {
+				continue
+			}
+			for _, r := range string(z.Text()) {
+				if unicode.IsSpace(r) {
+					space = true
+					continue
+				}
+				if space && b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				space = false
+				b.WriteRune(r)
+			}
+		}
+	}
+	return cut(b.String(), max)
+}
+
+// cut shortens s to at most max characters, at a word when one is near.
+func cut(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	r = r[:max-1]
+	if i := strings.LastIndexFunc(string(r), unicode.IsSpace); i > len(string(r))*2/3 {
+		return strings.TrimRightFunc(string(r)[:i], unicode.IsPunct) + "…"
+	}
+	return string(r) + "…"
+}
+
+// FirstImage is the absolute URL of the post's first image (http or https),
+// resolved against base, or "".
+func FirstImage(bodyHTML, base string) string {
+	z := html.NewTokenizer(strings.NewReader(bodyHTML))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "img" {
+				continue
+			}
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if string(k) == "src" {
+					if u := absolute(string(v), base); u != "" {
+						return u
+					}
+				}
+			}
+		}
+	}
+}
+
+func absolute(ref, base string) string {
+	b, err := url.Parse(base + "/")
+	if err != nil {
+		return ""
+	}
+	u, err := b.Parse(strings.TrimSpace(ref))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
