@@ -167,7 +167,7 @@ func run(phase string, duration time.Duration, concurrency int) (result, error) 
 		return result{}, err
 	}
 	defer bucket.Close()
-	svc := media.NewService(bucket, cache.NewMemory(1<<20), media.Options{PublicBase: "http://localhost:8080/media", TempDir: dir,
+	svc := media.NewService(db, bucket, cache.NewMemory(1<<20), media.Options{PublicBase: "http://localhost:8080/media", TempDir: dir,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	photo := phoneJPEG()
 
@@ -193,7 +193,7 @@ func run(phase string, duration time.Duration, concurrency int) (result, error) 
 				if phase == "raw" {
 					err = storeRaw(ctx, bucket, dir, body, n)
 				} else {
-					_, _, err = svc.Upload(ctx, o, media.UploadInput{Owner: user.ID, Folder: "bench", Body: bytes.NewReader(body)})
+					_, _, err = svc.Upload(ctx, media.UploadInput{Owner: user.ID, Folder: "bench", Body: bytes.NewReader(body)})
 				}
 				d := time.Since(t0)
 				mu.Lock()
