@@ -347,6 +347,12 @@ func TestMediaAPI_OverTheUploadLimitIs413WithoutReadingTheWholeBody(t *testing.T
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	assert.Less(t, written, int64(40<<20), "the server stopped reading soon after the limit")
 
+	// Signed out: 401 before the body is read (Beego, left alone, would
+	// parse the whole multipart body before the token filter runs).
+	resp, written = rawUpload(t, app, "not-a-token", 64<<20, true)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Less(t, written, int64(12<<20), "the body of a signed-out upload is not read")
+
 	// Nothing was stored.
 	var page media.Page
 	code, _ := alice.json(t, http.MethodGet, "/api/v1/media", nil, &page)
