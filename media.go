@@ -35,13 +35,13 @@ func runMedia(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	svc, bucket, err := media.Open(ctx, cfg, c, slog.Default())
+	svc, bucket, err := media.Open(ctx, cfg, db, c, slog.Default())
 	if err != nil {
 		return err
 	}
 	defer bucket.Close()
 	fmt.Printf("media reindex: reading %s\n", bucket.Location())
-	rep, err := svc.Reindex(ctx, db.Orm(), func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) })
+	rep, err := svc.Reindex(ctx, func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) })
 	fmt.Printf("media reindex: %d originals, %d restored (%d without an index record), %d already present, %d of unknown users, %d unreadable\n",
 		rep.Objects, rep.Restored, rep.WithoutIndex, rep.Present, rep.NoOwner, rep.Unreadable)
 	return err

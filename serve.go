@@ -11,9 +11,12 @@ import (
 	"inkwell/database/schema"
 	"inkwell/ledger"
 	"inkwell/logging"
+	"inkwell/media"
 	"inkwell/metrics"
 	"inkwell/models"
+	"inkwell/outbound"
 	"inkwell/posts"
+	"inkwell/previews"
 	"inkwell/routers"
 	"inkwell/server"
 	"inkwell/users"
@@ -84,9 +87,19 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	library, bucket, err := media.Open(ctx, cfg, db, postCache, log)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	// One outbound client per process: its per-host breakers and limits
+	// only work if every outbound fetch shares them (docs/outbound.md).
+	outboundClient := outbound.New(outbound.PolicyFromConfig(cfg))
+	linkPreviews := previews.NewService(outboundClient, postCache, library.PreviewImages(outboundClient), log)
+
 	lifecycle := &server.Lifecycle{}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle, Metrics: meter})
+		Posts: posts.NewService(db, postCache, log), Media: library, Previews: linkPreviews, Lifecycle: lifecycle, Metrics: meter})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,

@@ -22,7 +22,7 @@ func TestHandler_ServesObjectsImmutableSandboxedAndNothingElse(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			db := dbtest.Open(t, "sqlite", true)
-			e := &env{o: db.Orm(), bucket: storagetest.Open(t, kind), cache: cache.NewMemory(1 << 20)}
+			e := &env{db: db, o: db.Orm(), bucket: storagetest.Open(t, kind), cache: cache.NewMemory(1 << 20)}
 			e.svc = e.service()
 			e.alice = newUser(t, e.o, "alice")
 			it := e.upload(t, e.alice, "", "clip", mp4Head())

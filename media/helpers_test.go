@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/cache"
+	"inkwell/database"
 	"inkwell/database/dbtest"
 	"inkwell/media"
 	"inkwell/models"
@@ -21,6 +22,7 @@ import (
 
 // env is one combination of a database and a bucket.
 type env struct {
+	db     *database.DB
 	o      orm.Ormer
 	bucket *storage.Bucket
 	cache  cache.Cache
@@ -31,7 +33,7 @@ type env struct {
 
 // service is another replica: the same database, bucket and cache.
 func (e *env) service() *media.Service {
-	return media.NewService(e.bucket, e.cache, media.Options{
+	return media.NewService(e.db, e.bucket, e.cache, media.Options{
 		PublicBase: media.PublicBase(e.bucket, "", "http://localhost:8080"), Log: quietLog()})
 }
 
@@ -44,7 +46,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 		for _, kind := range storagetest.Kinds {
 			t.Run(driver+"/"+kind, func(t *testing.T) {
 				db := dbtest.Open(t, driver, true)
-				e := &env{o: db.Orm(), bucket: storagetest.Open(t, kind), cache: cache.NewMemory(1 << 20)}
+				e := &env{db: db, o: db.Orm(), bucket: storagetest.Open(t, kind), cache: cache.NewMemory(1 << 20)}
 				e.svc = e.service()
 				e.alice = newUser(t, e.o, "alice")
 				e.bob = newUser(t, e.o, "bob")
@@ -64,7 +66,7 @@ func newUser(t testing.TB, o orm.Ormer, name string) int64 {
 // upload stores data for owner and fails the test on error.
 func (e *env) upload(t testing.TB, owner int64, folder, name string, data []byte) *media.Item {
 	t.Helper()
-	it, _, err := e.svc.Upload(context.Background(), e.o, media.UploadInput{Owner: owner, Folder: folder, Name: name, Body: bytesReader(data)})
+	it, _, err := e.svc.Upload(context.Background(), media.UploadInput{Owner: owner, Folder: folder, Name: name, Body: bytesReader(data)})
 	require.NoError(t, err)
 	return it
 }
@@ -76,11 +78,11 @@ func distinctJPEG(t testing.TB, i int) []byte {
 	return encodeJPEG(t, img)
 }
 
-func list(t testing.TB, s *media.Service, o orm.Ormer, owner int64, folder, limit, cursor string) *media.Page {
+func list(t testing.TB, s *media.Service, owner int64, folder, limit, cursor string) *media.Page {
 	t.Helper()
 	req, err := media.ParseListRequest(folder, limit, cursor)
 	require.NoError(t, err)
-	p, err := s.List(context.Background(), o, owner, req)
+	p, err := s.List(context.Background(), owner, req)
 	require.NoError(t, err)
 	return p
 }

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/beego/beego/v2/client/orm"
-
 	"inkwell/apperror"
 	"inkwell/models"
 )
@@ -149,7 +147,7 @@ func (s *Service) invalidate(ctx context.Context, owner int64) {
 // ListJSON returns the JSON of owner's page for req: from the cache when
 // it can, else from the database (and then cached). A cache failure never
 // fails the read.
-func (s *Service) ListJSON(ctx context.Context, o orm.Ormer, owner int64, req ListRequest) ([]byte, error) {
+func (s *Service) ListJSON(ctx context.Context, owner int64, req ListRequest) ([]byte, error) {
 	token, vals, err := s.cache.GetVersioned(ctx, versionKey(owner), ownerPrefix(owner), pageSuffix(req))
 	if err == nil && token == "" {
 		token, err = s.token(ctx, owner)
@@ -161,7 +159,7 @@ func (s *Service) ListJSON(ctx context.Context, o orm.Ormer, owner int64, req Li
 	} else if vals[0] != nil {
 		return vals[0], nil
 	}
-	page, err := s.loadPage(ctx, o, owner, req)
+	page, err := s.loadPage(ctx, owner, req)
 	if err != nil {
 		return nil, err
 	}
@@ -178,8 +176,8 @@ func (s *Service) ListJSON(ctx context.Context, o orm.Ormer, owner int64, req Li
 }
 
 // List is ListJSON decoded.
-func (s *Service) List(ctx context.Context, o orm.Ormer, owner int64, req ListRequest) (*Page, error) {
-	body, err := s.ListJSON(ctx, o, owner, req)
+func (s *Service) List(ctx context.Context, owner int64, req ListRequest) (*Page, error) {
+	body, err := s.ListJSON(ctx, owner, req)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +188,8 @@ func (s *Service) List(ctx context.Context, o orm.Ormer, owner int64, req ListRe
 	return &p, nil
 }
 
-func (s *Service) loadPage(ctx context.Context, o orm.Ormer, owner int64, req ListRequest) (*Page, error) {
+func (s *Service) loadPage(ctx context.Context, owner int64, req ListRequest) (*Page, error) {
+	o := s.db.Orm()
 	// One row more than the page tells whether another page follows.
 	rows, err := models.MediaPage(ctx, o, owner, req.Folder, req.Before, req.Limit+1)
 	if err != nil {

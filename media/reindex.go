@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/beego/beego/v2/client/orm"
-
 	"inkwell/models"
 	"inkwell/storage"
 )
@@ -37,7 +35,8 @@ type ReindexReport struct {
 // failing that, from the object's own metadata. Rows that exist are left
 // as they are, so running it twice changes nothing the second time. Ids
 // are new; URLs are the same, since they are made of the keys.
-func (s *Service) Reindex(ctx context.Context, o orm.Ormer, log func(format string, args ...any)) (ReindexReport, error) {
+func (s *Service) Reindex(ctx context.Context, log func(format string, args ...any)) (ReindexReport, error) {
+	o := s.db.Orm()
 	var rep ReindexReport
 	touched := map[int64]bool{}
 	err := s.bucket.Walk(ctx, "u/", func(obj storage.Object) error {

@@ -2,8 +2,8 @@
 // bytes, pixel cap, EXIF-free re-encoding, thumbnails), the library's rules
 // (folders, rename, move, delete, per-owner dedup), the cached listing, the
 // handler serving local objects and the reindex that rebuilds the table
-// from the bucket. Functions take the orm.Ormer they run on, so tests run
-// them on SQLite and MariaDB alike, and the bucket is any STORAGE_URL.
+// from the bucket. Like posts.Service, a Service holds its database; tests
+// build one on SQLite and MariaDB alike, and the bucket is any STORAGE_URL.
 package media
 
 import (
@@ -23,6 +23,7 @@ import (
 
 	"inkwell/apperror"
 	"inkwell/cache"
+	"inkwell/database"
 	"inkwell/models"
 	"inkwell/storage"
 )
@@ -56,8 +57,10 @@ type Options struct {
 	Log               *slog.Logger
 }
 
-// Service carries what the library's rules need besides the database.
+// Service is the library's rules with what they need: the database, the
+// bucket, the listing cache, the pipeline, a logger and a clock.
 type Service struct {
+	db         *database.DB
 	bucket     *storage.Bucket
 	cache      cache.Cache
 	pipeline   *Pipeline
@@ -68,8 +71,8 @@ type Service struct {
 	now        func() time.Time
 }
 
-// NewService returns the library over bucket, caching listings in c.
-func NewService(bucket *storage.Bucket, c cache.Cache, opts Options) *Service {
+// NewService returns the library on db over bucket, caching listings in c.
+func NewService(db *database.DB, bucket *storage.Bucket, c cache.Cache, opts Options) *Service {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = DefaultMaxUploadBytes
 	}
@@ -79,7 +82,7 @@ func NewService(bucket *storage.Bucket, c cache.Cache, opts Options) *Service {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Service{bucket: bucket, cache: c, pipeline: NewPipeline(opts.ConcurrentDecodes),
+	return &Service{db: db, bucket: bucket, cache: c, pipeline: NewPipeline(opts.ConcurrentDecodes),
 		publicBase: strings.TrimRight(opts.PublicBase, "/"), maxUpload: opts.MaxUploadBytes, tempDir: opts.TempDir,
 		log: opts.Log, now: func() time.Time { return time.Now().UTC() }}
 }
@@ -162,7 +165,8 @@ type UploadInput struct {
 // most MaxUploadBytes read), checked and processed by the pipeline, its
 // objects stored and its row inserted. The same bytes uploaded again by
 // the same owner give the existing item and created=false.
-func (s *Service) Upload(ctx context.Context, o orm.Ormer, in UploadInput) (*Item, bool, error) {
+func (s *Service) Upload(ctx context.Context, in UploadInput) (*Item, bool, error) {
+	o := s.db.Orm()
 	fields := map[string]string{}
 	folder, why := NormalizeFolder(in.Folder)
 	if why != "" {
@@ -321,7 +325,8 @@ func (s *Service) writeIndex(ctx context.Context, m *models.MediaItem) error {
 }
 
 // Get returns owner's item id; anyone else's is not found.
-func (s *Service) Get(ctx context.Context, o orm.Ormer, owner, id int64) (*Item, error) {
+func (s *Service) Get(ctx context.Context, owner, id int64) (*Item, error) {
+	o := s.db.Orm()
 	m, err := models.MediaItemByID(ctx, o, id)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && m.OwnerID != owner) {
 		return nil, apperror.NotFound("no such media item")
@@ -341,7 +346,8 @@ type Patch struct {
 
 // Update renames and/or moves owner's item id. Only its row and index
 // record change; its objects stay where they are.
-func (s *Service) Update(ctx context.Context, o orm.Ormer, owner, id int64, p Patch) (*Item, error) {
+func (s *Service) Update(ctx context.Context, owner, id int64, p Patch) (*Item, error) {
+	o := s.db.Orm()
 	fields := map[string]string{}
 	var name, folder string
 	var why string
@@ -391,7 +397,8 @@ func (s *Service) Update(ctx context.Context, o orm.Ormer, owner, id int64, p Pa
 // go too, unless another row still names them; they are removed inside the
 // transaction, so a concurrent upload of the same bytes (which writes its
 // objects inside its own) comes entirely before or after.
-func (s *Service) Delete(ctx context.Context, o orm.Ormer, owner, id int64) error {
+func (s *Service) Delete(ctx context.Context, owner, id int64) error {
+	o := s.db.Orm()
 	err := models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
 		m, err := models.MediaItemForUpdate(ctx, tx, id)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && m.OwnerID != owner) {

@@ -30,7 +30,7 @@ func TestUpload_StoresCleanObjectsAndDedupsPerOwner(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		photo := phoneJPEG(t, 400, 200)
-		it, created, err := e.svc.Upload(ctx, e.o, media.UploadInput{Owner: e.alice, Folder: "/trips/2026/", Name: "  Beach.jpg ", Body: bytes.NewReader(photo)})
+		it, created, err := e.svc.Upload(ctx, media.UploadInput{Owner: e.alice, Folder: "/trips/2026/", Name: "  Beach.jpg ", Body: bytes.NewReader(photo)})
 		require.NoError(t, err)
 		assert.True(t, created)
 		assert.Equal(t, "trips/2026", it.Folder)
@@ -57,13 +57,13 @@ func TestUpload_StoresCleanObjectsAndDedupsPerOwner(t *testing.T) {
 		}
 		assert.NotContains(t, attrs.Metadata, "name", "names stay out of the public object's headers")
 
-		again, created, err := e.svc.Upload(ctx, e.o, media.UploadInput{Owner: e.alice, Folder: "elsewhere", Body: bytes.NewReader(photo)})
+		again, created, err := e.svc.Upload(ctx, media.UploadInput{Owner: e.alice, Folder: "elsewhere", Body: bytes.NewReader(photo)})
 		require.NoError(t, err)
 		assert.False(t, created, "the same bytes again are the same item")
 		assert.Equal(t, it.ID, again.ID)
 		assert.Equal(t, "trips/2026", again.Folder)
 
-		bobs, created, err := e.svc.Upload(ctx, e.o, media.UploadInput{Owner: e.bob, Body: bytes.NewReader(photo)})
+		bobs, created, err := e.svc.Upload(ctx, media.UploadInput{Owner: e.bob, Body: bytes.NewReader(photo)})
 		require.NoError(t, err)
 		assert.True(t, created, "dedup is per owner")
 		assert.NotEqual(t, it.ID, bobs.ID)
@@ -77,7 +77,7 @@ func TestUpload_TakesAFileSpooledBeforeItsFields(t *testing.T) {
 		up, err := e.svc.Spool(bytes.NewReader(distinctJPEG(t, 3)))
 		require.NoError(t, err)
 		defer up.Close()
-		it, created, err := e.svc.Upload(context.Background(), e.o, media.UploadInput{Owner: e.alice, Folder: "late", Name: "fields after the file", Spooled: up})
+		it, created, err := e.svc.Upload(context.Background(), media.UploadInput{Owner: e.alice, Folder: "late", Name: "fields after the file", Spooled: up})
 		require.NoError(t, err)
 		assert.True(t, created)
 		assert.Equal(t, "late", it.Folder)
@@ -90,7 +90,7 @@ func TestUpload_TakesAFileSpooledBeforeItsFields(t *testing.T) {
 func TestUpload_RefusalsStoreNothing(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		small := media.NewService(e.bucket, e.cache, media.Options{MaxUploadBytes: 1000, Log: quietLog()})
+		small := media.NewService(e.db, e.bucket, e.cache, media.Options{MaxUploadBytes: 1000, Log: quietLog()})
 		for name, tc := range map[string]struct {
 			svc   *media.Service
 			in    media.UploadInput
@@ -106,7 +106,7 @@ func TestUpload_RefusalsStoreNothing(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				tc.in.Owner = e.alice
-				_, _, err := tc.svc.Upload(ctx, e.o, tc.in)
+				_, _, err := tc.svc.Upload(ctx, tc.in)
 				e, ok := apperror.As(err)
 				require.True(t, ok, "%v", err)
 				assert.Equal(t, tc.code, e.Code)
@@ -118,7 +118,7 @@ func TestUpload_RefusalsStoreNothing(t *testing.T) {
 		var objects []string
 		require.NoError(t, e.bucket.Walk(ctx, "", func(o storage.Object) error { objects = append(objects, o.Key); return nil }))
 		assert.Empty(t, objects)
-		assert.Empty(t, list(t, e.svc, e.o, e.alice, "", "", "").Items)
+		assert.Empty(t, list(t, e.svc, e.alice, "", "", "").Items)
 	})
 }
 
@@ -132,19 +132,19 @@ func TestList_FoldersItemsAndKeysetPages(t *testing.T) {
 		}
 		e.upload(t, e.bob, "trips", "bobs", distinctJPEG(t, 50))
 
-		root := list(t, e.svc, e.o, e.alice, "", "", "")
+		root := list(t, e.svc, e.alice, "", "", "")
 		assert.Equal(t, []string{"trips", "trips_old", "work"}, root.Folders)
 		assert.Equal(t, []string{"f"}, names(root))
 		assert.Nil(t, root.NextCursor)
 
-		sub := list(t, e.svc, e.o, e.alice, "trips", "", "")
+		sub := list(t, e.svc, e.alice, "trips", "", "")
 		assert.Equal(t, []string{"trips/2026"}, sub.Folders, "only direct subfolders; trips_old is not under trips")
 		assert.Equal(t, []string{"t4", "t3", "t2", "t1", "t0", "ftrips"}, names(sub), "newest first")
 
 		var paged []string
 		cursor := ""
 		for range 10 {
-			p := list(t, e.svc, e.o, e.alice, "trips", "4", cursor)
+			p := list(t, e.svc, e.alice, "trips", "4", cursor)
 			paged = append(paged, names(p)...)
 			if p.NextCursor == nil {
 				break
@@ -153,12 +153,12 @@ func TestList_FoldersItemsAndKeysetPages(t *testing.T) {
 		}
 		assert.Equal(t, names(sub), paged)
 
-		deep := list(t, e.svc, e.o, e.alice, "trips/2026", "1", "")
+		deep := list(t, e.svc, e.alice, "trips/2026", "1", "")
 		assert.Equal(t, []string{"trips/2026/june"}, deep.Folders)
 		assert.Equal(t, []string{"ftrips/2026"}, names(deep))
 		assert.Nil(t, deep.NextCursor)
 
-		assert.Empty(t, list(t, e.svc, e.o, e.alice, "nothing/here", "", "").Items)
+		assert.Empty(t, list(t, e.svc, e.alice, "nothing/here", "", "").Items)
 	})
 }
 
@@ -184,34 +184,34 @@ func TestUpdate_RenamesAndMovesWithoutTouchingObjects(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		it := e.upload(t, e.alice, "inbox", "old.jpg", distinctJPEG(t, 1))
-		assert.Equal(t, []string{"old.jpg"}, names(list(t, e.svc, e.o, e.alice, "inbox", "", "")), "listing cached")
+		assert.Equal(t, []string{"old.jpg"}, names(list(t, e.svc, e.alice, "inbox", "", "")), "listing cached")
 
 		name, folder := "New name", "archive/2026"
-		got, err := e.svc.Update(ctx, e.o, e.alice, it.ID, media.Patch{Name: &name, Folder: &folder})
+		got, err := e.svc.Update(ctx, e.alice, it.ID, media.Patch{Name: &name, Folder: &folder})
 		require.NoError(t, err)
 		assert.Equal(t, "New name", got.Name)
 		assert.Equal(t, "archive/2026", got.Folder)
 		assert.Equal(t, it.URL, got.URL, "moving never copies: the object keeps its key")
 
-		assert.Empty(t, list(t, e.svc, e.o, e.alice, "inbox", "", "").Items, "the cached listing was invalidated")
-		assert.Equal(t, []string{"New name"}, names(list(t, e.svc, e.o, e.alice, "archive/2026", "", "")))
-		assert.Equal(t, []string{"archive"}, list(t, e.svc, e.o, e.alice, "", "", "").Folders)
+		assert.Empty(t, list(t, e.svc, e.alice, "inbox", "", "").Items, "the cached listing was invalidated")
+		assert.Equal(t, []string{"New name"}, names(list(t, e.svc, e.alice, "archive/2026", "", "")))
+		assert.Equal(t, []string{"archive"}, list(t, e.svc, e.alice, "", "", "").Folders)
 
 		root := ""
-		got, err = e.svc.Update(ctx, e.o, e.alice, it.ID, media.Patch{Folder: &root})
+		got, err = e.svc.Update(ctx, e.alice, it.ID, media.Patch{Folder: &root})
 		require.NoError(t, err)
 		assert.Equal(t, "", got.Folder)
 		assert.Equal(t, "New name", got.Name, "an absent field is left as it was")
 
-		_, err = e.svc.Update(ctx, e.o, e.bob, it.ID, media.Patch{Name: &name})
+		_, err = e.svc.Update(ctx, e.bob, it.ID, media.Patch{Name: &name})
 		assertCode(t, apperror.CodeNotFound, err)
-		_, err = e.svc.Update(ctx, e.o, e.alice, it.ID+1000, media.Patch{Name: &name})
+		_, err = e.svc.Update(ctx, e.alice, it.ID+1000, media.Patch{Name: &name})
 		assertCode(t, apperror.CodeNotFound, err)
 		bad := "a/b/c/d/e/f"
-		_, err = e.svc.Update(ctx, e.o, e.alice, it.ID, media.Patch{Folder: &bad})
+		_, err = e.svc.Update(ctx, e.alice, it.ID, media.Patch{Folder: &bad})
 		assertCode(t, apperror.CodeValidation, err)
 		empty := " "
-		_, err = e.svc.Update(ctx, e.o, e.alice, it.ID, media.Patch{Name: &empty})
+		_, err = e.svc.Update(ctx, e.alice, it.ID, media.Patch{Name: &empty})
 		assertCode(t, apperror.CodeValidation, err)
 	})
 }
@@ -230,9 +230,9 @@ func TestDelete_OwnerOnlyAndObjectsGoWithTheLastReference(t *testing.T) {
 		it := e.upload(t, e.alice, "", "big", big)
 		keys := []string{keyOf(t, it.URL), keyOf(t, *it.ThumbURL), keyOf(t, it.PostURL)}
 		require.Len(t, map[string]bool{keys[0]: true, keys[1]: true, keys[2]: true}, 3, "original, thumbnail and post rendering")
-		list(t, e.svc, e.o, e.alice, "", "", "")
+		list(t, e.svc, e.alice, "", "", "")
 
-		assertCode(t, apperror.CodeNotFound, e.svc.Delete(ctx, e.o, e.bob, it.ID))
+		assertCode(t, apperror.CodeNotFound, e.svc.Delete(ctx, e.bob, it.ID))
 		for _, k := range keys {
 			assert.True(t, exists(t, e.bucket, k), "someone else's delete touches nothing")
 		}
@@ -245,14 +245,14 @@ func TestDelete_OwnerOnlyAndObjectsGoWithTheLastReference(t *testing.T) {
 		row.Folder = "copy"
 		require.NoError(t, models.InsertMediaItem(ctx, e.o, row))
 
-		require.NoError(t, e.svc.Delete(ctx, e.o, e.alice, it.ID))
+		require.NoError(t, e.svc.Delete(ctx, e.alice, it.ID))
 		for _, k := range keys {
 			assert.True(t, exists(t, e.bucket, k), "still referenced: %s", k)
 		}
-		assert.Empty(t, list(t, e.svc, e.o, e.alice, "", "", "").Items, "the cached listing was invalidated")
-		assertCode(t, apperror.CodeNotFound, e.svc.Delete(ctx, e.o, e.alice, it.ID))
+		assert.Empty(t, list(t, e.svc, e.alice, "", "", "").Items, "the cached listing was invalidated")
+		assertCode(t, apperror.CodeNotFound, e.svc.Delete(ctx, e.alice, it.ID))
 
-		require.NoError(t, e.svc.Delete(ctx, e.o, e.alice, row.ID))
+		require.NoError(t, e.svc.Delete(ctx, e.alice, row.ID))
 		var left []string
 		require.NoError(t, e.bucket.Walk(ctx, "", func(o storage.Object) error { left = append(left, o.Key); return nil }))
 		assert.Empty(t, left, "objects and index record are gone with the last reference")
@@ -268,26 +268,26 @@ func TestList_CacheIsStaleFreeAcrossReplicas(t *testing.T) {
 	db := dbtest.Open(t, "sqlite", true)
 	bucket := storagetest.Open(t, "file")
 	redis := cachetest.Redis(t)
-	e := &env{o: db.Orm(), bucket: bucket, cache: redis}
+	e := &env{db: db, o: db.Orm(), bucket: bucket, cache: redis}
 	a, b := e.service(), e.service()
 	e.svc = a
 	e.alice = newUser(t, e.o, "alice")
 
 	first := e.upload(t, e.alice, "", "one", distinctJPEG(t, 1))
-	assert.Equal(t, []string{"one"}, names(list(t, a, e.o, e.alice, "", "", "")))
-	assert.Equal(t, []string{"one"}, names(list(t, b, e.o, e.alice, "", "", "")))
+	assert.Equal(t, []string{"one"}, names(list(t, a, e.alice, "", "", "")))
+	assert.Equal(t, []string{"one"}, names(list(t, b, e.alice, "", "", "")))
 
 	e.svc = b
 	e.upload(t, e.alice, "", "two", distinctJPEG(t, 2))
-	assert.Equal(t, []string{"two", "one"}, names(list(t, a, e.o, e.alice, "", "", "")))
+	assert.Equal(t, []string{"two", "one"}, names(list(t, a, e.alice, "", "", "")))
 
 	name := "renamed"
-	_, err := b.Update(context.Background(), e.o, e.alice, first.ID, media.Patch{Name: &name})
+	_, err := b.Update(context.Background(), e.alice, first.ID, media.Patch{Name: &name})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"two", "renamed"}, names(list(t, a, e.o, e.alice, "", "", "")))
+	assert.Equal(t, []string{"two", "renamed"}, names(list(t, a, e.alice, "", "", "")))
 
-	require.NoError(t, b.Delete(context.Background(), e.o, e.alice, first.ID))
-	assert.Equal(t, []string{"two"}, names(list(t, a, e.o, e.alice, "", "", "")))
+	require.NoError(t, b.Delete(context.Background(), e.alice, first.ID))
+	assert.Equal(t, []string{"two"}, names(list(t, a, e.alice, "", "", "")))
 }
 
 func TestUpload_SameBytesAtOnceMakeOneItem(t *testing.T) {
@@ -300,7 +300,7 @@ func TestUpload_SameBytesAtOnceMakeOneItem(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				it, _, err := e.svc.Upload(context.Background(), e.o, media.UploadInput{Owner: e.alice, Body: bytes.NewReader(data)})
+				it, _, err := e.svc.Upload(context.Background(), media.UploadInput{Owner: e.alice, Body: bytes.NewReader(data)})
 				errs[i] = err
 				if err == nil {
 					ids[i] = it.ID
@@ -312,6 +312,6 @@ func TestUpload_SameBytesAtOnceMakeOneItem(t *testing.T) {
 			require.NoError(t, err)
 		}
 		assert.Equal(t, []int64{ids[0], ids[0], ids[0], ids[0]}, ids)
-		assert.Len(t, list(t, e.svc, e.o, e.alice, "", "", "").Items, 1)
+		assert.Len(t, list(t, e.svc, e.alice, "", "", "").Items, 1)
 	})
 }

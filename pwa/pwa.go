@@ -53,6 +53,8 @@ var ClientRoutes = []ClientRoute{
 	{Pattern: "/drafts", Regexp: `^/drafts$`},
 	{Pattern: "/me", Regexp: `^/me$`},
 	{Pattern: "/wallet", Regexp: `^/wallet$`},
+	// The media library's screen; /media/ itself serves the files.
+	{Pattern: "/library", Regexp: `^/library$`},
 	{Pattern: "/posts/:id([0-9]+)", Regexp: `^/posts/[0-9]+$`, Public: true},
 	{Pattern: "/posts/:id([0-9]+)/edit", Regexp: `^/posts/[0-9]+/edit$`},
 	{Pattern: "/posts/:id([0-9]+)/:slug", Regexp: `^/posts/[0-9]+/[^/]+$`, Public: true},

@@ -52,6 +52,42 @@ func init() {
 			Filters:          nil,
 			Params:           nil})
 
+	beego.GlobalControllerRouter["inkwell/controllers:MediaController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MediaController"],
+		beego.ControllerComments{
+			Method:           "Upload",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:MediaController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MediaController"],
+		beego.ControllerComments{
+			Method:           "List",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:MediaController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MediaController"],
+		beego.ControllerComments{
+			Method:           "Update",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"patch"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:MediaController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MediaController"],
+		beego.ControllerComments{
+			Method:           "Delete",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
 	beego.GlobalControllerRouter["inkwell/controllers:PostsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostsController"],
 		beego.ControllerComments{
 			Method:           "Create",
@@ -111,6 +147,15 @@ func init() {
 			Method:           "Unlike",
 			Router:           `/:id/like`,
 			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PreviewsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PreviewsController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/`,
+			AllowHTTPMethods: []string{"get"},
 			MethodParams:     param.Make(),
 			Filters:          nil,
 			Params:           nil})

@@ -10,6 +10,7 @@ package routers
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/beego/beego/v2/server/web"
 	beecontext "github.com/beego/beego/v2/server/web/context"
@@ -20,8 +21,10 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/media"
 	"inkwell/metrics"
 	"inkwell/posts"
+	"inkwell/previews"
 	"inkwell/public"
 	"inkwell/pwa"
 	"inkwell/routers/ns"
@@ -47,6 +50,11 @@ type Deps struct {
 	Posts *posts.Service
 	// Ledger holds wallets and transfers.
 	Ledger *ledger.Service
+	// Media is the media library; its public file handler is mounted at
+	// /media/ when set (a local STORAGE_URL folder).
+	Media *media.Service
+	// Previews answers link previews.
+	Previews *previews.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
 	// Metrics counts requests by route pattern (nil: not instrumented).
@@ -64,22 +72,45 @@ type App struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	site    *public.Site
+	// uploadBytes is the media upload route's body limit (0: no media).
+	uploadBytes int64
 }
+
+// uploadRoute is the one route whose body is a stream of up to
+// MAX_UPLOAD_BYTES (docs/media.md).
+const uploadRoute = http.MethodPost + " /api/v1/media"
+
+// multipartOverhead is what an upload's body may carry besides the file:
+// boundaries, part headers, the folder and name fields.
+const multipartOverhead = 64 << 10
 
 // ServeHTTP serves r with Beego, telling the error controller and panic
 // hook (which Beego builds without our fields) which app they answer for.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(controllers.WithSite(controllers.WithApp(r.Context(), a.log, a.Server.Handlers), a.site))
+	if r.Method+" "+strings.TrimSuffix(r.URL.Path, "/") == uploadRoute {
+		// Beego would parse the whole multipart body before routing; the
+		// upload controller streams it instead.
+		r = controllers.HoldUploadBody(r)
+	}
 	a.Server.Handlers.ServeHTTP(w, r)
 }
 
 // Handler is the app behind Inkwell's request middleware (request id,
-// body cap, access log): what serve.go listens with.
+// body cap, access log): what serve.go listens with. Every body is capped
+// at maxBodyBytes but the media upload's, at MAX_UPLOAD_BYTES plus the
+// multipart framing.
 func (a *App) Handler(maxBodyBytes int64) http.Handler {
-	if a.metrics != nil {
-		return server.ObservedMiddleware(a.log, maxBodyBytes, a.metrics, a)
+	limits := server.BodyLimits{Default: maxBodyBytes}
+	if a.uploadBytes > 0 {
+		n := a.uploadBytes + multipartOverhead
+		limits.Routes = map[string]int64{uploadRoute: n, uploadRoute + "/": n}
 	}
-	return server.Middleware(a.log, maxBodyBytes, a)
+	var obs server.Observer
+	if a.metrics != nil {
+		obs = a.metrics
+	}
+	return server.MiddlewareWith(a.log, limits, obs, a)
 }
 
 // New builds an app instance: every route with its controller's
@@ -132,15 +163,25 @@ func New(d Deps) *App {
 		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts})),
 		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
 		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),
+		ns.NSNamespace("/media", ns.NSInclude(&controllers.MediaController{Media: d.Media})),
+		ns.NSNamespace("/previews", ns.NSInclude(&controllers.PreviewsController{Previews: d.Previews})),
 	)
 	api.MountOn(app)
+
+	// Media objects of a local folder (public: their keys are unguessable;
+	// docs/media.md "Serving"). For S3 the URLs point at the bucket or CDN.
+	var uploadBytes int64
+	if d.Media != nil {
+		app.Handler(strings.TrimSuffix(media.RoutePrefix, "/"), d.Media.Handler(), true)
+		uploadBytes = d.Media.MaxUploadBytes()
+	}
 
 	// The API explorer (public, docs/api.md): spec and Swagger UI embedded in the binary.
 	devLogin := d.Auth != nil && d.Auth.DevSigner() != nil
 	app.Handler("/swagger", swagger.Handler("/swagger/", devLogin), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log, metrics: d.Metrics, site: site}
+	return &App{Server: app, log: d.Log, metrics: d.Metrics, site: site, uploadBytes: uploadBytes}
 }
 
 func firstOf(ids []string) string {

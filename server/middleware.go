@@ -22,16 +22,37 @@ type Observer interface {
 }
 
 // Middleware gives every request an id (a valid incoming X-Request-Id is
-// kept, so a proxy's id follows the request), caps its body, logs one line
-// when it ends, and turns a panic that escaped Beego into a JSON 500.
+// kept, so a proxy's id follows the request), caps its body at
+// maxBodyBytes, logs one line when it ends, and turns a panic that escaped
+// Beego into a JSON 500.
 func Middleware(log *slog.Logger, maxBodyBytes int64, next http.Handler) http.Handler {
-	return ObservedMiddleware(log, maxBodyBytes, nil, next)
+	return MiddlewareWith(log, BodyLimits{Default: maxBodyBytes}, nil, next)
 }
 
-// ObservedMiddleware is Middleware telling obs (when not nil) of every
-// request, from the same status and clock as the access log.
-func ObservedMiddleware(log *slog.Logger, maxBodyBytes int64, obs Observer, next http.Handler) http.Handler {
+// BodyLimits is how many body bytes a request may send: Default, or the
+// limit of its exact method and path in Routes (the media upload alone
+// takes more than MAX_BODY_BYTES). Every body limit lives here, so a route
+// cannot raise its own by mistake.
+type BodyLimits struct {
+	Default int64
+	// Routes maps "METHOD /path" (no query) to its limit.
+	Routes map[string]int64
+}
+
+// For is r's body limit.
+func (l BodyLimits) For(r *http.Request) int64 {
+	if n, ok := l.Routes[r.Method+" "+r.URL.Path]; ok {
+		return n
+	}
+	return l.Default
+}
+
+// MiddlewareWith is Middleware with per-route body limits, telling obs
+// (when not nil) of every request, from the same status and clock as the
+// access log.
+func MiddlewareWith(log *slog.Logger, limits BodyLimits, obs Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		maxBodyBytes := limits.For(r)
 		start := time.Now()
 		if obs != nil {
 			r = obs.Start(r)

@@ -49,7 +49,7 @@ func TestMediaReindex_RestoresTheLostIndexFromTheBucket(t *testing.T) {
 				bucket, err := storage.Open(ctx, storageURL)
 				require.NoError(t, err)
 				defer bucket.Close()
-				svc := media.NewService(bucket, cache.NewMemory(1<<20), media.Options{PublicBase: "https://cdn.example"})
+				svc := media.NewService(db, bucket, cache.NewMemory(1<<20), media.Options{PublicBase: "https://cdn.example"})
 				u := &models.User{Issuer: "https://accounts.google.com", IssuerID: "sub-1", Email: "w@example.com", Name: "W"}
 				require.NoError(t, models.InsertUser(ctx, o, u))
 
@@ -57,7 +57,7 @@ func TestMediaReindex_RestoresTheLostIndexFromTheBucket(t *testing.T) {
 				img.Set(1, 1, color.RGBA{200, 0, 0, 255})
 				var buf bytes.Buffer
 				require.NoError(t, jpeg.Encode(&buf, img, nil))
-				it, _, err := svc.Upload(ctx, o, media.UploadInput{Owner: u.ID, Folder: "trips/2026", Name: "Harbour.jpg", Body: &buf})
+				it, _, err := svc.Upload(ctx, media.UploadInput{Owner: u.ID, Folder: "trips/2026", Name: "Harbour.jpg", Body: &buf})
 				require.NoError(t, err)
 				_, err = models.DeleteMediaItem(ctx, o, it.ID)
 				require.NoError(t, err)
@@ -68,7 +68,7 @@ func TestMediaReindex_RestoresTheLostIndexFromTheBucket(t *testing.T) {
 
 				req, err := media.ParseListRequest("trips/2026", "", "")
 				require.NoError(t, err)
-				page, err := svc.List(ctx, o, u.ID, req)
+				page, err := svc.List(ctx, u.ID, req)
 				require.NoError(t, err)
 				require.Len(t, page.Items, 1)
 				assert.Equal(t, "Harbour.jpg", page.Items[0].Name)

@@ -7,6 +7,13 @@
 //
 //	go run ./bench/media -duration 60s -concurrency 4
 //
+//	go run ./bench/media -http -duration 60s -concurrency 4 -list
+//
+// -http puts HTTP in the loop: POST /api/v1/media on the whole app
+// (middleware, token filter, multipart streaming) next to a plain net/http
+// handler spooling and storing the same multipart uploads. -list adds a
+// folder listing of 1,000 items next to plain net/http serving its bytes.
+//
 // Every upload carries distinct bytes (a counter in a JPEG comment), so
 // per-owner dedup never short-cuts the work. Figures go into docs/media.md,
 // never into assertions.
@@ -65,9 +72,16 @@ func cpuNow() time.Duration {
 func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long each side uploads")
 	concurrency := flag.Int("concurrency", 4, "uploads at once")
-	phase := flag.String("phase", "", "internal: run one side (raw or pipeline) in this process")
+	phase := flag.String("phase", "", "internal: run one side (raw, pipeline, http-raw, http-app) in this process")
+	overHTTP := flag.Bool("http", false, "upload over HTTP: POST /api/v1/media next to plain net/http storing the bytes")
+	listing := flag.Bool("list", false, "also measure a folder listing of 1,000 items next to plain net/http")
+	listFor := flag.Duration("list-duration", 10*time.Second, "how long each listing side runs")
 	flag.Parse()
 	if *phase != "" {
+		run := run
+		if *phase == "http-raw" || *phase == "http-app" {
+			run = runHTTP
+		}
 		res, err := run(*phase, *duration, *concurrency)
 		if err != nil {
 			log.Fatal(err)
@@ -76,7 +90,11 @@ func main() {
 		return
 	}
 	var results []result
-	for _, p := range []string{"raw", "pipeline"} {
+	sides := []string{"raw", "pipeline"}
+	if *overHTTP {
+		sides = []string{"http-raw", "http-app"}
+	}
+	for _, p := range sides {
 		cmd := exec.Command(os.Args[0], "-phase", p, "-duration", duration.String(), "-concurrency", fmt.Sprint(*concurrency))
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
@@ -97,12 +115,18 @@ func main() {
 	// on a shared machine it says more than wall-clock latencies do.
 	fmt.Printf("%-24s %8s %9s %9s %9s %10s %14s %16s\n", "side", "uploads", "p50 ms", "p99 ms", "max ms", "peak RSS", "process CPU s", "CPU ms / upload")
 	for _, r := range results {
-		name := map[string]string{"raw": "store unprocessed", "pipeline": "media.Service.Upload"}[r.Phase]
+		name := map[string]string{"raw": "store unprocessed", "pipeline": "media.Service.Upload",
+			"http-raw": "net/http, unprocessed", "http-app": "POST /api/v1/media"}[r.Phase]
 		fmt.Printf("%-24s %8d %9.0f %9.0f %9.0f %7.0f MB %14.1f %16.0f\n", name, r.Uploads, r.P50ms, r.P99ms, r.MaxMs, r.RSSMB, r.CPUms/1000, r.LoopCPUms)
 	}
 	var load [3]float64
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Sscanf(string(b), "%f %f %f", &load[0], &load[1], &load[2])
+	}
+	if *listing {
+		if err := runList(*listFor, *concurrency); err != nil {
+			log.Fatal(err)
+		}
 	}
 	fmt.Printf("\n%d CPUs, load average %.1f at the end (latencies stretch with the machine's load; CPU per upload does not)\n", runtime.NumCPU(), load[0])
 }
@@ -167,7 +191,7 @@ func run(phase string, duration time.Duration, concurrency int) (result, error) 
 		return result{}, err
 	}
 	defer bucket.Close()
-	svc := media.NewService(bucket, cache.NewMemory(1<<20), media.Options{PublicBase: "http://localhost:8080/media", TempDir: dir,
+	svc := media.NewService(db, bucket, cache.NewMemory(1<<20), media.Options{PublicBase: "http://localhost:8080/media", TempDir: dir,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	photo := phoneJPEG()
 
@@ -193,7 +217,7 @@ func run(phase string, duration time.Duration, concurrency int) (result, error) 
 				if phase == "raw" {
 					err = storeRaw(ctx, bucket, dir, body, n)
 				} else {
-					_, _, err = svc.Upload(ctx, o, media.UploadInput{Owner: user.ID, Folder: "bench", Body: bytes.NewReader(body)})
+					_, _, err = svc.Upload(ctx, media.UploadInput{Owner: user.ID, Folder: "bench", Body: bytes.NewReader(body)})
 				}
 				d := time.Since(t0)
 				mu.Lock()

@@ -35,6 +35,8 @@ export async function startServer({ env = {} } = {}) {
       SQLITE_PATH: join(dir, 'inkwell.db'),
       AUTH_DEV_LOGIN: 'true',
       STORAGE_URL: `file://${join(dir, 'media')}`,
+      // Media URLs of a local folder start with it (docs/media.md).
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

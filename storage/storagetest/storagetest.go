@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -48,16 +49,52 @@ func Open(t *testing.T, kind string) *storage.Bucket {
 	return b
 }
 
+// fakeCredentials is the AWS environment the in-process server accepts
+// (and nothing that could reach a real account).
+func fakeCredentials(dir string) map[string]string {
+	return map[string]string{"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"),
+		"AWS_EC2_METADATA_DISABLED": "true"}
+}
+
+// UseFakeCredentials sets the fake AWS environment for the whole process:
+// for a TestMain whose package's tests run in parallel (t.Setenv, which
+// S3URL uses, refuses parallel tests), before OpenParallel.
+func UseFakeCredentials() error {
+	for k, v := range fakeCredentials(os.TempDir()) {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // S3URL starts an in-process S3 server with an empty bucket and returns
 // its STORAGE_URL; credentials come from the AWS_* environment.
 func S3URL(t *testing.T, bucket string) string {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "test-key")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for k, v := range fakeCredentials(t.TempDir()) {
+		t.Setenv(k, v)
+	}
+	return s3Server(t, bucket)
+}
+
+// OpenParallel is Open for parallel tests: the S3 kind needs the
+// process-wide environment of UseFakeCredentials.
+func OpenParallel(t testing.TB, kind string) *storage.Bucket {
+	t.Helper()
+	url := "file://" + filepath.ToSlash(t.TempDir())
+	if kind == "s3" {
+		require.Equal(t, "test-key", os.Getenv("AWS_ACCESS_KEY_ID"), "storagetest: call UseFakeCredentials in TestMain first")
+		url = s3Server(t, "media")
+	}
+	b, err := storage.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func s3Server(t testing.TB, bucket string) string {
 	server := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	t.Cleanup(server.Close)
 	client := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(server.URL), UsePathStyle: true,

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/beego/beego/v2/server/web"
@@ -23,10 +24,14 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/media"
 	"inkwell/metrics"
+	"inkwell/outbound"
 	"inkwell/posts"
+	"inkwell/previews"
 	"inkwell/public"
 	"inkwell/routers"
+	"inkwell/storage"
 	"inkwell/users"
 )
 
@@ -53,6 +58,8 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Comments fills the public post pages' comments region (nil: none).
 	Comments public.CommentSection
+	// Bucket holds the media library (nil: a fresh temporary folder).
+	Bucket *storage.Bucket
 }
 
 // QuietLog discards everything.
@@ -74,9 +81,25 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	if postCache == nil {
 		postCache = cache.NewMemory(cache.DefaultMemoryBytes)
 	}
+	bucket := opts.Bucket
+	if bucket == nil {
+		var err error
+		bucket, err = storage.Open(context.Background(), "file://"+filepath.ToSlash(t.TempDir()))
+		require.NoError(t, err)
+		t.Cleanup(func() { bucket.Close() })
+	}
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = media.DefaultMaxUploadBytes
+	}
+	// Media URLs start with PUBLIC_BASE_URL (http://localhost:8080), not
+	// this instance's address: tests fetch their path from App.URL.
+	library := media.NewService(db, bucket, postCache, media.Options{
+		PublicBase: media.PublicBase(bucket, cfg.MediaPublicBaseURL, cfg.PublicBaseURL), MaxUploadBytes: cfg.MaxUploadBytes, Log: log})
+	client := outbound.New(outbound.PolicyFromConfig(cfg))
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log), Metrics: opts.Metrics, Comments: opts.Comments})
+		Posts:      posts.NewService(db, postCache, log), Metrics: opts.Metrics, Comments: opts.Comments, Media: library,
+		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log)})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}

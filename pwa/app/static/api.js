@@ -150,3 +150,22 @@ export async function devLogin(name) {
   if (!tok) throw new ApiError(500, 'bad_response', 'The sign-in answer had no token.');
   return tok;
 }
+
+/** A folder of my media library: {folders, items, next_cursor}. */
+export async function media({ folder = '', cursor = '', limit = 60 } = {}) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (folder) q.set('folder', folder);
+  if (cursor) q.set('cursor', cursor);
+  const { data } = await get(`/api/v1/media?${q}`);
+  return data;
+}
+
+/** Renames and/or moves a media item: fields {name?, folder?}. */
+export async function updateMedia(id, fields) {
+  const { data } = await request('PATCH', `/api/v1/media/${encodeURIComponent(id)}`, { body: fields });
+  return data;
+}
+
+export async function deleteMedia(id) {
+  await request('DELETE', `/api/v1/media/${encodeURIComponent(id)}`);
+}

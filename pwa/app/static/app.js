@@ -4,6 +4,7 @@ import * as router from '/static/router.js';
 import * as session from '/static/session.js';
 import * as outbox from '/static/outbox.js';
 import * as renewal from '/static/renew.js';
+import * as uploads from '/static/uploads.js';
 import { toast } from '/static/dom.js';
 
 function setupOfflineBanner() {
@@ -90,6 +91,8 @@ export async function sendQueued() {
   } finally {
     sending = false;
   }
+  // Files picked while offline (the Media tab shows their progress).
+  uploads.flush().catch((err) => console.warn('upload queue flush failed', err));
 }
 
 function setupSession() {

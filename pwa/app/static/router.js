@@ -8,6 +8,7 @@ import * as drafts from '/static/views/drafts.js';
 import * as profile from '/static/views/profile.js';
 import * as signin from '/static/views/signin.js';
 import * as wallet from '/static/views/wallet.js';
+import * as library from '/static/views/library.js';
 
 // public: a server-rendered page anyone can read (package public); a
 // signed-out visitor keeps the server's page, a signed-in one gets the app.
@@ -18,6 +19,7 @@ const routes = [
   { re: /^\/drafts$/, view: drafts, tab: 'drafts', auth: true },
   { re: /^\/me$/, view: profile, tab: 'me', auth: true },
   { re: /^\/wallet$/, view: wallet, tab: 'wallet', auth: true },
+  { re: /^\/library$/, view: library, tab: 'library', auth: true },
   { re: /^\/posts\/(\d+)$/, view: post, auth: true, public: true, names: ['id'] },
   { re: /^\/posts\/(\d+)\/edit$/, view: editor, auth: true, names: ['id'] },
   { re: /^\/posts\/(\d+)\/([^/]+)$/, view: post, auth: true, public: true, names: ['id', 'slug'] },

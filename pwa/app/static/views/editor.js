@@ -8,6 +8,7 @@ import * as markdown from '/static/markdown.js';
 import * as outbox from '/static/outbox.js';
 import * as session from '/static/session.js';
 import { errorBox } from '/static/views/common.js';
+import * as library from '/static/views/library.js';
 
 const TAG_RE = /^[a-z0-9-]{1,32}$/;
 
@@ -106,7 +107,8 @@ export async function render(main, ctx) {
       h('label', { for: 'post-body' }, 'Text (markdown)'),
       body,
       h('span', { class: 'hint', id: 'post-body-hint' }, 'Markdown: # heading, **bold**, _italic_, [link](https://…), ```code```.'),
-      errors.body_markdown));
+      errors.body_markdown),
+    h('button', { type: 'button', class: 'button button-small button-secondary', id: 'insert-media', onclick: () => pickMedia(body) }, 'Insert media'));
   const tabWrite = h('button', { type: 'button', role: 'tab', id: 'tab-write', 'aria-controls': 'pane-write', 'aria-selected': 'true' }, 'Write');
   const tabPreview = h('button', { type: 'button', role: 'tab', id: 'tab-preview', 'aria-controls': 'pane-preview', 'aria-selected': 'false', tabindex: -1 }, 'Preview');
   const select = (which) => {
@@ -238,4 +240,29 @@ export async function render(main, ctx) {
     h('h1', {}, id ? 'Edit post' : 'Write a post'),
     notices,
     form));
+}
+
+/** Opens the media library as a picker; the chosen item's markdown goes in at the cursor. */
+function pickMedia(body) {
+  const grid = h('div', {});
+  const close = h('button', { type: 'button', class: 'button button-small button-secondary' }, 'Close');
+  const dialog = h('dialog', { class: 'media-dialog', 'aria-labelledby': 'media-dialog-title' },
+    h('h2', { id: 'media-dialog-title' }, 'Insert from your media'), grid, h('div', { class: 'actions' }, close));
+  const done = () => { dialog.close(); dialog.remove(); body.focus(); };
+  close.addEventListener('click', done);
+  dialog.addEventListener('cancel', () => dialog.remove());
+  const show = (folder) => library.grid(grid, folder, {
+    onFolder: show,
+    onPick: (item) => {
+      const at = body.selectionStart ?? body.value.length;
+      const before = body.value.slice(0, at);
+      const text = (before && !before.endsWith('\n') ? '\n' : '') + library.markdownFor(item) + '\n';
+      body.setRangeText(text, at, body.selectionEnd ?? at, 'end');
+      body.dispatchEvent(new Event('input'));
+      done();
+    },
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  show('');
 }

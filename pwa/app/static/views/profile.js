@@ -3,6 +3,7 @@ import { h, replace, time } from '/static/dom.js';
 import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
 import * as outbox from '/static/outbox.js';
+import * as uploads from '/static/uploads.js';
 import * as session from '/static/session.js';
 import { avatar, errorBox, postCard } from '/static/views/common.js';
 import { signOutGoogle } from '/static/views/signin.js';
@@ -52,6 +53,7 @@ function signOutButton() {
     const pending = await outbox.list();
     if (pending.length && !confirm(`${pending.length} post(s) written offline have not been sent and will be deleted from this device. Sign out anyway?`)) return;
     await outbox.clear();
+    await uploads.clear();
     autosave.clearAll();
     signOutGoogle();
     session.end('signout');
