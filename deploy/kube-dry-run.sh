@@ -95,3 +95,23 @@ for overlay in "${overlays[@]}"; do
   kubectl apply -k "$overlay" --dry-run=server
 done
 echo "== every overlay accepted by the API server"
+
+# Issue 20: "apply, change the image, apply again" for real (server side, not
+# a dry run, so the immutability of a Job's pod template is enforced), with
+# plain `kubectl apply -k` on an overlay whose image tag changed, as a
+# re-deploy does; then once more unchanged, which must change nothing.
+reapply_overlay="${KUBE_REAPPLY_OVERLAY:-k8s/overlays/minikube}"
+echo "== re-apply sequence on $reapply_overlay, stored for real"
+for tag in 0.1.0-g0000000a 0.1.0-g0000000b; do
+  deploy/tagged-overlay.sh "$reapply_overlay" "$tag" "$work/reapply-$tag"
+  kubectl apply -k "$work/reapply-$tag" >"$work/apply-$tag.log" 2>&1 || { cat "$work/apply-$tag.log" >&2; echo "kube-dry-run: applying image $tag over the previous one failed" >&2; exit 1; }
+  image="$(kubectl -n inkwell get deployment inkwell-app -o jsonpath='{.spec.template.spec.containers[0].image}')"
+  [[ "$image" == "inkwell:$tag" ]] || { echo "kube-dry-run: inkwell-app runs $image after applying $tag" >&2; exit 1; }
+  kubectl -n inkwell get job "inkwell-migrate-$tag" >/dev/null
+  echo "applied inkwell:$tag: deployment updated, job/inkwell-migrate-$tag created"
+done
+if kubectl apply -k "$work/reapply-$tag" | grep -v ' unchanged$'; then
+  echo "kube-dry-run: re-applying the same image changed the objects above" >&2; exit 1
+fi
+echo "re-applied inkwell:$tag: every object unchanged"
+kubectl delete namespace inkwell --wait=false >/dev/null

@@ -10,9 +10,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,11 +38,23 @@ import (
 const repoRoot = "../.."
 
 // providedOutside are objects the manifests reference but deliberately do
-// not contain, with the keys they must carry: the TLS certificate is
-// created by deploy/minikube-up.sh (or cert-manager on a real cluster).
+// not contain, with the keys they must carry. No Secret is ever rendered: an
+// applied Secret would overwrite the real one (issue 20). deploy/minikube-up.sh
+// creates them on Minikube when they are missing; on a real cluster the
+// operator, a secret manager or cert-manager does (docs/deploy.md).
 var providedOutside = map[string]map[string][]string{
-	"Secret": {"inkwell-tls": {"tls.crt", "tls.key"}},
+	"Secret": {
+		"inkwell-tls":     {"tls.crt", "tls.key"},
+		"inkwell-secrets": {"MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "REDIS_PASSWORD"},
+		// Production: the managed services' endpoints and credentials.
+		"inkwell-external":  {"MYSQL_HOST", "MYSQL_USER", "MYSQL_PASSWORD", "REDIS_URL"},
+		"inkwell-import-s3": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
+	},
 }
+
+// createdByMinikubeUp are the Secrets deploy/create-secrets.sh (run by
+// deploy/minikube-up.sh and the CI cluster step) makes when absent.
+var createdByMinikubeUp = []string{"inkwell-tls", "inkwell-secrets"}
 
 // appImage is the repository name of Inkwell's own image.
 const appImage = "inkwell"
@@ -173,7 +187,9 @@ func TestOverlays_DecodeStrictlyAndCrossReferencesHold(t *testing.T) {
 			checkServices(t, r)
 			checkContainers(t, r, routes)
 			checkReferences(t, r)
+			checkNoSecrets(t, r)
 			checkImages(t, r)
+			checkJobs(t, r)
 			checkApp(t, r)
 			checkHAProxy(t, r)
 		})
@@ -413,6 +429,33 @@ func checkReferences(t *testing.T, r *rendered) {
 	}
 }
 
+// mutableTags are tags that name a moving target: applying an overlay with
+// one twice cannot tell Kubernetes that the code changed (issue 20).
+var mutableTags = []string{"latest", "local", "dev", "develop", "main", "master", "edge", "stable", "nightly", "test"}
+
+// immutableAppTag is the shape of the app's build tags: a release version,
+// optionally followed by the build's identity (deploy/image-tag.sh prints
+// e.g. 0.1.0-g1a2b3c4d or 0.1.0-g1a2b3c4d-dirty-5e6f7a8b). Lower case only
+// and short enough to become part of the migration Job's name.
+var immutableAppTag = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9a-z]+(\.[0-9a-z]+)*)*$`)
+
+// imageTag is the tag of image ("" when it has none).
+func imageTag(image string) string {
+	name, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		return name[i+1:]
+	}
+	return ""
+}
+
+// checkAppTag holds the app image to an immutable, build-specific tag.
+func checkAppTag(t *testing.T, image string) {
+	tag := imageTag(image)
+	assert.NotContains(t, mutableTags, tag, "app image %s: a mutable tag; give every build its own (deploy/image-tag.sh)", image)
+	assert.Regexp(t, immutableAppTag, tag, "app image %s: the tag must be a version plus build identity, lower case", image)
+	assert.LessOrEqual(t, len(migrateJobPrefix+tag), 63, "app image %s: the tag is too long to name the migration Job", image)
+}
+
 func checkImages(t *testing.T, r *rendered) {
 	var appImages []string
 	for _, w := range r.workloads {
@@ -428,6 +471,48 @@ func checkImages(t *testing.T, r *rendered) {
 	for _, img := range appImages {
 		assert.Equal(t, appImages[0], img, "the app, its migration Job and the import jobs must run the same image")
 	}
+	checkAppTag(t, appImages[0])
+}
+
+// checkNoSecrets: an overlay never carries a Secret. `kubectl apply -k`
+// would replace the real credentials with whatever the file says.
+func checkNoSecrets(t *testing.T, r *rendered) {
+	for name := range r.secrets {
+		assert.Fail(t, "the render contains Secret "+name, "Secrets are created outside the manifests (providedOutside); an applied Secret overwrites the real one")
+	}
+}
+
+// Job name prefixes: the rest of the name is the app image tag, so a new
+// image is a new Job (a Job's pod template is immutable) and re-applying
+// the same image leaves the finished Job alone.
+const (
+	migrateJobPrefix = "inkwell-migrate-"
+	importJobPrefix  = "inkwell-import-"
+)
+
+// checkJobs: every one-off Job is named after the image it runs and cleans
+// itself up, so "apply, change the image, apply again" works with plain
+// kubectl and with GitOps tools.
+func checkJobs(t *testing.T, r *rendered) {
+	var migrate int
+	for name, job := range r.jobs {
+		c := job.Spec.Template.Spec.Containers[0]
+		require.True(t, isAppImage(c.Image), "Job %s runs %s, not the app image", name, c.Image)
+		tag := imageTag(c.Image)
+		switch job.Labels["app.kubernetes.io/component"] {
+		case "migrate":
+			migrate++
+			assert.Equal(t, migrateJobPrefix+tag, name, "the migration Job's name must follow its image tag")
+		case "import":
+			assert.Equal(t, importJobPrefix+tag, name, "the import Job's name must follow its image tag")
+		default:
+			t.Errorf("Job %s has no known app.kubernetes.io/component label", name)
+		}
+		if assert.NotNil(t, job.Spec.TTLSecondsAfterFinished, "Job %s must clean up after itself (ttlSecondsAfterFinished)", name) {
+			assert.Positive(t, *job.Spec.TTLSecondsAfterFinished, "Job %s ttlSecondsAfterFinished", name)
+		}
+	}
+	assert.Equal(t, 1, migrate, "exactly one migration Job")
 }
 
 // checkApp holds the app workload to the deployment rules of issue 7.
@@ -450,8 +535,8 @@ func checkApp(t *testing.T, r *rendered) {
 	grace := deref(app.Spec.Template.Spec.TerminationGracePeriodSeconds, 30)
 	assert.Greater(t, grace, c.Lifecycle.PreStop.Sleep.Seconds, "the grace period must outlast the preStop pause")
 
-	job := r.jobs["inkwell-migrate"]
-	require.NotNil(t, job, "migration Job inkwell-migrate")
+	job := r.jobs[migrateJobPrefix+imageTag(c.Image)]
+	require.NotNil(t, job, "migration Job %s", migrateJobPrefix+imageTag(c.Image))
 	assert.Equal(t, []string{"migrate", "up"}, job.Spec.Template.Spec.Containers[0].Args)
 
 	var pdb bool
@@ -526,10 +611,10 @@ func checkHAProxy(t *testing.T, r *rendered) {
 	}
 	assert.True(t, nodePort, "a NodePort Service exposes HAProxy on 443")
 
-	script, err := os.ReadFile(filepath.Join(repoRoot, "deploy/minikube-up.sh"))
+	script, err := os.ReadFile(filepath.Join(repoRoot, "deploy/create-secrets.sh"))
 	require.NoError(t, err)
-	for name := range providedOutside["Secret"] {
-		assert.Contains(t, string(script), "create secret tls "+name, "deploy/minikube-up.sh must create Secret %s", name)
+	for _, name := range createdByMinikubeUp {
+		assert.Regexp(t, `create secret (tls|generic) `+name+` `, string(script), "deploy/create-secrets.sh (run by minikube-up.sh) must create Secret %s", name)
 	}
 }
 
@@ -593,4 +678,61 @@ func TestOverlays_RenderLikeKubectl(t *testing.T) {
 			assert.Equal(t, want[i], got[i], "%s: an object renders differently with kubectl", dir)
 		}
 	}
+}
+
+// TestTaggedOverlay_NewTagRenamesTheJobs renders every overlay through
+// deploy/tagged-overlay.sh with two build tags: the app and every Job run
+// the new image, and each one-off Job gets a new name (the server-side
+// "apply, change the image, apply again" is in deploy/kube-dry-run.sh).
+func TestTaggedOverlay_NewTagRenamesTheJobs(t *testing.T) {
+	script, err := filepath.Abs(filepath.Join(repoRoot, "deploy/tagged-overlay.sh"))
+	require.NoError(t, err)
+	for _, dir := range overlays(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			names := map[string][]string{}
+			for _, tag := range []string{"0.1.0-g1a2b3c4d", "0.1.1-g5e6f7a8b-dirty-0c0ffee0"} {
+				out := t.TempDir()
+				cmd := exec.Command(script, dir, tag, out)
+				msg, err := cmd.CombinedOutput()
+				require.NoError(t, err, "%s", msg)
+				r := decode(t, render(t, out))
+				checkImages(t, r)
+				checkJobs(t, r)
+				assert.Equal(t, "inkwell:"+tag, r.deployments["inkwell-app"].Spec.Template.Spec.Containers[0].Image)
+				require.Contains(t, r.jobs, migrateJobPrefix+tag)
+				for name := range r.jobs {
+					names[tag] = append(names[tag], name)
+				}
+			}
+			tags := slices.Collect(maps.Keys(names))
+			for _, name := range names[tags[0]] {
+				assert.NotContains(t, names[tags[1]], name, "Job %s keeps its name when the image changes", name)
+			}
+		})
+	}
+}
+
+func TestTaggedOverlay_RefusesMutableTags(t *testing.T) {
+	for _, tag := range []string{"local", "latest", "0.1.0-Dirty", ""} {
+		out, err := exec.Command(filepath.Join(repoRoot, "deploy/tagged-overlay.sh"), filepath.Join(repoRoot, "k8s/overlays/minikube"), tag, t.TempDir()).CombinedOutput()
+		assert.Error(t, err, "tag %q: %s", tag, out)
+	}
+}
+
+// TestDockerfile_GoVersionMatchesGoMod: the builder image's Go release is
+// the one go.mod asks for (a newer go line would make the image build fetch
+// a toolchain, or fail offline; an older image would miss fixes).
+func TestDockerfile_GoVersionMatchesGoMod(t *testing.T) {
+	gomod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)(\.\d+)?$`).FindSubmatch(gomod)
+	require.NotNil(t, m, "go.mod has no go line")
+	dockerfile, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
+	require.NoError(t, err)
+	img := regexp.MustCompile(`(?m)^ARG GO_IMAGE=golang:(\d+\.\d+)(\.\d+)?-`).FindSubmatch(dockerfile)
+	require.NotNil(t, img, "the Dockerfile names no golang builder image in ARG GO_IMAGE")
+	assert.Equal(t, string(m[1]), string(img[1]), "Dockerfile builder Go %s, go.mod wants %s", img[1], m[1])
+	assert.Regexp(t, `(?m)^FROM \$\{GO_IMAGE\} AS build$`, string(dockerfile), "the build stage must use GO_IMAGE")
+	assert.Contains(t, string(dockerfile), "-X main.version=${VERSION} -X main.commit=${COMMIT}", "build metadata in the binary")
+	assert.Contains(t, string(dockerfile), `org.opencontainers.image.version="${VERSION}"`, "build metadata in the image labels")
 }
