@@ -80,6 +80,11 @@ kubectl config use-context dry-run >/dev/null
 wait_for 120 "$work/apiserver.log" kubectl get --raw /readyz
 echo "API server ready: $(awk '/^require k8s.io\/kubernetes /{print $3}' "$tools/go.mod") from deploy/kubetools"
 
+# The kinds of other projects the overlays use (k8s/overlays/production:
+# cert-manager's Certificate), stored for real so their objects validate.
+kubectl apply -f deploy/testdata/cert-manager-certificate-crd.yaml >/dev/null
+kubectl wait --for=condition=Established crd/certificates.cert-manager.io --timeout=60s >/dev/null
+
 overlays=("$@")
 if ((${#overlays[@]} == 0)); then overlays=(k8s/overlays/*/); fi
 for overlay in "${overlays[@]}"; do

@@ -23,8 +23,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,9 +47,10 @@ const repoRoot = "../.."
 var providedOutside = map[string]map[string][]string{
 	"Secret": {
 		"inkwell-tls":     {"tls.crt", "tls.key"},
+		// The app reads it whole (envFrom: MYSQL_USER, MYSQL_PASSWORD,
+		// REDIS_URL, in production MYSQL_HOST); the in-cluster MySQL and
+		// Redis of Minikube read these keys.
 		"inkwell-secrets": {"MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "REDIS_PASSWORD"},
-		// Production: the managed services' endpoints and credentials.
-		"inkwell-external":  {"MYSQL_HOST", "MYSQL_USER", "MYSQL_PASSWORD", "REDIS_URL"},
 		"inkwell-import-s3": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
 	},
 }
@@ -70,6 +73,13 @@ type rendered struct {
 	deployments  map[string]*appsv1.Deployment
 	statefulSets map[string]*appsv1.StatefulSet
 	jobs         map[string]*batchv1.Job
+	cronJobs     map[string]*batchv1.CronJob
+	netpols      []*networkingv1.NetworkPolicy
+	pvcs         map[string]*corev1.PersistentVolumeClaim
+	hpas         []*autoscalingv2.HorizontalPodAutoscaler
+	// certificates are cert-manager Certificates (no Go types here: the
+	// fields this file reads are checked by hand).
+	certificates []map[string]any
 }
 
 // workload is anything with a pod template.
@@ -106,7 +116,8 @@ func decode(t *testing.T, stream []byte) *rendered {
 	t.Helper()
 	r := &rendered{namespaces: map[string]bool{}, configMaps: map[string]*corev1.ConfigMap{},
 		secrets: map[string]*corev1.Secret{}, deployments: map[string]*appsv1.Deployment{},
-		statefulSets: map[string]*appsv1.StatefulSet{}, jobs: map[string]*batchv1.Job{}}
+		statefulSets: map[string]*appsv1.StatefulSet{}, jobs: map[string]*batchv1.Job{},
+		cronJobs: map[string]*batchv1.CronJob{}, pvcs: map[string]*corev1.PersistentVolumeClaim{}}
 	for i, doc := range bytes.Split(stream, []byte("\n---\n")) {
 		if len(bytes.TrimSpace(doc)) == 0 {
 			continue
@@ -159,6 +170,7 @@ func decode(t *testing.T, stream []byte) *rendered {
 		case "batch/v1 CronJob":
 			o := &batchv1.CronJob{}
 			strict(o)
+			r.cronJobs[o.Name] = o
 			r.workloads = append(r.workloads, workload{"CronJob", o.Name, nil, o.Spec.JobTemplate.Spec.Template})
 			obj = o
 		case "policy/v1 PodDisruptionBudget":
@@ -166,6 +178,30 @@ func decode(t *testing.T, stream []byte) *rendered {
 			strict(o)
 			r.pdbs = append(r.pdbs, o)
 			obj = o
+		case "networking.k8s.io/v1 NetworkPolicy":
+			o := &networkingv1.NetworkPolicy{}
+			strict(o)
+			r.netpols = append(r.netpols, o)
+			obj = o
+		case "v1 PersistentVolumeClaim":
+			o := &corev1.PersistentVolumeClaim{}
+			strict(o)
+			r.pvcs[o.Name] = o
+			obj = o
+		case "autoscaling/v2 HorizontalPodAutoscaler":
+			o := &autoscalingv2.HorizontalPodAutoscaler{}
+			strict(o)
+			r.hpas = append(r.hpas, o)
+			obj = o
+		case "cert-manager.io/v1 Certificate":
+			var o struct {
+				metav1.TypeMeta   `json:",inline"`
+				metav1.ObjectMeta `json:"metadata"`
+				Spec              map[string]any `json:"spec"`
+			}
+			strict(&o)
+			r.certificates = append(r.certificates, map[string]any{"name": o.Name, "spec": o.Spec})
+			obj = &o.ObjectMeta
 		default:
 			t.Fatalf("document %d: %s %s has no typed check here; add it to decode", i, meta.APIVersion, meta.Kind)
 		}
@@ -191,6 +227,7 @@ func TestOverlays_DecodeStrictlyAndCrossReferencesHold(t *testing.T) {
 			checkImages(t, r)
 			checkJobs(t, r)
 			checkApp(t, r)
+			checkOperations(t, r)
 			checkHAProxy(t, r)
 		})
 	}
@@ -519,7 +556,14 @@ func checkJobs(t *testing.T, r *rendered) {
 func checkApp(t *testing.T, r *rendered) {
 	app := r.deployments["inkwell-app"]
 	require.NotNil(t, app, "Deployment inkwell-app")
-	assert.GreaterOrEqual(t, deref(app.Spec.Replicas, 1), int32(2), "at least two replicas")
+	replicas := deref(app.Spec.Replicas, 1)
+	for _, h := range r.hpas {
+		if h.Spec.ScaleTargetRef.Kind == "Deployment" && h.Spec.ScaleTargetRef.Name == app.Name {
+			assert.Nil(t, app.Spec.Replicas, "an autoscaled Deployment must not set replicas (each apply would reset them)")
+			replicas = deref(h.Spec.MinReplicas, 1)
+		}
+	}
+	assert.GreaterOrEqual(t, replicas, int32(2), "at least two replicas")
 	require.Equal(t, appsv1.RollingUpdateDeploymentStrategyType, app.Spec.Strategy.Type)
 	require.NotNil(t, app.Spec.Strategy.RollingUpdate)
 	assert.Equal(t, intstr.FromInt32(0), deref(app.Spec.Strategy.RollingUpdate.MaxUnavailable, intstr.FromInt32(1)), "maxUnavailable must be 0")
@@ -552,7 +596,12 @@ func checkApp(t *testing.T, r *rendered) {
 	require.NotNil(t, cfg)
 	assert.NotEmpty(t, cfg.Data["TRUSTED_PROXIES"], "the app must trust HAProxy's forwarded headers")
 	assert.Equal(t, "mysql", cfg.Data["DB_DRIVER"])
-	assert.True(t, hasService(r, cfg.Data["MYSQL_HOST"]), "MYSQL_HOST %q is not a Service", cfg.Data["MYSQL_HOST"])
+	if _, inCluster := r.statefulSets["mysql"]; inCluster {
+		assert.True(t, hasService(r, cfg.Data["MYSQL_HOST"]), "MYSQL_HOST %q is not a Service", cfg.Data["MYSQL_HOST"])
+	} else {
+		// A managed database: its address comes with its credentials, from the Secret.
+		assert.NotContains(t, cfg.Data, "MYSQL_HOST", "no in-cluster MySQL: MYSQL_HOST belongs in Secret inkwell-secrets")
+	}
 }
 
 // checkHAProxy ties HAProxy's Deployment to its config file and to the app.
@@ -603,13 +652,14 @@ func checkHAProxy(t *testing.T, r *rendered) {
 	}
 	assert.True(t, certMounted, "TLS_CERT %q is not a file of the mounted TLS Secret", env["TLS_CERT"])
 
-	var nodePort bool
+	var exposed bool
 	for _, s := range r.services {
-		if s.Spec.Type == corev1.ServiceTypeNodePort && labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(hap.Spec.Template.Labels)) {
-			nodePort = slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 443 })
+		external := s.Spec.Type == corev1.ServiceTypeNodePort || s.Spec.Type == corev1.ServiceTypeLoadBalancer
+		if external && labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(hap.Spec.Template.Labels)) {
+			exposed = slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 443 })
 		}
 	}
-	assert.True(t, nodePort, "a NodePort Service exposes HAProxy on 443")
+	assert.True(t, exposed, "a NodePort or LoadBalancer Service exposes HAProxy on 443")
 
 	script, err := os.ReadFile(filepath.Join(repoRoot, "deploy/create-secrets.sh"))
 	require.NoError(t, err)
@@ -698,7 +748,7 @@ func TestTaggedOverlay_NewTagRenamesTheJobs(t *testing.T) {
 				r := decode(t, render(t, out))
 				checkImages(t, r)
 				checkJobs(t, r)
-				assert.Equal(t, "inkwell:"+tag, r.deployments["inkwell-app"].Spec.Template.Spec.Containers[0].Image)
+				assert.Equal(t, tag, imageTag(r.deployments["inkwell-app"].Spec.Template.Spec.Containers[0].Image))
 				require.Contains(t, r.jobs, migrateJobPrefix+tag)
 				for name := range r.jobs {
 					names[tag] = append(names[tag], name)
