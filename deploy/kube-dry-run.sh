@@ -115,8 +115,18 @@ for tag in 0.1.0-g0000000a 0.1.0-g0000000b; do
   kubectl -n inkwell get job "inkwell-migrate-$tag" >/dev/null
   echo "applied inkwell:$tag: deployment updated, job/inkwell-migrate-$tag created"
 done
-if kubectl apply -k "$work/reapply-$tag" | grep -v ' unchanged$'; then
+# "Unchanged" is judged by the stored objects, not by kubectl's wording
+# (client-side apply prints "configured" for PodDisruptionBudgets,
+# NetworkPolicies and StatefulSets whose patch is a no-op): no
+# resourceVersion may move, and kubectl diff must find nothing.
+versions() { kubectl -n inkwell get all,configmap,pdb,networkpolicy,pvc,cronjob,job -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\n"}{end}' | sort; }
+before="$(versions)"
+kubectl diff -k "$work/reapply-$tag" >"$work/diff.log" 2>&1 || { cat "$work/diff.log" >&2; echo "kube-dry-run: kubectl diff finds changes in a re-apply of the same image" >&2; exit 1; }
+kubectl apply -k "$work/reapply-$tag" >/dev/null
+after="$(versions)"
+if [[ "$before" != "$after" ]]; then
+  diff <(echo "$before") <(echo "$after") >&2
   echo "kube-dry-run: re-applying the same image changed the objects above" >&2; exit 1
 fi
-echo "re-applied inkwell:$tag: every object unchanged"
+echo "re-applied inkwell:$tag: $(wc -l <<<"$after") objects, none changed"
 kubectl delete namespace inkwell --wait=false >/dev/null
