@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every image the cluster step runs, with podman and no registry:
-#   .ci/cluster/images.sh TAG [TAG...]   app images inkwell:TAG (one per tag)
+#   .ci/cluster/images.sh TAG [TAG...]            build (app images inkwell:TAG)
+#   .ci/cluster/images.sh --import TAG [TAG...]   import them into containerd
 # - the app from the unchanged Dockerfile, its two base images replaced by
 #   local stand-ins (GO_IMAGE/RUNTIME_IMAGE build arguments);
 # - stand-ins for mysql:8.4, redis:7.2-alpine and haproxy:2.6 from Debian
@@ -28,7 +29,18 @@ import() { # import IMAGE...: into containerd unless there already with the same
     log "imported $img"
   done
 }
+import_only=0
+if [[ "${1:-}" == --import ]]; then import_only=1; shift; fi
 dirhash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12); }
+
+coredns_version=v1.12.1
+ctag="localhost/coredns:${coredns_version#v}"
+if ((import_only)); then
+  import registry.k8s.io/pause:3.10 "$ctag" docker.io/library/redis:7.2-alpine docker.io/library/haproxy:2.6 docker.io/library/mysql:8.4
+  for tag in "$@"; do import "docker.io/library/inkwell:$tag"; done
+  log "images imported into containerd"
+  exit 0
+fi
 
 # Debian base from debootstrap (the only slow step on a cold machine).
 if ! exists localhost/debian:bookworm; then
@@ -98,8 +110,6 @@ fi
 podman tag "$ptag" registry.k8s.io/pause:3.10
 
 # CoreDNS v1.12.1 from its Go module, binary cached.
-coredns_version=v1.12.1
-ctag="localhost/coredns:${coredns_version#v}"
 if [[ "${COREDNS:-1}" == 1 ]]; then
 if [[ ! -x "$cache/coredns-$coredns_version" ]]; then
   log "building CoreDNS $coredns_version (cold: several minutes)"
@@ -131,8 +141,4 @@ for tag in "$@"; do
   podman tag "localhost/inkwell:$tag" "docker.io/library/inkwell:$tag"
 done
 
-if [[ "${IMPORT:-1}" == 1 ]]; then
-  import registry.k8s.io/pause:3.10 "$ctag" docker.io/library/redis:7.2-alpine docker.io/library/haproxy:2.6 docker.io/library/mysql:8.4
-  for tag in "$@"; do import "docker.io/library/inkwell:$tag"; done
-fi
-log "images ready"
+log "images built"

@@ -4,13 +4,14 @@
 # kubelet and kube-proxy (built from deploy/kubetools, the release the dry
 # run uses), containerd + runc + the CNI plugins (Debian), CoreDNS (built
 # from its Go module, configured like kubeadm's: TTL 30 s, cache 30 s).
-#   .ci/cluster/up.sh WORKDIR     writes WORKDIR/kubeconfig, WORKDIR/pids
+#   .ci/cluster/up.sh WORKDIR [TAG...]   writes WORKDIR/kubeconfig, WORKDIR/pids;
+#                                        imports the images (images.sh) into containerd
 # Every process it starts is recorded in WORKDIR/pids; down.sh stops them.
 # Adaptations to this machine: ../../docs/deploy.md "CI on a real cluster".
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-work=$1
+work=$1; shift
 bin="$root/deploy/kubetools/bin"
 node=inkwell-ci
 node_ip="$(ip -4 route get 1.1.1.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')"
@@ -77,6 +78,7 @@ if [[ ! -S /run/containerd/containerd.sock ]] || ! ctr version >/dev/null 2>&1; 
 else
   log "containerd already running: used as it is"
 fi
+"$here/images.sh" --import "$@"
 
 log "etcd, kube-apiserver"
 run etcd etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \

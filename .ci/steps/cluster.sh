@@ -73,7 +73,7 @@ log "images: inkwell:${tags[0]} and inkwell:${tags[1]} from the Dockerfile, stan
 .ci/cluster/images.sh "${tags[@]}"
 
 log "cluster up"
-.ci/cluster/up.sh "$work"
+.ci/cluster/up.sh "$work" "${tags[@]}"
 
 log "TestRealCluster"
 CLUSTER_KUBECONFIG="$work/kubeconfig" CLUSTER_KUBECTL="$root/$tools/bin/kubectl" CLUSTER_WORK="$work" \
