@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -132,7 +135,7 @@ func TestHAProxyStack(t *testing.T) {
 		assert.Equal(t, "max-age=63072000; includeSubDomains", resp.Header.Get("Strict-Transport-Security"), "421")
 
 		// No replica up: HAProxy's own 503.
-		_, _, httpsPort, _ := s.startProxy([]string{fmt.Sprintf("gone 127.0.0.1:%d", freePort(t))})
+		_, _, httpsPort, healthPort := s.startProxy([]string{fmt.Sprintf("gone 127.0.0.1:%d", freePort(t))})
 		var got *http.Response
 		require.Eventually(t, func() bool {
 			r, err := c.Get(fmt.Sprintf("https://localhost:%d/", httpsPort))
@@ -145,6 +148,47 @@ func TestHAProxyStack(t *testing.T) {
 		}, 10*time.Second, 50*time.Millisecond)
 		assert.Equal(t, http.StatusServiceUnavailable, got.StatusCode)
 		assert.Equal(t, "max-age=63072000; includeSubDomains", got.Header.Get("Strict-Transport-Security"), "503")
+
+		// That HAProxy is alive but not ready: Kubernetes sends it no traffic.
+		resp, _ = get(t, plain, fmt.Sprintf("http://127.0.0.1:%d/healthz", healthPort), nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "HAProxy's liveness")
+		resp, _ = get(t, plain, fmt.Sprintf("http://127.0.0.1:%d/readyz", healthPort), nil)
+		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "HAProxy's readiness with no replica up")
+		resp, _ = get(t, plain, fmt.Sprintf("http://127.0.0.1:%d/readyz", s.healthPort), nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "HAProxy's readiness with replicas up")
+	})
+
+	t.Run("with no replica ready, the PWA shell still comes from a live one; the API answers 503", func(t *testing.T) {
+		// A replica whose database is gone: /readyz 503, the rest served.
+		target, err := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", s.replicas[0].port))
+		require.NoError(t, err)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		unready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/readyz" {
+				http.Error(w, `{"error":{"code":"unavailable","message":"database"}}`, http.StatusServiceUnavailable)
+				return
+			}
+			proxy.ServeHTTP(w, r)
+		}))
+		defer unready.Close()
+		_, _, httpsPort, healthPort := s.startProxy([]string{"unready " + strings.TrimPrefix(unready.URL, "http://")})
+		base := fmt.Sprintf("https://localhost:%d", httpsPort)
+		require.Eventually(t, func() bool {
+			r, err := c.Get(base + "/")
+			if err != nil {
+				return false
+			}
+			r.Body.Close()
+			return r.StatusCode == http.StatusOK
+		}, 15*time.Second, 100*time.Millisecond, "the shell never came through the live-but-unready replica")
+		for _, path := range []string{"/sw.js", "/manifest.webmanifest"} {
+			resp, _ := get(t, c, base+path, nil)
+			assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+		}
+		resp, _ := get(t, c, base+"/api/v1/posts", nil)
+		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "the API must not reach an unready replica")
+		resp, _ = get(t, plain, fmt.Sprintf("http://127.0.0.1:%d/readyz", healthPort), nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "HAProxy stays ready: it can serve the shell")
 	})
 
 	t.Run("a request body trickled in is cut off by HAProxy, never reaches a replica", func(t *testing.T) {
