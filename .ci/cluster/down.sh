@@ -34,9 +34,11 @@ kube_proxy="$(cd "$(dirname "$0")/../.." && pwd)/deploy/kubetools/bin/kube-proxy
 grep -o ' /var/lib/inkwell-kubelet[^ ]*' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "$ns" 2>/dev/null; done
 ip link delete cni0 2>/dev/null
-# CNI's NAT chains (portmap, masquerade) for the pod network.
-if iptables -t nat -S 2>/dev/null | grep -q 'CNI-'; then
-  iptables-save | grep -v -E -- '(-j|-N|-A|:)[ ]?CNI-' | iptables-restore 2>/dev/null || log "could not remove the CNI iptables chains"
+# The pods' NAT chains the bridge plugin made (CNI-<24 hex>); podman's
+# CNI-ADMIN/CNI-FORWARD are not ours and stay.
+if iptables -t nat -S 2>/dev/null | grep -qE 'CNI-[0-9a-f]{24}'; then
+  iptables-save -t nat 2>/dev/null | grep -v -E -- '(-j |:|-A )CNI-[0-9a-f]{24}' | iptables-restore -T nat 2>/dev/null \
+    || log "could not remove the pods' CNI NAT chains"
 fi
 rm -f /etc/cni/net.d/10-inkwell-bridge.conflist /var/lib/cni/networks/inkwell-ci/* 2>/dev/null
 rm -rf /var/lib/inkwell-kubelet/pods 2>/dev/null

@@ -126,6 +126,11 @@ func TestRealCluster(t *testing.T) {
 	l := &load{client: edgeClient(pool, nodeIP), base: base, ops: postOperations(tokens, created), workers: 4, maxRequests: 200000, pause: 20 * time.Millisecond}
 	ctx, stopLoad := context.WithCancel(context.Background())
 	wait := l.run(ctx)
+	// Sizing: what the app pods use under this load (cgroup v1 counters on
+	// the node), reported for the production requests (docs/deploy.md).
+	usage := k.podUsage("app.kubernetes.io/component=app")
+	time.Sleep(20 * time.Second)
+	k.reportUsage(usage, 20*time.Second, l)
 	second := overlay(tags[1])
 	started := time.Now()
 	k.run("apply", "-k", second)
@@ -182,6 +187,63 @@ func TestRealCluster(t *testing.T) {
 	assert.Equal(t, before, strings.TrimSpace(k.sql("SELECT COUNT(*) FROM posts")), "the restore brings back the database as it was at the backup")
 	resp, _ = get(t, c, base+"/readyz", nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the app serves again after the restore")
+}
+
+// podCounters are one pod's CPU time and peak memory from its cgroup.
+type podCounters struct {
+	name     string
+	cgroup   string
+	cpuNanos int64
+}
+
+// podUsage reads the cgroups (v1, cgroupfs driver) of the pods matching selector.
+func (k *kube) podUsage(selector string) []podCounters {
+	k.t.Helper()
+	var out []podCounters
+	for _, line := range strings.Split(strings.TrimSpace(k.output("-n", "inkwell", "get", "pods", "-l", selector, "-o",
+		`jsonpath={range .items[*]}{.metadata.name} {.metadata.uid} {.status.qosClass}{"\n"}{end}`)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		cg := fmt.Sprintf("kubepods/%s/pod%s", strings.ToLower(f[2]), f[1])
+		out = append(out, podCounters{name: f[0], cgroup: cg, cpuNanos: readInt(filepath.Join("/sys/fs/cgroup/cpuacct", cg, "cpuacct.usage"))})
+	}
+	return out
+}
+
+// reportUsage logs each pod's CPU (cores, over d) and peak memory.
+func (k *kube) reportUsage(before []podCounters, d time.Duration, l *load) {
+	for _, p := range before {
+		cpu := readInt(filepath.Join("/sys/fs/cgroup/cpuacct", p.cgroup, "cpuacct.usage")) - p.cpuNanos
+		peak := readInt(filepath.Join("/sys/fs/cgroup/memory", p.cgroup, "memory.max_usage_in_bytes"))
+		rss := readMemStat(filepath.Join("/sys/fs/cgroup/memory", p.cgroup, "memory.stat"), "total_rss")
+		k.t.Logf("sizing: %s used %.3f CPU cores over %s, memory peak %d MiB (rss now %d MiB), %d requests in total so far",
+			p.name, float64(cpu)/float64(d.Nanoseconds()), d, peak>>20, rss>>20, l.total())
+	}
+}
+
+func readInt(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return -1
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return n
+}
+
+func readMemStat(path, key string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+" "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
 }
 
 // persistentVolumes are the two hostPath volumes, bound to the claims the
