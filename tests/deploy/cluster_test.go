@@ -308,7 +308,9 @@ func (k *kube) output(args ...string) string {
 
 func (k *kube) script(path string, args ...string) {
 	k.t.Helper()
-	out, err := k.exec(filepath.Join(repoRoot, path), args...)
+	abs, err := filepath.Abs(filepath.Join(repoRoot, path))
+	require.NoError(k.t, err)
+	out, err := k.exec(abs, args...)
 	require.NoError(k.t, err, "%s %s:\n%s%s", path, strings.Join(args, " "), out, k.diagnose())
 	k.t.Logf("%s: %s", path, strings.TrimSpace(tail(out, 4)))
 }
