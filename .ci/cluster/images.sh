@@ -18,7 +18,8 @@ mkdir -p "$cache"
 log() { echo "[$(date -u +%T)] $*"; }
 
 exists() { podman image exists "$1"; }
-in_containerd() { ctr -n k8s.io images ls -q | grep -qx "$1"; }
+# (No grep -q in a pipe: under pipefail its early exit fails ctr with SIGPIPE.)
+in_containerd() { ctr -n k8s.io images ls -q | grep -x "$1" >/dev/null; }
 import() { # import IMAGE...: into containerd unless there already with the same id
   for img in "$@"; do
     local id

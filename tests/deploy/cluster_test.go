@@ -82,9 +82,12 @@ func TestRealCluster(t *testing.T) {
 	k.run("apply", "-k", first)
 	k.run("-n", "inkwell", "rollout", "status", "statefulset/mysql", "--timeout=300s")
 	k.run("-n", "inkwell", "wait", "--for=condition=complete", "job/inkwell-migrate-"+tags[0], "--timeout=300s")
-	for _, d := range []string{"redis", "inkwell-app", "haproxy"} {
-		k.run("-n", "inkwell", "rollout", "status", "deployment/"+d, "--timeout=300s")
-	}
+	// The app's pods ready (its rollout also waits minReadySeconds, which
+	// only matters once there are old pods to replace), then HAProxy, which
+	// is ready only with a replica up behind it.
+	k.run("-n", "inkwell", "rollout", "status", "deployment/redis", "--timeout=300s")
+	k.run("-n", "inkwell", "wait", "--for=condition=Ready", "pod", "-l", "app.kubernetes.io/component=app", "--timeout=300s")
+	k.run("-n", "inkwell", "rollout", "status", "deployment/haproxy", "--timeout=300s")
 
 	caPEM, err := os.ReadFile(filepath.Join(work, "ca", "ca.crt"))
 	require.NoError(t, err)
