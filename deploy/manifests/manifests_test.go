@@ -46,11 +46,11 @@ const repoRoot = "../.."
 // operator, a secret manager or cert-manager does (docs/deploy.md).
 var providedOutside = map[string]map[string][]string{
 	"Secret": {
-		"inkwell-tls":     {"tls.crt", "tls.key"},
+		"inkwell-tls": {"tls.crt", "tls.key"},
 		// The app reads it whole (envFrom: MYSQL_USER, MYSQL_PASSWORD,
 		// REDIS_URL, in production MYSQL_HOST); the in-cluster MySQL and
 		// Redis of Minikube read these keys.
-		"inkwell-secrets": {"MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "REDIS_PASSWORD"},
+		"inkwell-secrets":   {"MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "REDIS_PASSWORD"},
 		"inkwell-import-s3": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
 	},
 }
