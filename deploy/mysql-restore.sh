@@ -71,3 +71,7 @@ run_job "set -e; gunzip -c /backups/$file | mysql -h mysql -u root; echo restore
 echo "== starting the app again"
 kubectl -n "$ns" scale deployment/inkwell-app --replicas="$replicas"
 kubectl -n "$ns" rollout status deployment/inkwell-app --timeout=300s
+# HAProxy is ready again once it has found and checked a replica (up to the
+# cluster DNS cache, 30 s); until then the site refuses connections.
+kubectl -n "$ns" wait --for=condition=Ready pod -l app.kubernetes.io/name=haproxy --timeout=120s
+echo "restored $file; the site serves again"

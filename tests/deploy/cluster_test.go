@@ -196,7 +196,7 @@ func TestRealCluster(t *testing.T) {
 	require.NotEqual(t, before, strings.TrimSpace(k.sql("SELECT COUNT(*) FROM posts")))
 	k.script("deploy/mysql-restore.sh", file[1])
 	assert.Equal(t, before, strings.TrimSpace(k.sql("SELECT COUNT(*) FROM posts")), "the restore brings back the database as it was at the backup")
-	resp, _ = get(t, c, base+"/readyz", nil)
+	resp, _ = get(t, c, base+"/readyz", nil) // the script waited for HAProxy to be ready
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the app serves again after the restore")
 }
 
