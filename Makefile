@@ -90,7 +90,7 @@ clean:
 	rm -rf $(BIN)
 
 # Deployment (docs/deploy.md).
-.PHONY: minikube-up deploy-check
+.PHONY: minikube-up deploy-check cluster-check
 # Build the image into a running Minikube, apply k8s/overlays/minikube, wait, print the URL.
 minikube-up:
 	deploy/minikube-up.sh
@@ -98,3 +98,7 @@ minikube-up:
 # tests, and a kube-apiserver server-side dry run of every overlay.
 deploy-check:
 	.ci/steps/deploy-checks.sh
+# The real single-node Kubernetes step of CI, forced on (root; about 7 min warm):
+# image from the Dockerfile, cluster up, TestRealCluster, teardown.
+cluster-check:
+	INKWELL_CLUSTER_CI=on .ci/steps/cluster.sh

@@ -4,7 +4,7 @@
 # run of every overlay against a real kube-apiserver + etcd on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-shellcheck deploy/*.sh deploy/haproxy/check.sh .ci/steps/deploy-checks.sh
+shellcheck deploy/*.sh deploy/haproxy/check.sh .ci/steps/*.sh .ci/cluster/*.sh .ci/cluster/standins/*/entrypoint.sh
 deploy/haproxy/check.sh
 # The dry run builds kubectl first, so the manifest tests also compare the
 # library's rendering with `kubectl kustomize` (KUBECTL makes that mandatory).

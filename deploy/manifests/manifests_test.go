@@ -10,9 +10,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,8 +23,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,11 +40,24 @@ import (
 const repoRoot = "../.."
 
 // providedOutside are objects the manifests reference but deliberately do
-// not contain, with the keys they must carry: the TLS certificate is
-// created by deploy/minikube-up.sh (or cert-manager on a real cluster).
+// not contain, with the keys they must carry. No Secret is ever rendered: an
+// applied Secret would overwrite the real one (issue 20). deploy/minikube-up.sh
+// creates them on Minikube when they are missing; on a real cluster the
+// operator, a secret manager or cert-manager does (docs/deploy.md).
 var providedOutside = map[string]map[string][]string{
-	"Secret": {"inkwell-tls": {"tls.crt", "tls.key"}},
+	"Secret": {
+		"inkwell-tls": {"tls.crt", "tls.key"},
+		// The app reads it whole (envFrom: MYSQL_USER, MYSQL_PASSWORD,
+		// REDIS_URL, in production MYSQL_HOST); the in-cluster MySQL and
+		// Redis of Minikube read these keys.
+		"inkwell-secrets":   {"MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "REDIS_PASSWORD"},
+		"inkwell-import-s3": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
+	},
 }
+
+// createdByMinikubeUp are the Secrets deploy/create-secrets.sh (run by
+// deploy/minikube-up.sh and the CI cluster step) makes when absent.
+var createdByMinikubeUp = []string{"inkwell-tls", "inkwell-secrets"}
 
 // appImage is the repository name of Inkwell's own image.
 const appImage = "inkwell"
@@ -56,6 +73,13 @@ type rendered struct {
 	deployments  map[string]*appsv1.Deployment
 	statefulSets map[string]*appsv1.StatefulSet
 	jobs         map[string]*batchv1.Job
+	cronJobs     map[string]*batchv1.CronJob
+	netpols      []*networkingv1.NetworkPolicy
+	pvcs         map[string]*corev1.PersistentVolumeClaim
+	hpas         []*autoscalingv2.HorizontalPodAutoscaler
+	// certificates are cert-manager Certificates (no Go types here: the
+	// fields this file reads are checked by hand).
+	certificates []map[string]any
 }
 
 // workload is anything with a pod template.
@@ -92,7 +116,8 @@ func decode(t *testing.T, stream []byte) *rendered {
 	t.Helper()
 	r := &rendered{namespaces: map[string]bool{}, configMaps: map[string]*corev1.ConfigMap{},
 		secrets: map[string]*corev1.Secret{}, deployments: map[string]*appsv1.Deployment{},
-		statefulSets: map[string]*appsv1.StatefulSet{}, jobs: map[string]*batchv1.Job{}}
+		statefulSets: map[string]*appsv1.StatefulSet{}, jobs: map[string]*batchv1.Job{},
+		cronJobs: map[string]*batchv1.CronJob{}, pvcs: map[string]*corev1.PersistentVolumeClaim{}}
 	for i, doc := range bytes.Split(stream, []byte("\n---\n")) {
 		if len(bytes.TrimSpace(doc)) == 0 {
 			continue
@@ -145,6 +170,7 @@ func decode(t *testing.T, stream []byte) *rendered {
 		case "batch/v1 CronJob":
 			o := &batchv1.CronJob{}
 			strict(o)
+			r.cronJobs[o.Name] = o
 			r.workloads = append(r.workloads, workload{"CronJob", o.Name, nil, o.Spec.JobTemplate.Spec.Template})
 			obj = o
 		case "policy/v1 PodDisruptionBudget":
@@ -152,6 +178,30 @@ func decode(t *testing.T, stream []byte) *rendered {
 			strict(o)
 			r.pdbs = append(r.pdbs, o)
 			obj = o
+		case "networking.k8s.io/v1 NetworkPolicy":
+			o := &networkingv1.NetworkPolicy{}
+			strict(o)
+			r.netpols = append(r.netpols, o)
+			obj = o
+		case "v1 PersistentVolumeClaim":
+			o := &corev1.PersistentVolumeClaim{}
+			strict(o)
+			r.pvcs[o.Name] = o
+			obj = o
+		case "autoscaling/v2 HorizontalPodAutoscaler":
+			o := &autoscalingv2.HorizontalPodAutoscaler{}
+			strict(o)
+			r.hpas = append(r.hpas, o)
+			obj = o
+		case "cert-manager.io/v1 Certificate":
+			var o struct {
+				metav1.TypeMeta   `json:",inline"`
+				metav1.ObjectMeta `json:"metadata"`
+				Spec              map[string]any `json:"spec"`
+			}
+			strict(&o)
+			r.certificates = append(r.certificates, map[string]any{"name": o.Name, "spec": o.Spec})
+			obj = &o.ObjectMeta
 		default:
 			t.Fatalf("document %d: %s %s has no typed check here; add it to decode", i, meta.APIVersion, meta.Kind)
 		}
@@ -173,8 +223,11 @@ func TestOverlays_DecodeStrictlyAndCrossReferencesHold(t *testing.T) {
 			checkServices(t, r)
 			checkContainers(t, r, routes)
 			checkReferences(t, r)
+			checkNoSecrets(t, r)
 			checkImages(t, r)
+			checkJobs(t, r)
 			checkApp(t, r)
+			checkOperations(t, r)
 			checkHAProxy(t, r)
 		})
 	}
@@ -413,6 +466,33 @@ func checkReferences(t *testing.T, r *rendered) {
 	}
 }
 
+// mutableTags are tags that name a moving target: applying an overlay with
+// one twice cannot tell Kubernetes that the code changed (issue 20).
+var mutableTags = []string{"latest", "local", "dev", "develop", "main", "master", "edge", "stable", "nightly", "test"}
+
+// immutableAppTag is the shape of the app's build tags: a release version,
+// optionally followed by the build's identity (deploy/image-tag.sh prints
+// e.g. 0.1.0-g1a2b3c4d or 0.1.0-g1a2b3c4d-dirty-5e6f7a8b). Lower case only
+// and short enough to become part of the migration Job's name.
+var immutableAppTag = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9a-z]+(\.[0-9a-z]+)*)*$`)
+
+// imageTag is the tag of image ("" when it has none).
+func imageTag(image string) string {
+	name, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		return name[i+1:]
+	}
+	return ""
+}
+
+// checkAppTag holds the app image to an immutable, build-specific tag.
+func checkAppTag(t *testing.T, image string) {
+	tag := imageTag(image)
+	assert.NotContains(t, mutableTags, tag, "app image %s: a mutable tag; give every build its own (deploy/image-tag.sh)", image)
+	assert.Regexp(t, immutableAppTag, tag, "app image %s: the tag must be a version plus build identity, lower case", image)
+	assert.LessOrEqual(t, len(migrateJobPrefix+tag), 63, "app image %s: the tag is too long to name the migration Job", image)
+}
+
 func checkImages(t *testing.T, r *rendered) {
 	var appImages []string
 	for _, w := range r.workloads {
@@ -428,13 +508,62 @@ func checkImages(t *testing.T, r *rendered) {
 	for _, img := range appImages {
 		assert.Equal(t, appImages[0], img, "the app, its migration Job and the import jobs must run the same image")
 	}
+	checkAppTag(t, appImages[0])
+}
+
+// checkNoSecrets: an overlay never carries a Secret. `kubectl apply -k`
+// would replace the real credentials with whatever the file says.
+func checkNoSecrets(t *testing.T, r *rendered) {
+	for name := range r.secrets {
+		assert.Fail(t, "the render contains Secret "+name, "Secrets are created outside the manifests (providedOutside); an applied Secret overwrites the real one")
+	}
+}
+
+// Job name prefixes: the rest of the name is the app image tag, so a new
+// image is a new Job (a Job's pod template is immutable) and re-applying
+// the same image leaves the finished Job alone.
+const (
+	migrateJobPrefix = "inkwell-migrate-"
+	importJobPrefix  = "inkwell-import-"
+)
+
+// checkJobs: every one-off Job is named after the image it runs and cleans
+// itself up, so "apply, change the image, apply again" works with plain
+// kubectl and with GitOps tools.
+func checkJobs(t *testing.T, r *rendered) {
+	var migrate int
+	for name, job := range r.jobs {
+		c := job.Spec.Template.Spec.Containers[0]
+		require.True(t, isAppImage(c.Image), "Job %s runs %s, not the app image", name, c.Image)
+		tag := imageTag(c.Image)
+		switch job.Labels["app.kubernetes.io/component"] {
+		case "migrate":
+			migrate++
+			assert.Equal(t, migrateJobPrefix+tag, name, "the migration Job's name must follow its image tag")
+		case "import":
+			assert.Equal(t, importJobPrefix+tag, name, "the import Job's name must follow its image tag")
+		default:
+			t.Errorf("Job %s has no known app.kubernetes.io/component label", name)
+		}
+		if assert.NotNil(t, job.Spec.TTLSecondsAfterFinished, "Job %s must clean up after itself (ttlSecondsAfterFinished)", name) {
+			assert.Positive(t, *job.Spec.TTLSecondsAfterFinished, "Job %s ttlSecondsAfterFinished", name)
+		}
+	}
+	assert.Equal(t, 1, migrate, "exactly one migration Job")
 }
 
 // checkApp holds the app workload to the deployment rules of issue 7.
 func checkApp(t *testing.T, r *rendered) {
 	app := r.deployments["inkwell-app"]
 	require.NotNil(t, app, "Deployment inkwell-app")
-	assert.GreaterOrEqual(t, deref(app.Spec.Replicas, 1), int32(2), "at least two replicas")
+	replicas := deref(app.Spec.Replicas, 1)
+	for _, h := range r.hpas {
+		if h.Spec.ScaleTargetRef.Kind == "Deployment" && h.Spec.ScaleTargetRef.Name == app.Name {
+			assert.Nil(t, app.Spec.Replicas, "an autoscaled Deployment must not set replicas (each apply would reset them)")
+			replicas = deref(h.Spec.MinReplicas, 1)
+		}
+	}
+	assert.GreaterOrEqual(t, replicas, int32(2), "at least two replicas")
 	require.Equal(t, appsv1.RollingUpdateDeploymentStrategyType, app.Spec.Strategy.Type)
 	require.NotNil(t, app.Spec.Strategy.RollingUpdate)
 	assert.Equal(t, intstr.FromInt32(0), deref(app.Spec.Strategy.RollingUpdate.MaxUnavailable, intstr.FromInt32(1)), "maxUnavailable must be 0")
@@ -450,8 +579,8 @@ func checkApp(t *testing.T, r *rendered) {
 	grace := deref(app.Spec.Template.Spec.TerminationGracePeriodSeconds, 30)
 	assert.Greater(t, grace, c.Lifecycle.PreStop.Sleep.Seconds, "the grace period must outlast the preStop pause")
 
-	job := r.jobs["inkwell-migrate"]
-	require.NotNil(t, job, "migration Job inkwell-migrate")
+	job := r.jobs[migrateJobPrefix+imageTag(c.Image)]
+	require.NotNil(t, job, "migration Job %s", migrateJobPrefix+imageTag(c.Image))
 	assert.Equal(t, []string{"migrate", "up"}, job.Spec.Template.Spec.Containers[0].Args)
 
 	var pdb bool
@@ -467,7 +596,12 @@ func checkApp(t *testing.T, r *rendered) {
 	require.NotNil(t, cfg)
 	assert.NotEmpty(t, cfg.Data["TRUSTED_PROXIES"], "the app must trust HAProxy's forwarded headers")
 	assert.Equal(t, "mysql", cfg.Data["DB_DRIVER"])
-	assert.True(t, hasService(r, cfg.Data["MYSQL_HOST"]), "MYSQL_HOST %q is not a Service", cfg.Data["MYSQL_HOST"])
+	if _, inCluster := r.statefulSets["mysql"]; inCluster {
+		assert.True(t, hasService(r, cfg.Data["MYSQL_HOST"]), "MYSQL_HOST %q is not a Service", cfg.Data["MYSQL_HOST"])
+	} else {
+		// A managed database: its address comes with its credentials, from the Secret.
+		assert.NotContains(t, cfg.Data, "MYSQL_HOST", "no in-cluster MySQL: MYSQL_HOST belongs in Secret inkwell-secrets")
+	}
 }
 
 // checkHAProxy ties HAProxy's Deployment to its config file and to the app.
@@ -518,18 +652,19 @@ func checkHAProxy(t *testing.T, r *rendered) {
 	}
 	assert.True(t, certMounted, "TLS_CERT %q is not a file of the mounted TLS Secret", env["TLS_CERT"])
 
-	var nodePort bool
+	var exposed bool
 	for _, s := range r.services {
-		if s.Spec.Type == corev1.ServiceTypeNodePort && labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(hap.Spec.Template.Labels)) {
-			nodePort = slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 443 })
+		external := s.Spec.Type == corev1.ServiceTypeNodePort || s.Spec.Type == corev1.ServiceTypeLoadBalancer
+		if external && labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(hap.Spec.Template.Labels)) {
+			exposed = slices.ContainsFunc(s.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 443 })
 		}
 	}
-	assert.True(t, nodePort, "a NodePort Service exposes HAProxy on 443")
+	assert.True(t, exposed, "a NodePort or LoadBalancer Service exposes HAProxy on 443")
 
-	script, err := os.ReadFile(filepath.Join(repoRoot, "deploy/minikube-up.sh"))
+	script, err := os.ReadFile(filepath.Join(repoRoot, "deploy/create-secrets.sh"))
 	require.NoError(t, err)
-	for name := range providedOutside["Secret"] {
-		assert.Contains(t, string(script), "create secret tls "+name, "deploy/minikube-up.sh must create Secret %s", name)
+	for _, name := range createdByMinikubeUp {
+		assert.Regexp(t, `create secret (tls|generic) `+name+` `, string(script), "deploy/create-secrets.sh (run by minikube-up.sh) must create Secret %s", name)
 	}
 }
 
@@ -593,4 +728,61 @@ func TestOverlays_RenderLikeKubectl(t *testing.T) {
 			assert.Equal(t, want[i], got[i], "%s: an object renders differently with kubectl", dir)
 		}
 	}
+}
+
+// TestTaggedOverlay_NewTagRenamesTheJobs renders every overlay through
+// deploy/tagged-overlay.sh with two build tags: the app and every Job run
+// the new image, and each one-off Job gets a new name (the server-side
+// "apply, change the image, apply again" is in deploy/kube-dry-run.sh).
+func TestTaggedOverlay_NewTagRenamesTheJobs(t *testing.T) {
+	script, err := filepath.Abs(filepath.Join(repoRoot, "deploy/tagged-overlay.sh"))
+	require.NoError(t, err)
+	for _, dir := range overlays(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			names := map[string][]string{}
+			for _, tag := range []string{"0.1.0-g1a2b3c4d", "0.1.1-g5e6f7a8b-dirty-0c0ffee0"} {
+				out := t.TempDir()
+				cmd := exec.Command(script, dir, tag, out)
+				msg, err := cmd.CombinedOutput()
+				require.NoError(t, err, "%s", msg)
+				r := decode(t, render(t, out))
+				checkImages(t, r)
+				checkJobs(t, r)
+				assert.Equal(t, tag, imageTag(r.deployments["inkwell-app"].Spec.Template.Spec.Containers[0].Image))
+				require.Contains(t, r.jobs, migrateJobPrefix+tag)
+				for name := range r.jobs {
+					names[tag] = append(names[tag], name)
+				}
+			}
+			tags := slices.Collect(maps.Keys(names))
+			for _, name := range names[tags[0]] {
+				assert.NotContains(t, names[tags[1]], name, "Job %s keeps its name when the image changes", name)
+			}
+		})
+	}
+}
+
+func TestTaggedOverlay_RefusesMutableTags(t *testing.T) {
+	for _, tag := range []string{"local", "latest", "0.1.0-Dirty", ""} {
+		out, err := exec.Command(filepath.Join(repoRoot, "deploy/tagged-overlay.sh"), filepath.Join(repoRoot, "k8s/overlays/minikube"), tag, t.TempDir()).CombinedOutput()
+		assert.Error(t, err, "tag %q: %s", tag, out)
+	}
+}
+
+// TestDockerfile_GoVersionMatchesGoMod: the builder image's Go release is
+// the one go.mod asks for (a newer go line would make the image build fetch
+// a toolchain, or fail offline; an older image would miss fixes).
+func TestDockerfile_GoVersionMatchesGoMod(t *testing.T) {
+	gomod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)(\.\d+)?$`).FindSubmatch(gomod)
+	require.NotNil(t, m, "go.mod has no go line")
+	dockerfile, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
+	require.NoError(t, err)
+	img := regexp.MustCompile(`(?m)^ARG GO_IMAGE=golang:(\d+\.\d+)(\.\d+)?-`).FindSubmatch(dockerfile)
+	require.NotNil(t, img, "the Dockerfile names no golang builder image in ARG GO_IMAGE")
+	assert.Equal(t, string(m[1]), string(img[1]), "Dockerfile builder Go %s, go.mod wants %s", img[1], m[1])
+	assert.Regexp(t, `(?m)^FROM \$\{GO_IMAGE\} AS build$`, string(dockerfile), "the build stage must use GO_IMAGE")
+	assert.Contains(t, string(dockerfile), "-X main.version=${VERSION} -X main.commit=${COMMIT}", "build metadata in the binary")
+	assert.Contains(t, string(dockerfile), `org.opencontainers.image.version="${VERSION}"`, "build metadata in the image labels")
 }

@@ -69,6 +69,14 @@ func (l *load) total() int64 {
 
 // call sends one API request as the holder of token and checks the status.
 func call(c *http.Client, method, url, token, body string, want int) ([]byte, error) {
+	return callKeyed(c, method, url, token, body, "", want)
+}
+
+// callKeyed is call with an Idempotency-Key (none when key is ""). With
+// one, Go's transport resends the request by itself when the connection it
+// was sent on closes before any answer (a proxy or replica shutting down),
+// and the server makes the repeat harmless, as the PWA relies on.
+func callKeyed(c *http.Client, method, url, token, body, key string, want int) ([]byte, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -82,6 +90,9 @@ func call(c *http.Client, method, url, token, body string, want int) ([]byte, er
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -134,8 +145,12 @@ type postBody struct {
 
 // postOperations are authenticated reads and writes of posts: create
 // (published), read by id, the feed, and like, by a few users in turn.
+// Creates carry an Idempotency-Key as the PWA's do; likes (PUT, idempotent
+// by definition) carry one too so the transport may resend them.
 func postOperations(tokens []string, created *ledger) []operation {
 	token := func(n int64) string { return tokens[int(n)%len(tokens)] }
+	run := time.Now().UnixNano()
+	key := func(op string, n int64) string { return fmt.Sprintf("load-%d-%s-%d", run, op, n) }
 	return []operation{
 		{name: "create post", run: func(c *http.Client, base string, n int64) error {
 			title := fmt.Sprintf("load %d", n)
@@ -143,7 +158,7 @@ func postOperations(tokens []string, created *ledger) []operation {
 			if err != nil {
 				return err
 			}
-			out, err := call(c, http.MethodPost, base+"/api/v1/posts", token(n), string(body), http.StatusCreated)
+			out, err := callKeyed(c, http.MethodPost, base+"/api/v1/posts", token(n), string(body), key("create", n), http.StatusCreated)
 			if err != nil {
 				return err
 			}
@@ -180,7 +195,7 @@ func postOperations(tokens []string, created *ledger) []operation {
 				_, err := call(c, http.MethodGet, base+"/api/v1/me", token(n), "", http.StatusOK)
 				return err
 			}
-			_, err := call(c, http.MethodPut, fmt.Sprintf("%s/api/v1/posts/%d/like", base, id), token(n), "", http.StatusOK)
+			_, err := callKeyed(c, http.MethodPut, fmt.Sprintf("%s/api/v1/posts/%d/like", base, id), token(n), "", key("like", n), http.StatusOK)
 			return err
 		}},
 	}

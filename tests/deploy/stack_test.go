@@ -46,6 +46,8 @@ type stack struct {
 	replicas            []*replica
 	proxy               *process
 	httpPort, httpsPort int
+	healthPort          int
+	certFile            string
 	certPool            *x509.CertPool
 }
 
@@ -152,26 +154,37 @@ func newStack(t *testing.T) *stack {
 		s.startReplica(r)
 	}
 
-	s.httpPort, s.httpsPort = freePort(t), freePort(t)
-	certFile := filepath.Join(dir, "site.pem")
-	s.certPool = writeCert(t, certFile)
-	cfgFile := filepath.Join(dir, "haproxy.cfg")
-	require.NoError(t, os.WriteFile(cfgFile, []byte(s.haproxyConfig()), 0o600))
-	proxyEnv := append(os.Environ(),
-		fmt.Sprintf("HTTP_PORT=%d", s.httpPort), fmt.Sprintf("HTTPS_PORT=%d", s.httpsPort),
-		fmt.Sprintf("HEALTH_PORT=%d", freePort(t)), "TLS_CERT="+certFile,
-		"PUBLIC_HOSTS=inkwell.local localhost", fmt.Sprintf("HTTPS_REDIRECT_PORT=:%d", s.httpsPort))
-	check := exec.Command("haproxy", "-c", "-f", cfgFile)
-	check.Env = proxyEnv
-	out, err = check.CombinedOutput()
-	require.NoError(t, err, "haproxy -c: %s", out)
-	require.NotContains(t, string(out), "WARNING", "haproxy -c: %s", out)
-	s.proxy = start(t, dir, proxyEnv, "haproxy", "-db", "-f", cfgFile)
+	s.certFile = filepath.Join(dir, "site.pem")
+	s.certPool = writeCert(t, s.certFile)
+	var servers []string
+	for _, r := range s.replicas {
+		servers = append(servers, fmt.Sprintf("%s 127.0.0.1:%d", r.name, r.port))
+	}
+	s.proxy, s.httpPort, s.httpsPort, s.healthPort = s.startProxy(servers)
 
 	for _, r := range s.replicas {
 		s.waitServing(r)
 	}
 	return s
+}
+
+// startProxy starts HAProxy with deploy/haproxy/haproxy.cfg, its replicas
+// block replaced by servers ("name host:port"), on fresh ports.
+func (s *stack) startProxy(servers []string) (p *process, httpPort, httpsPort, healthPort int) {
+	dir := s.t.TempDir()
+	httpPort, httpsPort, healthPort = freePort(s.t), freePort(s.t), freePort(s.t)
+	cfgFile := filepath.Join(dir, "haproxy.cfg")
+	require.NoError(s.t, os.WriteFile(cfgFile, []byte(haproxyConfig(s.t, servers)), 0o600))
+	proxyEnv := append(os.Environ(),
+		fmt.Sprintf("HTTP_PORT=%d", httpPort), fmt.Sprintf("HTTPS_PORT=%d", httpsPort),
+		fmt.Sprintf("HEALTH_PORT=%d", healthPort), "TLS_CERT="+s.certFile,
+		"PUBLIC_HOSTS=inkwell.local localhost", fmt.Sprintf("HTTPS_REDIRECT_PORT=:%d", httpsPort))
+	check := exec.Command("haproxy", "-c", "-f", cfgFile)
+	check.Env = proxyEnv
+	out, err := check.CombinedOutput()
+	require.NoError(s.t, err, "haproxy -c: %s", out)
+	require.NotContains(s.t, string(out), "WARNING", "haproxy -c: %s", out)
+	return start(s.t, dir, proxyEnv, "haproxy", "-db", "-f", cfgFile), httpPort, httpsPort, healthPort
 }
 
 func (s *stack) startReplica(r *replica) {
@@ -194,17 +207,17 @@ func (s *stack) startReplica(r *replica) {
 }
 
 // haproxyConfig is deploy/haproxy/haproxy.cfg with its replicas block (a
-// DNS server-template in Kubernetes) replaced by the two local replicas.
-func (s *stack) haproxyConfig() string {
+// DNS server-template in Kubernetes) replaced by local servers.
+func haproxyConfig(t *testing.T, servers []string) string {
 	src, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "haproxy", "haproxy.cfg"))
-	require.NoError(s.t, err)
+	require.NoError(t, err)
 	block := regexp.MustCompile(`(?s)(# --- replicas: begin ---\n).*?(\s*# --- replicas: end ---)`)
-	require.Regexp(s.t, block, string(src), "haproxy.cfg lost its replicas markers")
-	var servers strings.Builder
-	for _, r := range s.replicas {
-		fmt.Fprintf(&servers, "    server %s 127.0.0.1:%d\n", r.name, r.port)
+	require.Regexp(t, block, string(src), "haproxy.cfg lost its replicas markers")
+	var lines strings.Builder
+	for _, srv := range servers {
+		fmt.Fprintf(&lines, "    server %s\n", srv)
 	}
-	return block.ReplaceAllString(string(src), "${1}"+strings.ReplaceAll(servers.String(), "$", "$$")+"${2}")
+	return block.ReplaceAllString(string(src), "${1}"+strings.ReplaceAll(lines.String(), "$", "$$")+"${2}")
 }
 
 // writeCert writes a self-signed certificate for localhost to certFile and
@@ -250,6 +263,20 @@ func (s *stack) client(minTLS, maxTLS uint16) *http.Client {
 
 func (s *stack) url(path string) string {
 	return fmt.Sprintf("https://localhost:%d%s", s.httpsPort, path)
+}
+
+// proxyLog finds HAProxy's JSON access log line of request id.
+func proxyLog(t *testing.T, p *process, id string) map[string]any {
+	sc := bufio.NewScanner(strings.NewReader(p.out.String()))
+	for sc.Scan() {
+		if !strings.Contains(sc.Text(), `"request_id":"`+id+`"`) {
+			continue
+		}
+		var line map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &line), "HAProxy log line is not JSON: %s", sc.Text())
+		return line
+	}
+	return nil
 }
 
 // waitServing waits until HAProxy routes load to r: a request id sent
