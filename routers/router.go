@@ -25,6 +25,7 @@ import (
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
+	"inkwell/tracing"
 	"inkwell/users"
 )
 
@@ -49,6 +50,9 @@ type Deps struct {
 	Lifecycle *server.Lifecycle
 	// Metrics counts requests by route pattern (nil: not instrumented).
 	Metrics *metrics.Metrics
+	// Traced names each request's server span by its route pattern
+	// (tracing.SetRoute); set when tracing is on.
+	Traced bool
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -85,12 +89,15 @@ func New(d Deps) *App {
 	// The installable web app: /, its screens, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
 	registerPWA(app)
 
-	if d.Metrics != nil {
+	if d.Metrics != nil || d.Traced {
 		// Once a route has matched, its pattern (not the raw path) labels
-		// the request's metrics; see metrics.Unmatched for the rest.
+		// the request's metrics and names its span; see metrics.Unmatched
+		// for the rest. Uninstrumented, the filter is not there at all.
 		app.InsertFilter("/*", web.BeforeExec, func(ctx *beecontext.Context) {
 			if p, ok := ctx.Input.GetData("RouterPattern").(string); ok {
-				metrics.SetRoute(ctx.Request.Context(), p)
+				rctx := ctx.Request.Context()
+				metrics.SetRoute(rctx, p)
+				tracing.SetRoute(rctx, ctx.Request.Method, p)
 			}
 		}, web.WithReturnOnOutput(false))
 	}
