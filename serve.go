@@ -128,5 +128,9 @@ func newMetrics(db *database.DB) *metrics.Metrics {
 		func() float64 { return float64(models.TxRetries()) })
 	m.Counter("inkwell_db_tx_retries_exhausted_total", "Transactions that still failed after their last retry.",
 		func() float64 { return float64(models.TxRetriesExhausted()) })
+	m.Counters("inkwell_ledger_transfers_total", "User transfers answered, by result (made, or replayed for a reused idempotency key).",
+		"result", ledger.TransferResults, func(r string) float64 { return float64(ledger.Transfers(r)) })
+	m.Counters("inkwell_ledger_transfers_refused_total", "User transfers refused, by reason (the error code answered).",
+		"reason", ledger.RefusalReasons, func(r string) float64 { return float64(ledger.Refusals(r)) })
 	return m
 }
