@@ -13,7 +13,7 @@ import (
 type recordingProgress struct{ started, stopped bool }
 
 func (p *recordingProgress) Start(int, int64, *importer.Counters) { p.started = true }
-func (p *recordingProgress) Stop()                                 { p.stopped = true }
+func (p *recordingProgress) Stop()                                { p.stopped = true }
 
 // The import's counters are read at each scrape, and the progress display
 // still runs.
