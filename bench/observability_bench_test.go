@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ import (
 //	metrics+tracing  the same plus tracing at the default sampler
 //	                 (parentbased_traceidratio 0.1), spans batched and
 //	                 exported over OTLP/HTTP to a local sink that decodes them
+//	metrics+tracing-none-sampled  tracing on, no trace kept: the cost every
+//	                 request pays whether sampled or not
 //
 // Compare ns/op; bench/observability.sh is the end-to-end figure.
 func BenchmarkObservedPostRead(b *testing.B) {
@@ -49,7 +52,7 @@ func BenchmarkObservedPostRead(b *testing.B) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	b.Cleanup(sink.Close)
-	for _, variant := range []string{"uninstrumented", "metrics", "metrics+tracing"} {
+	for _, variant := range []string{"uninstrumented", "metrics", "metrics+tracing", "metrics+tracing-none-sampled"} {
 		b.Run(variant, func(b *testing.B) {
 			h, postPath, token := observedApp(b, variant, sink.URL)
 			b.ReportAllocs()
@@ -98,12 +101,16 @@ func observedApp(b *testing.B, variant, sinkURL string) (http.Handler, string, s
 		meter = metrics.New(metrics.Build{Version: "bench"})
 		postCache = meter.Cache(postCache)
 	}
-	if variant == "metrics+tracing" {
+	if strings.HasPrefix(variant, "metrics+tracing") {
 		exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(sinkURL+"/v1/traces"))
 		if err != nil {
 			b.Fatal(err)
 		}
 		sampler, _ := tracing.SamplerFromEnv(func(string) string { return "" })
+		if variant == "metrics+tracing-none-sampled" {
+			// What every request pays whether or not its trace is kept.
+			sampler = sdktrace.ParentBased(sdktrace.NeverSample())
+		}
 		tr = tracing.New(tracing.Build{Version: "bench"}, sdktrace.WithBatcher(exp), sampler)
 		b.Cleanup(func() { _ = tr.Shutdown(5e9) })
 	}

@@ -13,23 +13,26 @@
 package tracing
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"inkwell/server"
 )
 
 // DefaultRatio is the share of new traces kept when OTEL_TRACES_SAMPLER
@@ -144,20 +147,113 @@ func (t *Tracing) Shutdown(timeout time.Duration) error {
 // the caller's trace when it sends a traceparent). The span is named by
 // the method until the router names its route (SetRoute). Health probes
 // are not traced: they arrive every few seconds and say nothing.
+//
+// This is a few lines rather than otelhttp.NewHandler because of what an
+// unsampled request costs: otelhttp builds every request's attributes and
+// wraps its writer before knowing whether the span records (and records
+// OTel metrics even into a no-op provider), which measured 36 allocations
+// and ~4 KB per request with nothing kept (BenchmarkObservedPostRead,
+// docs/operations.md). Here a request whose trace is not sampled gets a
+// non-recording span (its ids still reach the logs and outgoing calls)
+// and nothing else; attributes and the status are gathered only for the
+// spans that are kept. Names and attributes follow the OTel HTTP
+// semantic conventions, as otelhttp's do.
 func (t *Tracing) Handler(next http.Handler) http.Handler {
 	if t == nil {
 		return next
 	}
-	return otelhttp.NewHandler(next, "http.server",
-		otelhttp.WithTracerProvider(t.tp),
-		otelhttp.WithPropagators(t.propagator),
-		// otelhttp also records OTel metrics; /metrics already counts
-		// requests, so they go nowhere.
-		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
-		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return method(r.Method) }),
-	)
+	tracer := t.tp.Tracer("inkwell/tracing")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracer.Start(ctx, method(r.Method), trace.WithSpanKind(trace.SpanKindServer))
+		defer span.End()
+		if !span.IsRecording() {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		span.SetAttributes(requestAttributes(r)...)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", status))
+			if status >= 500 {
+				span.SetStatus(codes.Error, "")
+			}
+		}()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
 }
+
+// requestAttributes describes a kept request (never its query string,
+// which may carry secrets).
+func requestAttributes(r *http.Request) []attribute.KeyValue {
+	scheme, client := "http", r.RemoteAddr
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if c, ok := server.ClientFrom(r.Context()); ok {
+		scheme, client = c.Scheme, c.IP
+	} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		client = host
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", method(r.Method)),
+		attribute.String("url.path", r.URL.Path),
+		attribute.String("url.scheme", scheme),
+		attribute.String("server.address", r.Host),
+		attribute.String("client.address", client),
+		attribute.String("network.protocol.version", fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)),
+	}
+	if ua := r.UserAgent(); ua != "" {
+		attrs = append(attrs, attribute.String("user_agent.original", ua))
+	}
+	return attrs
+}
+
+// statusWriter remembers the status for a kept span, keeping the
+// writer's optional interfaces reachable (streaming, upgrades).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("tracing: response writer cannot be hijacked")
+	}
+	return h.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // SetRoute names the request's server span "METHOD pattern" and records
 // http.route, once the router has matched pattern (Beego's, e.g.

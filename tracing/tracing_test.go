@@ -216,3 +216,38 @@ func TestOpenSQL_StatementsAreChildSpans(t *testing.T) {
 	assert.Equal(t, "SELECT COUNT(*) FROM t WHERE id > ?", attrs["db.query.text"], "placeholders, not values")
 	assert.Equal(t, "sqlite", attrs["db.system.name"])
 }
+
+// A request whose trace is not kept still carries valid ids (for the logs
+// and outgoing calls) but costs nothing more: its writer is not wrapped.
+func TestHandler_UnsampledRequestGetsIDsAndNoWrapper(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tr := tracing.New(tracing.Build{}, sdktrace.WithSyncer(exp), sdktrace.ParentBased(sdktrace.NeverSample()))
+	rec := httptest.NewRecorder()
+	var gotWriter http.ResponseWriter
+	var sc trace.SpanContext
+	tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotWriter, sc = w, trace.SpanContextFromContext(r.Context())
+	})).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/p", nil))
+	assert.Same(t, rec, gotWriter)
+	assert.True(t, sc.IsValid())
+	assert.False(t, sc.IsSampled())
+	assert.Empty(t, exp.GetSpans())
+}
+
+// A kept request answered 5xx is an error span, with its status code.
+func TestHandler_ServerErrorMarksTheSpan(t *testing.T) {
+	tr, exp := newTracing(t)
+	tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/x?token=secret", nil))
+	spans := exp.GetSpans()
+	require.Len(t, spans, 1)
+	assert.Equal(t, "Error", spans[0].Status.Code.String())
+	attrs := map[string]string{}
+	for _, a := range spans[0].Attributes {
+		attrs[string(a.Key)] = a.Value.Emit()
+	}
+	assert.Equal(t, "503", attrs["http.response.status_code"])
+	assert.Equal(t, "/x", attrs["url.path"], "never the query string")
+	assert.Equal(t, "POST", attrs["http.request.method"])
+}
