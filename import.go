@@ -17,6 +17,8 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/importer"
+	"inkwell/logging"
+	"inkwell/metrics"
 	"inkwell/posts"
 )
 
@@ -127,6 +129,22 @@ func runImport(ctx context.Context, args []string) (err error) {
 	case "none":
 	default:
 		return fmt.Errorf("import: -progress %q: want auto, bar, log or none", *progress)
+	}
+
+	if cfg.MetricsAddr != "" {
+		m := metrics.New(metrics.Build{Version: version, Commit: commit})
+		m.DB(db.SQL, string(db.Dialect))
+		opts.Progress = newImportMetrics(m, opts.Progress)
+		mctx, stop := context.WithCancel(ctx)
+		defer stop()
+		log := logging.New(os.Stderr, cfg.RunMode)
+		go func() {
+			// An import runs without its metrics rather than not at all
+			// (the port may be taken, e.g. by a serve on the same host).
+			if err := m.Serve(mctx, log, cfg.MetricsAddr, nil); err != nil {
+				log.Warn("import: no /metrics for this run", "err", err.Error())
+			}
+		}()
 	}
 
 	sum, err := importer.Run(ctx, db.Orm(), src, opts)

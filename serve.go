@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"inkwell/auth"
 	"inkwell/cache"
@@ -19,6 +20,7 @@ import (
 	"inkwell/previews"
 	"inkwell/routers"
 	"inkwell/server"
+	"inkwell/tracing"
 	"inkwell/users"
 )
 
@@ -32,7 +34,22 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	log := logging.New(os.Stdout, cfg.RunMode)
 
-	db, err := database.Open(ctx, cfg, "default")
+	tracer, err := tracing.Start(ctx, tracing.Build{Version: version, Commit: commit})
+	if err != nil {
+		return err
+	}
+	if tracer != nil {
+		log.Info("tracing on: spans exported over OTLP/HTTP", "endpoint", firstNonEmpty(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
+		// Deferred first, so it runs last: the spans of the shutdown itself
+		// (the database's, the cache's) are flushed too.
+		defer func() {
+			if err := tracer.Shutdown(5 * time.Second); err != nil {
+				log.Warn("tracing: spans lost at exit", "err", err)
+			}
+		}()
+	}
+
+	db, err := database.OpenWith(ctx, cfg, "default", database.Options{Tracer: tracer.Provider()})
 	if err != nil {
 		return err
 	}
@@ -66,7 +83,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 
 	var postCache cache.Cache
-	postCache, err = cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
+	postCache, err = cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix, cache.WithTracerProvider(tracer.Provider()))
 	if err != nil {
 		return err
 	}
@@ -99,11 +116,20 @@ func runServe(ctx context.Context, args []string) error {
 
 	lifecycle := &server.Lifecycle{}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Media: library, Previews: linkPreviews, Lifecycle: lifecycle, Metrics: meter})
+		Posts: posts.NewService(db, postCache, log), Media: library, Previews: linkPreviews, Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
-	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
+	// The server span starts once the client is known (Forwarded) and
+	// ends after the access line is written, so that line carries its ids.
+	handler := server.Forwarded(proxies, tracer.Handler(app.Handler(cfg.MaxBodyBytes)))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
 		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // newMetrics is the process's registry: HTTP (wired by routers.New), the
@@ -115,5 +141,9 @@ func newMetrics(db *database.DB) *metrics.Metrics {
 		func() float64 { return float64(models.TxRetries()) })
 	m.Counter("inkwell_db_tx_retries_exhausted_total", "Transactions that still failed after their last retry.",
 		func() float64 { return float64(models.TxRetriesExhausted()) })
+	m.Counters("inkwell_ledger_transfers_total", "User transfers answered, by result (made, or replayed for a reused idempotency key).",
+		"result", ledger.TransferResults, func(r string) float64 { return float64(ledger.Transfers(r)) })
+	m.Counters("inkwell_ledger_transfers_refused_total", "User transfers refused, by reason (the error code answered).",
+		"reason", ledger.RefusalReasons, func(r string) float64 { return float64(ledger.Refusals(r)) })
 	return m
 }

@@ -8,7 +8,21 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
+
+// Option adjusts the Redis client New and NewRedis build.
+type Option func(*options)
+
+type options struct{ tracer trace.TracerProvider }
+
+// WithTracerProvider makes every Redis command a span, child of the span
+// in its context (rueidisotel); a nil tp leaves the client bare. Reads a
+// replica answers from its own memory are spans too, marked as cache hits.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracer = tp }
+}
 
 // Cache stores byte values under string keys for a limited time.
 type Cache interface {
@@ -39,11 +53,11 @@ const DefaultMemoryBytes = 64 << 20
 
 // New returns a Redis cache when redisURL is set (checking that Redis
 // answers; keys under keyPrefix), else a bounded in-process cache.
-func New(ctx context.Context, redisURL, keyPrefix string) (Cache, error) {
+func New(ctx context.Context, redisURL, keyPrefix string, opts ...Option) (Cache, error) {
 	if redisURL == "" {
 		return NewMemory(DefaultMemoryBytes), nil
 	}
-	c, err := NewRedis(ctx, redisURL, keyPrefix)
+	c, err := NewRedis(ctx, redisURL, keyPrefix, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}

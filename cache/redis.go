@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
+	"github.com/redis/rueidis/rueidisotel"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 )
 
 // Redis is a cache shared by every replica pointing at the same server,
@@ -39,7 +41,11 @@ const (
 
 // NewRedis connects to url (redis://[user:password@]host:port/db) and
 // checks that the server answers; keys are stored under prefix.
-func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
+func NewRedis(ctx context.Context, url, prefix string, with ...Option) (*Redis, error) {
+	var o options
+	for _, f := range with {
+		f(&o)
+	}
 	opts, err := rueidis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redis: parse REDIS_URL: %w", err)
@@ -59,7 +65,13 @@ func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 		}
 		return 0
 	}
-	client, err := rueidis.NewClient(opts)
+	var client rueidis.Client
+	if o.tracer != nil {
+		client, err = rueidisotel.NewClient(opts, rueidisotel.WithTracerProvider(o.tracer),
+			rueidisotel.WithMeterProvider(metricnoop.NewMeterProvider()))
+	} else {
+		client, err = rueidis.NewClient(opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("redis: %v does not answer: %w", opts.InitAddress, err)
 	}

@@ -13,10 +13,12 @@ import (
 
 	"github.com/beego/beego/v2/client/orm"
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite" // pure-Go SQLite keeps the binary static
 
 	"inkwell/config"
 	"inkwell/database/schema"
+	"inkwell/tracing"
 )
 
 func init() {
@@ -41,9 +43,21 @@ func (d *DB) Orm() orm.Ormer { return orm.NewOrmUsingDB(d.Alias) }
 // Close closes the connection pool.
 func (d *DB) Close() error { return d.SQL.Close() }
 
+// Options adjust how Open connects.
+type Options struct {
+	// Tracer, when not nil, wraps the driver so every statement made with a
+	// traced context is a span (tracing.OpenSQL); nil leaves it bare.
+	Tracer trace.TracerProvider
+}
+
 // Open connects to the database cfg names, checks that it answers, and
 // registers it with Beego ORM under alias ("default" in the server).
 func Open(ctx context.Context, cfg config.Config, alias string) (*DB, error) {
+	return OpenWith(ctx, cfg, alias, Options{})
+}
+
+// OpenWith is Open with options (tracing).
+func OpenWith(ctx context.Context, cfg config.Config, alias string, opts Options) (*DB, error) {
 	var (
 		driverName string
 		dsn        string
@@ -62,7 +76,15 @@ func Open(ctx context.Context, cfg config.Config, alias string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("database: unknown DB_DRIVER %q (want sqlite or mysql)", cfg.DBDriver)
 	}
-	db, err := sql.Open(driverName, dsn)
+	var db *sql.DB
+	var err error
+	if opts.Tracer != nil {
+		// Beego ORM is handed the wrapped *sql.DB under the same driver
+		// name, so it still picks its dialect from driverName.
+		db, err = tracing.OpenSQL(opts.Tracer, driverName, dsn, string(dialect))
+	} else {
+		db, err = sql.Open(driverName, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", cfg.DBDriver, err)
 	}

@@ -59,7 +59,12 @@ func (r SendRequest) hash() string {
 // Send moves points from one user's wallet to another's. It returns the
 // transfer and whether it is a replay of an earlier request with the same
 // idempotency key (then nothing moved again).
-func Send(ctx context.Context, o orm.Ormer, r SendRequest) (*models.Transfer, bool, error) {
+func Send(ctx context.Context, o orm.Ormer, r SendRequest) (t *models.Transfer, replay bool, err error) {
+	defer func() { countSend(replay, err) }()
+	return send(ctx, o, r)
+}
+
+func send(ctx context.Context, o orm.Ormer, r SendRequest) (*models.Transfer, bool, error) {
 	if err := r.Validate(); err != nil {
 		return nil, false, err
 	}

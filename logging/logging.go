@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"sync/atomic"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type requestIDKey struct{}
@@ -20,7 +22,32 @@ func New(w io.Writer, runMode string) *slog.Logger {
 	if runMode == "prod" {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(WithTraceIDs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+}
+
+// WithTraceIDs adds trace_id and span_id to every record logged with a
+// context that carries a span (tracing on: OTEL_EXPORTER_OTLP_ENDPOINT),
+// so a log line leads to its trace and a trace to its lines. trace_sampled
+// says whether the trace was kept: only sampled traces reach the backend,
+// but the ids of the others still tie a request's lines to its caller's.
+func WithTraceIDs(h slog.Handler) slog.Handler { return traceHandler{h} }
+
+type traceHandler struct{ slog.Handler }
+
+func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()),
+			slog.Bool("trace_sampled", sc.IsSampled()))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return traceHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h traceHandler) WithGroup(name string) slog.Handler {
+	return traceHandler{h.Handler.WithGroup(name)}
 }
 
 // WithRequestID stores id in ctx.

@@ -24,6 +24,12 @@ func (m *Metrics) Cache(c cache.Cache) cache.Cache {
 			Help: "Cache calls that failed (Redis unreachable…), by operation.",
 		}, []string{"op"}),
 	}
+	// Every operation's error series exists from the start at 0, so an
+	// alert on its rate has something to compare with before the first
+	// failure.
+	for _, op := range []string{"get", "set", "add", "delete"} {
+		ic.errors.WithLabelValues(op)
+	}
 	m.Registry.MustRegister(ic.reads, ic.errors)
 	return ic
 }

@@ -64,7 +64,7 @@ func New(b Build) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(build, m.requests, m.duration)
+	reg.MustRegister(build, m.requests, m.duration, rateLimited, rateLimitFailOpen)
 	return m
 }
 
@@ -119,6 +119,11 @@ func (m *Metrics) DB(db *sql.DB, name string) {
 // are exported without those packages knowing about Prometheus.
 func (m *Metrics) Counter(name, help string, fn func() float64) {
 	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
+// Gauge adds a gauge whose value is read from fn at each scrape.
+func (m *Metrics) Gauge(name, help string, fn func() float64) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -30,6 +30,7 @@ import (
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
+	"inkwell/tracing"
 	"inkwell/users"
 )
 
@@ -61,6 +62,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Comments fills the public post pages' comments region (nil: none yet).
 	Comments public.CommentSection
+	// Traced names each request's server span by its route pattern
+	// (tracing.SetRoute); set when tracing is on.
+	Traced bool
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -121,12 +125,15 @@ func New(d Deps) *App {
 	// The installable web app: its screens, /shell.html, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
 	registerPWA(app)
 
-	if d.Metrics != nil {
+	if d.Metrics != nil || d.Traced {
 		// Once a route has matched, its pattern (not the raw path) labels
-		// the request's metrics; see metrics.Unmatched for the rest.
+		// the request's metrics and names its span; see metrics.Unmatched
+		// for the rest. Uninstrumented, the filter is not there at all.
 		app.InsertFilter("/*", web.BeforeExec, func(ctx *beecontext.Context) {
 			if p, ok := ctx.Input.GetData("RouterPattern").(string); ok {
-				metrics.SetRoute(ctx.Request.Context(), p)
+				rctx := ctx.Request.Context()
+				metrics.SetRoute(rctx, p)
+				tracing.SetRoute(rctx, ctx.Request.Method, p)
 			}
 		}, web.WithReturnOnOutput(false))
 	}
