@@ -58,8 +58,8 @@ func (r ListRequest) validate() (ListRequest, error) {
 
 // List returns a page of post's top-level comments, each with its replies
 // down to req.Depth levels, as viewer sees them (see ListJSON).
-func (s *Service) List(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) (*Page, error) {
-	return decodeAs[Page](s.ListJSON(ctx, o, post, viewer, req))
+func (s *Service) List(ctx context.Context, post, viewer int64, req ListRequest) (*Page, error) {
+	return decodeAs[Page](s.ListJSON(ctx, post, viewer, req))
 }
 
 // ListJSON is List as the JSON of a Page, the form the cache holds: a
@@ -70,18 +70,20 @@ func (s *Service) List(ctx context.Context, o orm.Ormer, post, viewer int64, req
 // Cold (nothing cached) it costs three statements whatever the page's size
 // or depth: the skeleton, the bodies of the comments shown, and viewer's
 // votes and likes on them (two for an anonymous viewer).
-func (s *Service) ListJSON(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) ([]byte, error) {
+func (s *Service) ListJSON(ctx context.Context, post, viewer int64, req ListRequest) ([]byte, error) {
+	o := s.db.Orm()
 	return s.listing(ctx, o, post, 0, viewer, req)
 }
 
 // Replies returns a page of the direct replies of comment id (each with its
 // own replies down to req.Depth levels), in the same sorts as List.
-func (s *Service) Replies(ctx context.Context, o orm.Ormer, id, viewer int64, req ListRequest) (*Page, error) {
-	return decodeAs[Page](s.RepliesJSON(ctx, o, id, viewer, req))
+func (s *Service) Replies(ctx context.Context, id, viewer int64, req ListRequest) (*Page, error) {
+	return decodeAs[Page](s.RepliesJSON(ctx, id, viewer, req))
 }
 
 // RepliesJSON is Replies as the JSON of a Page.
-func (s *Service) RepliesJSON(ctx context.Context, o orm.Ormer, id, viewer int64, req ListRequest) ([]byte, error) {
+func (s *Service) RepliesJSON(ctx context.Context, id, viewer int64, req ListRequest) ([]byte, error) {
+	o := s.db.Orm()
 	post, err := s.postOf(ctx, o, id)
 	if err != nil {
 		return nil, err
@@ -150,12 +152,13 @@ func (s *Service) listing(ctx context.Context, o orm.Ormer, post, parent, viewer
 // Get returns comment id with its replies down to depth levels (in sort)
 // and its ancestors, as viewer sees it. A comment that left the listings
 // (deleted without visible replies) is not found.
-func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64, sort string, depth int) (*Thread, error) {
-	return decodeAs[Thread](s.GetJSON(ctx, o, id, viewer, sort, depth))
+func (s *Service) Get(ctx context.Context, id, viewer int64, sort string, depth int) (*Thread, error) {
+	return decodeAs[Thread](s.GetJSON(ctx, id, viewer, sort, depth))
 }
 
 // GetJSON is Get as the JSON of a Thread.
-func (s *Service) GetJSON(ctx context.Context, o orm.Ormer, id, viewer int64, sort string, depth int) ([]byte, error) {
+func (s *Service) GetJSON(ctx context.Context, id, viewer int64, sort string, depth int) ([]byte, error) {
+	o := s.db.Orm()
 	req, err := ListRequest{Sort: sort, Limit: 1, Depth: depth}.validate()
 	if err != nil {
 		return nil, err
