@@ -7,6 +7,7 @@ import (
 
 	"inkwell/auth"
 	"inkwell/cache"
+	"inkwell/comments"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
@@ -71,8 +72,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	lifecycle := &server.Lifecycle{}
+	// One posts.Service serves posts and carries the comments' hooks (a
+	// post's visibility change retires its cached comments).
+	postService := posts.NewService(db, postCache, log)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle})
+		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Lifecycle: lifecycle})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,

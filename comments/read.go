@@ -34,6 +34,41 @@ type ListRequest struct {
 	Cursor string
 }
 
+// ParseListRequest reads a listing's query parameters as the HTTP layer
+// receives them: absent ones take their defaults, a number that is not an
+// integer is a validation error on its field like one out of range.
+func ParseListRequest(sort, limit, depth, cursor string) (ListRequest, error) {
+	r := ListRequest{Sort: sort, Limit: DefaultLimit, Depth: DefaultDepth, Cursor: cursor}
+	f := map[string]string{}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil {
+			f["limit"] = fmt.Sprintf("must be an integer 1-%d", MaxLimit)
+		}
+		r.Limit = n
+	}
+	if depth != "" {
+		n, err := strconv.Atoi(depth)
+		if err != nil {
+			f["depth"] = fmt.Sprintf("must be an integer 0-%d", MaxDepth)
+		}
+		r.Depth = n
+	}
+	checked, err := r.validate()
+	if len(f) > 0 {
+		// the parse errors first; the range check adds the other fields
+		if ae, ok := apperror.As(err); ok {
+			for k, v := range ae.Fields {
+				if _, seen := f[k]; !seen {
+					f[k] = v
+				}
+			}
+		}
+		return r, apperror.Validation(f)
+	}
+	return checked, err
+}
+
 func (r ListRequest) validate() (ListRequest, error) {
 	f := map[string]string{}
 	if r.Sort == "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/beego/beego/v2/server/web"
 
 	"inkwell/auth"
+	"inkwell/comments"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/database"
@@ -43,6 +44,9 @@ type Deps struct {
 	Posts *posts.Service
 	// Ledger holds wallets and transfers.
 	Ledger *ledger.Service
+	// Comments holds the comment rules and cache; it is built on the same
+	// Posts instance (comment counts, post visibility).
+	Comments *comments.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
 }
@@ -97,7 +101,9 @@ func New(d Deps) *App {
 	// and swagger/ cannot drift apart unnoticed (tests/swagger_test.go).
 	api := ns.NewNamespace("/api/v1",
 		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{Users: d.Users})),
-		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts})),
+		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts},
+			&controllers.PostCommentsController{Comments: d.Comments})),
+		ns.NSNamespace("/comments", ns.NSInclude(&controllers.CommentsController{Comments: d.Comments})),
 		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
 		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),
 	)

@@ -19,6 +19,7 @@ import (
 	"inkwell/auth"
 	"inkwell/auth/authtest"
 	"inkwell/cache"
+	"inkwell/comments"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
@@ -45,7 +46,8 @@ type Options struct {
 	Configure func(*config.Config)
 	// Routes registers extra routes (test probes) on the instance.
 	Routes func(*web.HttpServer)
-	// PostCache is the post service's cache (nil: a fresh in-process one).
+	// PostCache is the post and comment services' cache (nil: a fresh
+	// in-process one).
 	PostCache cache.Cache
 }
 
@@ -68,9 +70,10 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	if postCache == nil {
 		postCache = cache.NewMemory(cache.DefaultMemoryBytes)
 	}
+	postService := posts.NewService(db, postCache, log)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log)})
+		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log)})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}
