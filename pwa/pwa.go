@@ -51,6 +51,7 @@ var ClientRoutes = []ClientRoute{
 	{Pattern: "/wallet", Regexp: `^/wallet$`},
 	{Pattern: "/posts/:id([0-9]+)", Regexp: `^/posts/[0-9]+$`},
 	{Pattern: "/posts/:id([0-9]+)/edit", Regexp: `^/posts/[0-9]+/edit$`},
+	{Pattern: "/comments/:id([0-9]+)", Regexp: `^/comments/[0-9]+$`},
 }
 
 // Fixed (never hashed) URLs.

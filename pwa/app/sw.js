@@ -5,7 +5,8 @@
    - Shell and hashed assets: precached per version, answered cache-first
      (hashed URLs never change; the shell is tied to this version).
    - Navigations to the app's routes: the cached shell (works offline).
-   - GET /api/v1/posts/{id}, the feed and /api/v1/me: network first, the last
+   - GET /api/v1/posts/{id}, the feed, /api/v1/me, a post's comments and
+     one comment's thread: network first, the last
      good answer is kept and served when the network fails, marked with
      X-Inkwell-Cache: hit. Nothing else (writes, other routes) is touched. */
 /* global BUILD */
@@ -14,7 +15,8 @@ const DATA_CACHE = 'inkwell-data-v1';
 const ROUTES = BUILD.routes.map((r) => new RegExp(r));
 // Enough for a long read offline; the oldest answers go first.
 const MAX_DATA_ENTRIES = 300;
-const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/];
+const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/,
+  /^\/api\/v1\/posts\/\d+\/comments$/, /^\/api\/v1\/comments\/\d+$/];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {

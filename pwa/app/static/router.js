@@ -8,6 +8,7 @@ import * as drafts from '/static/views/drafts.js';
 import * as profile from '/static/views/profile.js';
 import * as signin from '/static/views/signin.js';
 import * as wallet from '/static/views/wallet.js';
+import * as comments from '/static/views/comments.js';
 
 const routes = [
   { re: /^\/$/, view: feed, tab: 'feed', auth: true },
@@ -18,6 +19,7 @@ const routes = [
   { re: /^\/wallet$/, view: wallet, tab: 'wallet', auth: true },
   { re: /^\/posts\/(\d+)$/, view: post, auth: true, names: ['id'] },
   { re: /^\/posts\/(\d+)\/edit$/, view: editor, auth: true, names: ['id'] },
+  { re: /^\/comments\/(\d+)$/, view: comments, auth: true, names: ['id'] },
 ];
 
 let generation = 0;

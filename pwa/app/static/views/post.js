@@ -1,10 +1,12 @@
-// One post: its rendered body, like/unlike, edit for its author.
+// One post: its rendered body, like/unlike, edit for its author, and its
+// comment thread (views/comments.js).
 import { h, replace, toast } from '/static/dom.js';
 import * as api from '/static/api.js';
 import * as session from '/static/session.js';
 import * as markdown from '/static/markdown.js';
 import { byline, errorBox, tagList } from '/static/views/common.js';
 import { kudosButton } from '/static/views/kudos.js';
+import * as comments from '/static/views/comments.js';
 
 export async function render(main, ctx) {
   const id = Number(ctx.params.id);
@@ -43,6 +45,11 @@ export async function render(main, ctx) {
       // Kudos go to someone else: never offered on your own post.
       !mine && me && p.author?.id && p.status !== 'draft' ? kudosButton(p.author) : null,
       mine ? h('a', { class: 'button button-secondary', href: `/posts/${p.id}/edit` }, 'Edit post') : null)));
+  if (p.status === 'published') {
+    const thread = comments.section({ post: p, me });
+    main.append(thread);
+    ctx.onLeave(() => thread.dispose());
+  }
 }
 
 function likeButton(p) {
