@@ -174,3 +174,62 @@ func TestComments_ConcurrentCreatesWithOneKeyMakeOneComment(t *testing.T) {
 		assert.Len(t, page.Items, 1)
 	})
 }
+
+// The public post page's first page: the default listing for nobody in
+// particular — no reader's reactions, only published posts, in pages that
+// continue through the API's cursor.
+func TestComments_PublicFirstPageIsTheAnonymousDefaultListing(t *testing.T) {
+	eachDriver(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := e.users(t, 2)
+		post := e.post(t, u[0], "published")
+		var tops []int64
+		for i := range DefaultLimit + 2 {
+			tops = append(tops, e.comment(t, post, u[i%2], 0, "top"))
+		}
+		for d, parent := 0, tops[0]; d < DefaultDepth+1; d++ {
+			parent = e.comment(t, post, u[1], parent, "deeper")
+		}
+		// a reader's own vote and like never show on the public page
+		_, err := e.comments.Vote(ctx, tops[0], u[1], VoteInput{Value: 1})
+		require.NoError(t, err)
+		_, err = e.comments.Like(ctx, tops[0], u[1])
+		require.NoError(t, err)
+		mine := e.list(t, post, u[1], ListRequest{Sort: DefaultSort, Limit: DefaultLimit, Depth: DefaultDepth})
+
+		public, err := e.comments.PublicFirstPage(ctx, post)
+		require.NoError(t, err)
+		assert.Equal(t, e.list(t, post, 0, ListRequest{Sort: DefaultSort, Limit: DefaultLimit, Depth: DefaultDepth}), public)
+		require.Len(t, public.Items, DefaultLimit)
+		require.NotNil(t, public.NextCursor)
+		assert.Equal(t, ids(mine.Items), ids(public.Items))
+		var voted *Comment
+		for i := range public.Items {
+			assert.Zero(t, public.Items[i].MyVote)
+			assert.False(t, public.Items[i].LikedByMe)
+			if public.Items[i].ID == tops[0] {
+				voted = &public.Items[i]
+			}
+		}
+		require.NotNil(t, voted, "the upvoted comment ranks on the first page")
+		assert.EqualValues(t, 1, voted.UpCount)
+		assert.EqualValues(t, 1, voted.LikeCount)
+		// the default depth: three levels of replies, then more_replies
+		c := *voted
+		for range DefaultDepth {
+			require.Len(t, c.Replies, 1)
+			c = c.Replies[0]
+		}
+		assert.Empty(t, c.Replies)
+		assert.EqualValues(t, 1, c.MoreReplies)
+
+		// the next page through the listing's cursor
+		next := e.list(t, post, 0, ListRequest{Sort: DefaultSort, Limit: DefaultLimit, Depth: DefaultDepth, Cursor: *public.NextCursor})
+		assert.Len(t, next.Items, 2)
+
+		// a draft has no public page
+		draft := e.post(t, u[0], "draft")
+		_, err = e.comments.PublicFirstPage(ctx, draft)
+		requireCode(t, err, apperror.CodeNotFound)
+	})
+}

@@ -110,6 +110,16 @@ func (s *Service) ListJSON(ctx context.Context, post, viewer int64, req ListRequ
 	return s.listing(ctx, o, post, 0, viewer, req)
 }
 
+// PublicFirstPage is the first page of post's comments as an anonymous
+// reader sees it, for the server-rendered public post page: the default
+// listing (best, DefaultLimit top-level comments, DefaultDepth levels of
+// replies), no reader's votes or likes, the same cache entry as the API's
+// anonymous first page. A post that is not published is not found.
+// Continue with next_cursor through GET /api/v1/posts/{id}/comments.
+func (s *Service) PublicFirstPage(ctx context.Context, post int64) (*Page, error) {
+	return s.List(ctx, post, 0, ListRequest{Sort: DefaultSort, Limit: DefaultLimit, Depth: DefaultDepth})
+}
+
 // Replies returns a page of the direct replies of comment id (each with its
 // own replies down to req.Depth levels), in the same sorts as List.
 func (s *Service) Replies(ctx context.Context, id, viewer int64, req ListRequest) (*Page, error) {
