@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/beego/beego/v2/client/orm"
+	"golang.org/x/sync/singleflight"
 
 	"inkwell/cache"
 	"inkwell/database"
@@ -118,10 +119,13 @@ type Posts interface {
 type Service struct {
 	db    *database.DB
 	cache *commentCache
-	posts Posts
-	payer LikePayer
-	log   *slog.Logger
-	now   func() time.Time
+	// builds lets concurrent readers missing the same listing under the
+	// same token share one build.
+	builds singleflight.Group
+	posts  Posts
+	payer  LikePayer
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // NewService returns the comment rules on db, reading through c. It

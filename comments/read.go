@@ -368,30 +368,45 @@ func (s *Service) read(ctx context.Context, o orm.Ormer, post, viewer int64, key
 
 	v, ok := decodeView(vals[0])
 	if !ok {
-		sk, err := s.skeleton(ctx, o, post, token)
+		// Every write retires the post's listings, so on a busy post many
+		// readers miss the same page at once: one of them builds it (the
+		// skeleton, the bodies, the JSON) and the others wait for it
+		// instead of each loading the whole skeleton (bench/comments_read.sh).
+		// The build is the same for every reader (also for a draft, which
+		// only its author may then read); who may see it is checked below,
+		// per reader.
+		shared, err, _ := s.builds.Do(prefix+key, func() (any, error) {
+			ctx := context.WithoutCancel(ctx)
+			sk, err := s.skeleton(ctx, o, post, token)
+			if err != nil {
+				return nil, err
+			}
+			if !sk.postFound {
+				return nil, apperror.NotFound("no such post")
+			}
+			built, err := build(ctx, sk)
+			if err != nil {
+				return nil, err
+			}
+			v := &view{postStatus: sk.postStatus, postAuthor: sk.postAuthor}
+			switch b := built.(type) {
+			case *Page:
+				v.ids = jsonOrder(b.Items, nil)
+			case *Thread:
+				v.ids = jsonOrder(b.Ancestors, jsonOrder([]Comment{b.Comment}, nil))
+			}
+			if v.json, err = json.Marshal(built); err != nil {
+				return nil, fmt.Errorf("comments: encode listing of post %d: %w", post, err)
+			}
+			if token != "" {
+				s.store(ctx, prefix+key, v.encode(), entryTTL)
+			}
+			return v, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		if !sk.postFound || !visibleTo(sk.postStatus, sk.postAuthor, viewer) {
-			return nil, apperror.NotFound("no such post")
-		}
-		built, err := build(ctx, sk)
-		if err != nil {
-			return nil, err
-		}
-		v = &view{postStatus: sk.postStatus, postAuthor: sk.postAuthor}
-		switch b := built.(type) {
-		case *Page:
-			v.ids = jsonOrder(b.Items, nil)
-		case *Thread:
-			v.ids = jsonOrder(b.Ancestors, jsonOrder([]Comment{b.Comment}, nil))
-		}
-		if v.json, err = json.Marshal(built); err != nil {
-			return nil, fmt.Errorf("comments: encode listing of post %d: %w", post, err)
-		}
-		if token != "" {
-			s.store(ctx, prefix+key, v.encode(), entryTTL)
-		}
+		v = shared.(*view)
 	}
 	if !visibleTo(v.postStatus, v.postAuthor, viewer) {
 		return nil, apperror.NotFound("no such post")
