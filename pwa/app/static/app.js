@@ -74,13 +74,17 @@ export async function sendQueued() {
     const { sent, failed } = await outbox.flush();
     if (sent.length) toast(sent.length === 1 ? 'Your offline change was saved.' : `${sent.length} offline changes were saved.`);
     if (failed) toast('Some offline changes could not be saved — see My drafts.');
+  } catch (err) {
+    console.warn('outbox flush failed', err);
+  }
+  try {
     // Comments wait for their own author: the outbox sends only the
     // signed-in user's, so it must know who that is.
     if (!session.me()) await api.me().catch(() => null);
     const comments = await commentsOutbox.flush();
     if (comments.sent.length) toast(comments.sent.length === 1 ? 'Your comment written offline was posted.' : `${comments.sent.length} comments written offline were posted.`);
   } catch (err) {
-    console.warn('outbox flush failed', err);
+    console.warn('comment outbox flush failed', err);
   } finally {
     sending = false;
   }

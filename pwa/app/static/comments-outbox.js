@@ -62,6 +62,9 @@ async function put(entry) { await tx('readwrite', (s) => reqP(s.put(entry))); em
 async function remove(key) { await tx('readwrite', (s) => reqP(s.delete(key))); emit(); }
 
 export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+/** Dispatched on window after a flush sent comments; detail: the comments. */
+export const SENT_EVENT = 'inkwell:comments-sent';
 function emit() { for (const fn of listeners) fn(); }
 
 /**
@@ -127,5 +130,6 @@ async function flushUser(userId) {
       failed++;
     }
   }
+  if (sent.length) window.dispatchEvent(new CustomEvent(SENT_EVENT, { detail: sent }));
   return { sent, failed };
 }

@@ -69,14 +69,10 @@ export function section({ post, me }) {
           onclick: async () => { await outbox.discard(e.key); } }, 'Discard'))))) : null);
   };
   const stop = outbox.onChange(() => { showPending(); });
-  // The app sends the outbox when back online; a sent comment joins the thread.
-  let sentBefore = 0;
-  const refreshAfterSend = async () => {
-    const n = (await outbox.list().catch(() => [])).filter((e) => e.postId === state.postId).length;
-    if (n < sentBefore) load();
-    sentBefore = n;
-  };
-  const stop2 = outbox.onChange(refreshAfterSend);
+  // The app sends the outbox when back online; a comment sent on this
+  // post joins the thread (a thread opened after the send has it already).
+  const onSent = (e) => { if (e.detail.some((c) => c.post_id === state.postId)) load(); };
+  window.addEventListener(outbox.SENT_EVENT, onSent);
 
   const form = composer(state, {
     label: 'Write a comment',
@@ -86,15 +82,15 @@ export function section({ post, me }) {
       list.prepend(commentItem(c, state));
       heading.textContent = `Comments (${bumpCount(heading, 1)})`;
     },
-    onQueued: () => { showPending(); refreshAfterSend(); },
+    onQueued: () => { showPending(); },
   });
 
   const el = h('section', { class: 'comments', 'aria-labelledby': 'comments-heading' },
     heading,
     h('div', { class: 'comment-toolbar' }, h('label', { for: 'comment-sort' }, 'Sort comments'), sortSelect),
     form, pending, status, list, more);
-  el.dispose = () => { stop(); stop2(); };
-  showPending().then(refreshAfterSend);
+  el.dispose = () => { stop(); window.removeEventListener(outbox.SENT_EVENT, onSent); };
+  showPending();
   load();
   return el;
 }
