@@ -8,6 +8,7 @@ import (
 
 	"inkwell/auth"
 	"inkwell/cache"
+	"inkwell/comments"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
@@ -115,8 +116,12 @@ func runServe(ctx context.Context, args []string) error {
 	linkPreviews := previews.NewService(outboundClient, postCache, library.PreviewImages(outboundClient), log)
 
 	lifecycle := &server.Lifecycle{}
+	// One posts.Service serves posts and carries the comments' hooks (a
+	// post's visibility change retires its cached comments).
+	postService := posts.NewService(db, postCache, log)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Media: library, Previews: linkPreviews, Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil})
+		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews,
+		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	// The server span starts once the client is known (Forwarded) and
 	// ends after the access line is written, so that line carries its ids.

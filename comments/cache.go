@@ -105,3 +105,10 @@ func (s *Service) store(ctx context.Context, key string, value []byte, ttl time.
 		s.log.Warn("comment cache: store failed", "key", key, "error", err.Error())
 	}
 }
+
+// Version is the current token of post's cached comments: it changes with
+// every comment write on the post, so a page built from its comments (the
+// public post page) can be cached under it.
+func (s *Service) Version(ctx context.Context, post int64) (string, error) {
+	return s.cache.token(ctx, post)
+}

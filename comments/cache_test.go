@@ -54,15 +54,15 @@ func TestCommentCache_ReplicasSharingRedisNeverServeStaleListings(t *testing.T) 
 			reply := a.comment(t, post, u[0], c, "reply")
 			require.Equal(t, []int64{reply}, ids(read().Items[0].Replies), "reply")
 
-			_, err := a.comments.Vote(ctx, a.o, c, u[1], VoteInput{Value: 1})
+			_, err := a.comments.Vote(ctx, c, u[1], VoteInput{Value: 1})
 			require.NoError(t, err)
 			got := read().Items[0]
 			assert.EqualValues(t, 1, got.UpCount, "vote")
 			assert.Equal(t, 1, got.MyVote)
-			_, err = a.comments.Like(ctx, a.o, c, u[1])
+			_, err = a.comments.Like(ctx, c, u[1])
 			require.NoError(t, err)
 			assert.True(t, read().Items[0].LikedByMe, "like")
-			_, err = a.comments.Edit(ctx, a.o, c, u[1], EditInput{BodyMarkdown: "edited"})
+			_, err = a.comments.Edit(ctx, c, u[1], EditInput{BodyMarkdown: "edited"})
 			require.NoError(t, err)
 			assert.Equal(t, "edited", *read().Items[0].BodyMarkdown, "edit")
 
@@ -71,7 +71,7 @@ func TestCommentCache_ReplicasSharingRedisNeverServeStaleListings(t *testing.T) 
 			require.NoError(t, err)
 			assert.Equal(t, "edited", *read().Items[0].BodyMarkdown)
 
-			require.NoError(t, a.comments.Delete(ctx, a.o, reply, u[0]))
+			require.NoError(t, a.comments.Delete(ctx, reply, u[0]))
 			assert.Empty(t, read().Items[0].Replies, "delete")
 
 			// the post goes back to draft through replica a's post rules: its
@@ -79,7 +79,7 @@ func TestCommentCache_ReplicasSharingRedisNeverServeStaleListings(t *testing.T) 
 			draft := "draft"
 			_, err = a.posts.Update(ctx, post, u[0], posts.UpdateInput{Status: &draft})
 			require.NoError(t, err)
-			_, err = r.comments.List(ctx, r.o, post, u[1], req)
+			_, err = r.comments.List(ctx, post, u[1], req)
 			requireCode(t, err, apperror.CodeNotFound)
 		})
 	}
@@ -105,9 +105,9 @@ func TestCommentCache_WhenRedisIsGoneReadsUseTheDatabaseAndWritesSay503(t *testi
 			page := e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 5, Depth: 1})
 			require.Equal(t, []int64{c}, ids(page.Items))
 
-			_, err := e.comments.Create(ctx, e.o, post, u[1], CreateInput{BodyMarkdown: "during"})
+			_, err := e.comments.Create(ctx, post, u[1], CreateInput{BodyMarkdown: "during"})
 			requireCode(t, err, apperror.CodeUnavailable)
-			_, err = e.comments.Vote(ctx, e.o, c, u[0], VoteInput{Value: 1})
+			_, err = e.comments.Vote(ctx, c, u[0], VoteInput{Value: 1})
 			requireCode(t, err, apperror.CodeUnavailable)
 			page = e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 5, Depth: 1})
 			require.Len(t, page.Items, 2, "the create was saved")

@@ -2,8 +2,8 @@
 // tree model, the sorts and their cursors, the write transactions that keep
 // counters exact, likes that pay through the ledger, moderation, and the
 // cached read path that costs at most three statements per page whatever
-// its size or depth. Functions take the orm.Ormer they run on, so tests run
-// them on SQLite and MariaDB alike. See docs/comments.md.
+// its size or depth. The Service is built on one *database.DB; tests build
+// it on SQLite and MariaDB alike. See docs/comments.md.
 package comments
 
 import (
@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/beego/beego/v2/client/orm"
+	"golang.org/x/sync/singleflight"
 
 	"inkwell/cache"
+	"inkwell/database"
 	"inkwell/ledger"
 	"inkwell/models"
 )
@@ -115,21 +117,25 @@ type Posts interface {
 
 // Service carries what the comment rules need besides the database.
 type Service struct {
+	db    *database.DB
 	cache *commentCache
-	posts Posts
-	payer LikePayer
-	log   *slog.Logger
-	now   func() time.Time
+	// builds lets concurrent readers missing the same listing under the
+	// same token share one build.
+	builds singleflight.Group
+	posts  Posts
+	payer  LikePayer
+	log    *slog.Logger
+	now    func() time.Time
 }
 
-// NewService returns the comment rules reading through c. It registers
-// with posts so that a post's status change or deletion retires the post's
-// cached comments.
-func NewService(c cache.Cache, posts Posts, log *slog.Logger) *Service {
+// NewService returns the comment rules on db, reading through c. It
+// registers with posts so that a post's status change or deletion retires
+// the post's cached comments.
+func NewService(db *database.DB, c cache.Cache, posts Posts, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{cache: &commentCache{c: c}, posts: posts, payer: LedgerPayer{}, log: log,
+	s := &Service{db: db, cache: &commentCache{c: c}, posts: posts, payer: LedgerPayer{}, log: log,
 		now: func() time.Time { return time.Now().UTC() }}
 	posts.OnVisibilityChange(s.InvalidatePost)
 	return s

@@ -33,13 +33,13 @@ func TestComments_ConcurrentVotesAndLikesKeepCountersExact(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for _, val := range []int{1, -1, 1, 0, finalVote(i)} {
-					if _, err := e.comments.Vote(ctx, e.o, c, v, VoteInput{Value: val}); err != nil {
+					if _, err := e.comments.Vote(ctx, c, v, VoteInput{Value: val}); err != nil {
 						errs <- err
 					}
 				}
 				like := []func(context.Context, int64, int64) (*LikeState, error){
-					func(ctx context.Context, id, u int64) (*LikeState, error) { return e.comments.Like(ctx, e.o, id, u) },
-					func(ctx context.Context, id, u int64) (*LikeState, error) { return e.comments.Unlike(ctx, e.o, id, u) },
+					func(ctx context.Context, id, u int64) (*LikeState, error) { return e.comments.Like(ctx, id, u) },
+					func(ctx context.Context, id, u int64) (*LikeState, error) { return e.comments.Unlike(ctx, id, u) },
 				}
 				seq := []int{0, 0, 1, 0}
 				if i%2 == 1 {
@@ -91,20 +91,20 @@ func TestComments_LikesPayOncePerLikerNeverForYourOwn(t *testing.T) {
 		c := e.comment(t, post, u[0], 0, "like me")
 		start := balanceOf(t, e, u[0])
 
-		st, err := e.comments.Like(ctx, e.o, c, u[0])
+		st, err := e.comments.Like(ctx, c, u[0])
 		require.NoError(t, err)
 		assert.Equal(t, LikeState{Liked: true, LikeCount: 1}, *st)
 		assert.Equal(t, start, balanceOf(t, e, u[0]), "a like of your own comment pays nothing")
 
 		for range 2 {
-			_, err = e.comments.Like(ctx, e.o, c, u[1])
+			_, err = e.comments.Like(ctx, c, u[1])
 			require.NoError(t, err)
 		}
 		assert.Equal(t, start+PointsPerLike, balanceOf(t, e, u[0]))
-		st, err = e.comments.Unlike(ctx, e.o, c, u[1])
+		st, err = e.comments.Unlike(ctx, c, u[1])
 		require.NoError(t, err)
 		assert.Equal(t, LikeState{Liked: false, LikeCount: 1}, *st)
-		st, err = e.comments.Like(ctx, e.o, c, u[1])
+		st, err = e.comments.Like(ctx, c, u[1])
 		require.NoError(t, err)
 		assert.Equal(t, LikeState{Liked: true, LikeCount: 2}, *st)
 		assert.Equal(t, start+PointsPerLike, balanceOf(t, e, u[0]), "like, unlike, like pays once")
@@ -113,7 +113,7 @@ func TestComments_LikesPayOncePerLikerNeverForYourOwn(t *testing.T) {
 		var paid []int64
 		e.comments.WithLikePayer(payerFunc(func(author, liker, comment int64) { paid = append(paid, author, liker, comment) }))
 		liker := e.user(t, "third")
-		_, err = e.comments.Like(ctx, e.o, c, liker)
+		_, err = e.comments.Like(ctx, c, liker)
 		require.NoError(t, err)
 		assert.Equal(t, []int64{u[0], liker, c}, paid)
 	})

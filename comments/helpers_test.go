@@ -30,7 +30,7 @@ type env struct {
 
 func newEnvOn(_ testing.TB, db *database.DB, c cache.Cache) *env {
 	ps := posts.NewService(db, c, quietLog())
-	return &env{db: db, o: db.Orm(), posts: ps, comments: NewService(c, ps, quietLog())}
+	return &env{db: db, o: db.Orm(), posts: ps, comments: NewService(db, c, ps, quietLog())}
 }
 
 func newEnv(t testing.TB, driver string) *env {
@@ -73,14 +73,14 @@ func (e *env) comment(t testing.TB, post, author int64, parent int64, body strin
 	if parent != 0 {
 		in.ParentID = &parent
 	}
-	c, err := e.comments.Create(context.Background(), e.o, post, author, in)
+	c, err := e.comments.Create(context.Background(), post, author, in)
 	require.NoError(t, err)
 	return c.ID
 }
 
 func (e *env) list(t testing.TB, post, viewer int64, req ListRequest) *Page {
 	t.Helper()
-	p, err := e.comments.List(context.Background(), e.o, post, viewer, req)
+	p, err := e.comments.List(context.Background(), post, viewer, req)
 	require.NoError(t, err)
 	return p
 }

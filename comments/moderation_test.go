@@ -19,13 +19,13 @@ func TestComments_EditIsTheAuthorsAndKeepsARevision(t *testing.T) {
 		c := e.comment(t, post, u[1], 0, "first")
 		e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 5, Depth: 1}) // warm the cache
 
-		_, err := e.comments.Edit(ctx, e.o, c, u[0], EditInput{BodyMarkdown: "hijack"})
+		_, err := e.comments.Edit(ctx, c, u[0], EditInput{BodyMarkdown: "hijack"})
 		requireCode(t, err, apperror.CodeForbidden)
-		got, err := e.comments.Edit(ctx, e.o, c, u[1], EditInput{BodyMarkdown: "second **bold**"})
+		got, err := e.comments.Edit(ctx, c, u[1], EditInput{BodyMarkdown: "second **bold**"})
 		require.NoError(t, err)
 		require.NotNil(t, got.EditedAt)
 		assert.Equal(t, "<p>second <strong>bold</strong></p>\n", *got.BodyHTML)
-		_, err = e.comments.Edit(ctx, e.o, c, u[1], EditInput{BodyMarkdown: "third"})
+		_, err = e.comments.Edit(ctx, c, u[1], EditInput{BodyMarkdown: "third"})
 		require.NoError(t, err)
 		revs, err := models.CommentRevisions(ctx, e.o, c)
 		require.NoError(t, err)
@@ -33,7 +33,7 @@ func TestComments_EditIsTheAuthorsAndKeepsARevision(t *testing.T) {
 
 		page := e.list(t, post, u[0], ListRequest{Sort: SortNew, Limit: 5, Depth: 1})
 		assert.Equal(t, "third", *page.Items[0].BodyMarkdown, "the edit retired the cached page")
-		_, err = e.comments.Edit(ctx, e.o, c, u[1], EditInput{BodyMarkdown: ""})
+		_, err = e.comments.Edit(ctx, c, u[1], EditInput{BodyMarkdown: ""})
 		requireCode(t, err, apperror.CodeValidation)
 	})
 }
@@ -53,12 +53,12 @@ func TestComments_DeleteLeavesTombstonesOnlyWhileRepliesLive(t *testing.T) {
 		other := e.comment(t, post, u[2], 0, "other")
 		assert.EqualValues(t, 4, e.postCommentCount(t, post))
 
-		requireCode(t, e.comments.Delete(ctx, e.o, top, u[2]), apperror.CodeForbidden)
+		requireCode(t, e.comments.Delete(ctx, top, u[2]), apperror.CodeForbidden)
 		require.NoError(t, SetRole(ctx, e.o, "user3@example.com", models.RoleModerator))
 
-		require.NoError(t, e.comments.Delete(ctx, e.o, top, u[1])) // author: deleted
-		require.NoError(t, e.comments.Delete(ctx, e.o, mid, u[0])) // post author: removed
-		require.NoError(t, e.comments.Delete(ctx, e.o, mid, u[0])) // again: nothing changes
+		require.NoError(t, e.comments.Delete(ctx, top, u[1])) // author: deleted
+		require.NoError(t, e.comments.Delete(ctx, mid, u[0])) // post author: removed
+		require.NoError(t, e.comments.Delete(ctx, mid, u[0])) // again: nothing changes
 		assert.EqualValues(t, 2, e.postCommentCount(t, post))
 
 		page := e.list(t, post, u[2], ListRequest{Sort: SortOld, Limit: 10, Depth: 5})
@@ -75,16 +75,16 @@ func TestComments_DeleteLeavesTombstonesOnlyWhileRepliesLive(t *testing.T) {
 		assert.Equal(t, leaf, tomb.Replies[0].Replies[0].ID)
 
 		// cannot reply to a tombstone, nor vote on one
-		_, err := e.comments.Create(ctx, e.o, post, u[2], CreateInput{BodyMarkdown: "x", ParentID: &mid})
+		_, err := e.comments.Create(ctx, post, u[2], CreateInput{BodyMarkdown: "x", ParentID: &mid})
 		requireCode(t, err, apperror.CodeValidation)
-		_, err = e.comments.Vote(ctx, e.o, mid, u[2], VoteInput{Value: 1})
+		_, err = e.comments.Vote(ctx, mid, u[2], VoteInput{Value: 1})
 		requireCode(t, err, apperror.CodeNotFound)
 
 		// the moderator removes the last visible descendant: the chain collapses
-		require.NoError(t, e.comments.Delete(ctx, e.o, leaf, u[3]))
+		require.NoError(t, e.comments.Delete(ctx, leaf, u[3]))
 		page = e.list(t, post, u[2], ListRequest{Sort: SortOld, Limit: 10, Depth: 5})
 		assert.Equal(t, []int64{other}, ids(page.Items))
-		_, err = e.comments.Get(ctx, e.o, top, u[2], SortOld, 3)
+		_, err = e.comments.Get(ctx, top, u[2], SortOld, 3)
 		requireCode(t, err, apperror.CodeNotFound)
 		assert.EqualValues(t, 1, e.postCommentCount(t, post))
 	})
@@ -97,13 +97,13 @@ func TestComments_ReportsAndRoles(t *testing.T) {
 		post := e.post(t, u[0], "published")
 		c := e.comment(t, post, u[0], 0, "spam?")
 		for range 2 {
-			require.NoError(t, e.comments.Report(ctx, e.o, c, u[1], ReportInput{Reason: "spam"}))
+			require.NoError(t, e.comments.Report(ctx, c, u[1], ReportInput{Reason: "spam"}))
 		}
 		n, err := models.CommentReportCount(ctx, e.o, c)
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, n, "a repeated report changes nothing")
-		requireCode(t, e.comments.Report(ctx, e.o, c, u[1], ReportInput{Reason: " "}), apperror.CodeValidation)
-		requireCode(t, e.comments.Report(ctx, e.o, 99999, u[1], ReportInput{Reason: "x"}), apperror.CodeNotFound)
+		requireCode(t, e.comments.Report(ctx, c, u[1], ReportInput{Reason: " "}), apperror.CodeValidation)
+		requireCode(t, e.comments.Report(ctx, 99999, u[1], ReportInput{Reason: "x"}), apperror.CodeNotFound)
 
 		requireCode(t, SetRole(ctx, e.o, "user1@example.com", "king"), apperror.CodeValidation)
 		requireCode(t, SetRole(ctx, e.o, "nobody@example.com", models.RoleAdmin), apperror.CodeNotFound)

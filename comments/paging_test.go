@@ -31,8 +31,8 @@ func TestComments_KeysetPagesSurviveInsertsAndDeletesBetweenPages(t *testing.T) 
 			if sort == SortNew {
 				p2first = all[len(all)-5]
 			}
-			require.NoError(t, e.comments.Delete(ctx, e.o, p2first, u[1]))
-			require.NoError(t, e.comments.Delete(ctx, e.o, p1.Items[0].ID, u[1]))
+			require.NoError(t, e.comments.Delete(ctx, p2first, u[1]))
+			require.NoError(t, e.comments.Delete(ctx, p1.Items[0].ID, u[1]))
 
 			var seen []int64
 			seen = append(seen, ids(p1.Items)...)
@@ -89,7 +89,7 @@ func TestComments_RankedPagesAreExactWhileTheirRankingIsCached(t *testing.T) {
 			id := e.comment(t, post, u[0], 0, "c")
 			cs = append(cs, id)
 			for v := 0; v < i%4; v++ { // scores 0,1,2,3,0,1,2,3,0
-				_, err := e.comments.Vote(ctx, e.o, id, u[1+v], VoteInput{Value: 1})
+				_, err := e.comments.Vote(ctx, id, u[1+v], VoteInput{Value: 1})
 				require.NoError(t, err)
 			}
 		}
@@ -103,7 +103,7 @@ func TestComments_RankedPagesAreExactWhileTheirRankingIsCached(t *testing.T) {
 		// votes move the last comments to the top: the frozen ranking holds
 		for _, id := range []int64{cs[0], cs[4]} {
 			for v := 1; v < 8; v++ {
-				_, err := e.comments.Vote(ctx, e.o, id, u[v], VoteInput{Value: 1})
+				_, err := e.comments.Vote(ctx, id, u[v], VoteInput{Value: 1})
 				require.NoError(t, err)
 			}
 		}
@@ -131,10 +131,10 @@ func TestComments_RankedPagesAreExactWhileTheirRankingIsCached(t *testing.T) {
 		assert.Equal(t, []int64{cs[8]}, ids(rest.Items), "cs[0] and cs[4] moved above the cursor")
 
 		// a cursor is bound to its listing
-		_, err = e.comments.List(ctx, e.o, post, u[0], ListRequest{Sort: SortBest, Limit: 3, Cursor: *p1.NextCursor})
+		_, err = e.comments.List(ctx, post, u[0], ListRequest{Sort: SortBest, Limit: 3, Cursor: *p1.NextCursor})
 		requireCode(t, err, "bad_request")
 		other := e.post(t, u[0], "published")
-		_, err = e.comments.List(ctx, e.o, other, u[0], ListRequest{Sort: SortTop, Limit: 3, Cursor: *p1.NextCursor})
+		_, err = e.comments.List(ctx, other, u[0], ListRequest{Sort: SortTop, Limit: 3, Cursor: *p1.NextCursor})
 		requireCode(t, err, "bad_request")
 	})
 }

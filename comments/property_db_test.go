@@ -31,11 +31,11 @@ func TestComments_ServicePagesMatchTheReferenceOnRandomTrees(t *testing.T) {
 					live = append(live, e.comment(t, post, u[rng.IntN(4)], parent, "c"))
 				case op < 8:
 					id := live[rng.IntN(len(live))]
-					_, err := e.comments.Vote(ctx, e.o, id, u[rng.IntN(4)], VoteInput{Value: rng.IntN(3) - 1})
+					_, err := e.comments.Vote(ctx, id, u[rng.IntN(4)], VoteInput{Value: rng.IntN(3) - 1})
 					require.NoError(t, err)
 				default:
 					i := rng.IntN(len(live))
-					require.NoError(t, e.comments.Delete(ctx, e.o, live[i], u[0])) // the post's author removes
+					require.NoError(t, e.comments.Delete(ctx, live[i], u[0])) // the post's author removes
 					live = append(live[:i], live[i+1:]...)
 				}
 			}

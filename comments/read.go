@@ -34,6 +34,41 @@ type ListRequest struct {
 	Cursor string
 }
 
+// ParseListRequest reads a listing's query parameters as the HTTP layer
+// receives them: absent ones take their defaults, a number that is not an
+// integer is a validation error on its field like one out of range.
+func ParseListRequest(sort, limit, depth, cursor string) (ListRequest, error) {
+	r := ListRequest{Sort: sort, Limit: DefaultLimit, Depth: DefaultDepth, Cursor: cursor}
+	f := map[string]string{}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil {
+			f["limit"] = fmt.Sprintf("must be an integer 1-%d", MaxLimit)
+		}
+		r.Limit = n
+	}
+	if depth != "" {
+		n, err := strconv.Atoi(depth)
+		if err != nil {
+			f["depth"] = fmt.Sprintf("must be an integer 0-%d", MaxDepth)
+		}
+		r.Depth = n
+	}
+	checked, err := r.validate()
+	if len(f) > 0 {
+		// the parse errors first; the range check adds the other fields
+		if ae, ok := apperror.As(err); ok {
+			for k, v := range ae.Fields {
+				if _, seen := f[k]; !seen {
+					f[k] = v
+				}
+			}
+		}
+		return r, apperror.Validation(f)
+	}
+	return checked, err
+}
+
 func (r ListRequest) validate() (ListRequest, error) {
 	f := map[string]string{}
 	if r.Sort == "" {
@@ -58,8 +93,8 @@ func (r ListRequest) validate() (ListRequest, error) {
 
 // List returns a page of post's top-level comments, each with its replies
 // down to req.Depth levels, as viewer sees them (see ListJSON).
-func (s *Service) List(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) (*Page, error) {
-	return decodeAs[Page](s.ListJSON(ctx, o, post, viewer, req))
+func (s *Service) List(ctx context.Context, post, viewer int64, req ListRequest) (*Page, error) {
+	return decodeAs[Page](s.ListJSON(ctx, post, viewer, req))
 }
 
 // ListJSON is List as the JSON of a Page, the form the cache holds: a
@@ -70,18 +105,30 @@ func (s *Service) List(ctx context.Context, o orm.Ormer, post, viewer int64, req
 // Cold (nothing cached) it costs three statements whatever the page's size
 // or depth: the skeleton, the bodies of the comments shown, and viewer's
 // votes and likes on them (two for an anonymous viewer).
-func (s *Service) ListJSON(ctx context.Context, o orm.Ormer, post, viewer int64, req ListRequest) ([]byte, error) {
+func (s *Service) ListJSON(ctx context.Context, post, viewer int64, req ListRequest) ([]byte, error) {
+	o := s.db.Orm()
 	return s.listing(ctx, o, post, 0, viewer, req)
+}
+
+// PublicFirstPage is the first page of post's comments as an anonymous
+// reader sees it, for the server-rendered public post page: the default
+// listing (best, DefaultLimit top-level comments, DefaultDepth levels of
+// replies), no reader's votes or likes, the same cache entry as the API's
+// anonymous first page. A post that is not published is not found.
+// Continue with next_cursor through GET /api/v1/posts/{id}/comments.
+func (s *Service) PublicFirstPage(ctx context.Context, post int64) (*Page, error) {
+	return s.List(ctx, post, 0, ListRequest{Sort: DefaultSort, Limit: DefaultLimit, Depth: DefaultDepth})
 }
 
 // Replies returns a page of the direct replies of comment id (each with its
 // own replies down to req.Depth levels), in the same sorts as List.
-func (s *Service) Replies(ctx context.Context, o orm.Ormer, id, viewer int64, req ListRequest) (*Page, error) {
-	return decodeAs[Page](s.RepliesJSON(ctx, o, id, viewer, req))
+func (s *Service) Replies(ctx context.Context, id, viewer int64, req ListRequest) (*Page, error) {
+	return decodeAs[Page](s.RepliesJSON(ctx, id, viewer, req))
 }
 
 // RepliesJSON is Replies as the JSON of a Page.
-func (s *Service) RepliesJSON(ctx context.Context, o orm.Ormer, id, viewer int64, req ListRequest) ([]byte, error) {
+func (s *Service) RepliesJSON(ctx context.Context, id, viewer int64, req ListRequest) ([]byte, error) {
+	o := s.db.Orm()
 	post, err := s.postOf(ctx, o, id)
 	if err != nil {
 		return nil, err
@@ -150,12 +197,13 @@ func (s *Service) listing(ctx context.Context, o orm.Ormer, post, parent, viewer
 // Get returns comment id with its replies down to depth levels (in sort)
 // and its ancestors, as viewer sees it. A comment that left the listings
 // (deleted without visible replies) is not found.
-func (s *Service) Get(ctx context.Context, o orm.Ormer, id, viewer int64, sort string, depth int) (*Thread, error) {
-	return decodeAs[Thread](s.GetJSON(ctx, o, id, viewer, sort, depth))
+func (s *Service) Get(ctx context.Context, id, viewer int64, sort string, depth int) (*Thread, error) {
+	return decodeAs[Thread](s.GetJSON(ctx, id, viewer, sort, depth))
 }
 
 // GetJSON is Get as the JSON of a Thread.
-func (s *Service) GetJSON(ctx context.Context, o orm.Ormer, id, viewer int64, sort string, depth int) ([]byte, error) {
+func (s *Service) GetJSON(ctx context.Context, id, viewer int64, sort string, depth int) ([]byte, error) {
+	o := s.db.Orm()
 	req, err := ListRequest{Sort: sort, Limit: 1, Depth: depth}.validate()
 	if err != nil {
 		return nil, err
@@ -320,30 +368,45 @@ func (s *Service) read(ctx context.Context, o orm.Ormer, post, viewer int64, key
 
 	v, ok := decodeView(vals[0])
 	if !ok {
-		sk, err := s.skeleton(ctx, o, post, token)
+		// Every write retires the post's listings, so on a busy post many
+		// readers miss the same page at once: one of them builds it (the
+		// skeleton, the bodies, the JSON) and the others wait for it
+		// instead of each loading the whole skeleton (bench/comments_read.sh).
+		// The build is the same for every reader (also for a draft, which
+		// only its author may then read); who may see it is checked below,
+		// per reader.
+		shared, err, _ := s.builds.Do(prefix+key, func() (any, error) {
+			ctx := context.WithoutCancel(ctx)
+			sk, err := s.skeleton(ctx, o, post, token)
+			if err != nil {
+				return nil, err
+			}
+			if !sk.postFound {
+				return nil, apperror.NotFound("no such post")
+			}
+			built, err := build(ctx, sk)
+			if err != nil {
+				return nil, err
+			}
+			v := &view{postStatus: sk.postStatus, postAuthor: sk.postAuthor}
+			switch b := built.(type) {
+			case *Page:
+				v.ids = jsonOrder(b.Items, nil)
+			case *Thread:
+				v.ids = jsonOrder(b.Ancestors, jsonOrder([]Comment{b.Comment}, nil))
+			}
+			if v.json, err = json.Marshal(built); err != nil {
+				return nil, fmt.Errorf("comments: encode listing of post %d: %w", post, err)
+			}
+			if token != "" {
+				s.store(ctx, prefix+key, v.encode(), entryTTL)
+			}
+			return v, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		if !sk.postFound || !visibleTo(sk.postStatus, sk.postAuthor, viewer) {
-			return nil, apperror.NotFound("no such post")
-		}
-		built, err := build(ctx, sk)
-		if err != nil {
-			return nil, err
-		}
-		v = &view{postStatus: sk.postStatus, postAuthor: sk.postAuthor}
-		switch b := built.(type) {
-		case *Page:
-			v.ids = jsonOrder(b.Items, nil)
-		case *Thread:
-			v.ids = jsonOrder(b.Ancestors, jsonOrder([]Comment{b.Comment}, nil))
-		}
-		if v.json, err = json.Marshal(built); err != nil {
-			return nil, fmt.Errorf("comments: encode listing of post %d: %w", post, err)
-		}
-		if token != "" {
-			s.store(ctx, prefix+key, v.encode(), entryTTL)
-		}
+		v = shared.(*view)
 	}
 	if !visibleTo(v.postStatus, v.postAuthor, viewer) {
 		return nil, apperror.NotFound("no such post")

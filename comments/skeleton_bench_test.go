@@ -114,16 +114,16 @@ func BenchmarkListJSON_Warm(b *testing.B) {
 	post := e.post(b, author, "published")
 	seedLargePost(b, db, post, author, 10_000)
 	req := ListRequest{Sort: SortBest, Limit: 50, Depth: 3}
-	page, err := e.comments.List(ctx, e.o, post, reader, req)
+	page, err := e.comments.List(ctx, post, reader, req)
 	require.NoError(b, err)
-	_, err = e.comments.Vote(ctx, e.o, page.Items[0].ID, reader, VoteInput{Value: 1})
+	_, err = e.comments.Vote(ctx, page.Items[0].ID, reader, VoteInput{Value: 1})
 	require.NoError(b, err)
-	body, err := e.comments.ListJSON(ctx, e.o, post, reader, req)
+	body, err := e.comments.ListJSON(ctx, post, reader, req)
 	require.NoError(b, err)
 	b.ReportMetric(float64(len(body)), "bytes/page")
 	b.ResetTimer()
 	for range b.N {
-		if _, err := e.comments.ListJSON(ctx, e.o, post, reader, req); err != nil {
+		if _, err := e.comments.ListJSON(ctx, post, reader, req); err != nil {
 			b.Fatal(err)
 		}
 	}

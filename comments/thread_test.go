@@ -38,7 +38,7 @@ func TestComments_RepliesBeyondTheCapContinueThroughReplies(t *testing.T) {
 		var got []int64
 		req := ListRequest{Sort: SortOld, Limit: 5, Depth: 2}
 		for {
-			p, err := e.comments.Replies(ctx, e.o, top, u[0], req)
+			p, err := e.comments.Replies(ctx, top, u[0], req)
 			require.NoError(t, err)
 			got = append(got, ids(p.Items)...)
 			if p.NextCursor == nil {
@@ -48,16 +48,16 @@ func TestComments_RepliesBeyondTheCapContinueThroughReplies(t *testing.T) {
 		}
 		assert.Equal(t, replies, got)
 
-		th, err := e.comments.Get(ctx, e.o, grand, u[0], SortNew, 3)
+		th, err := e.comments.Get(ctx, grand, u[0], SortNew, 3)
 		require.NoError(t, err)
 		assert.Equal(t, grand, th.ID)
 		assert.Equal(t, []int64{top, replies[11]}, ids(th.Ancestors))
 		assert.Equal(t, 2, th.Depth)
 
-		_, err = e.comments.Replies(ctx, e.o, 99999, u[0], ListRequest{Sort: SortNew, Limit: 5})
+		_, err = e.comments.Replies(ctx, 99999, u[0], ListRequest{Sort: SortNew, Limit: 5})
 		requireCode(t, err, apperror.CodeNotFound)
 		// a top-level cursor is not a replies cursor
-		_, err = e.comments.Replies(ctx, e.o, top, u[0], ListRequest{Sort: SortNew, Limit: 1, Cursor: *e.list(t, post, u[0],
+		_, err = e.comments.Replies(ctx, top, u[0], ListRequest{Sort: SortNew, Limit: 1, Cursor: *e.list(t, post, u[0],
 			ListRequest{Sort: SortNew, Limit: 1}).Items[0].encodeCursorForTest(post)})
 		requireCode(t, err, apperror.CodeBadRequest)
 	})
@@ -83,13 +83,13 @@ func TestComments_ConcurrentCreatesAndDeletesKeepCountsExact(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for j := range 4 {
-					c, err := e.comments.Create(ctx, e.o, post, user, CreateInput{BodyMarkdown: "r", ParentID: &top})
+					c, err := e.comments.Create(ctx, post, user, CreateInput{BodyMarkdown: "r", ParentID: &top})
 					if err != nil {
 						errs <- err
 						continue
 					}
 					if (i+j)%2 == 0 {
-						if err := e.comments.Delete(ctx, e.o, c.ID, user); err != nil {
+						if err := e.comments.Delete(ctx, c.ID, user); err != nil {
 							errs <- err
 						}
 					}
@@ -124,11 +124,11 @@ func TestComments_ReadersSeeTheirOwnReactionsOnSharedCachedPages(t *testing.T) {
 		b := e.comment(t, post, u[0], a, "b")
 		c := e.comment(t, post, u[0], b, "c")
 		d := e.comment(t, post, u[0], 0, "d")
-		_, err := e.comments.Vote(ctx, e.o, c, u[1], VoteInput{Value: -1})
+		_, err := e.comments.Vote(ctx, c, u[1], VoteInput{Value: -1})
 		require.NoError(t, err)
-		_, err = e.comments.Like(ctx, e.o, a, u[1])
+		_, err = e.comments.Like(ctx, a, u[1])
 		require.NoError(t, err)
-		_, err = e.comments.Vote(ctx, e.o, d, u[1], VoteInput{Value: 1})
+		_, err = e.comments.Vote(ctx, d, u[1], VoteInput{Value: 1})
 		require.NoError(t, err)
 
 		req := ListRequest{Sort: SortOld, Limit: 10, Depth: 5}
@@ -146,7 +146,7 @@ func TestComments_ReadersSeeTheirOwnReactionsOnSharedCachedPages(t *testing.T) {
 			assert.Equal(t, 1, mine.Items[1].MyVote)
 			assert.Equal(t, `a "my_vote":0,"liked_by_me":false`, *mine.Items[0].BodyMarkdown)
 
-			th, err := e.comments.Get(ctx, e.o, c, u[1], SortOld, 3)
+			th, err := e.comments.Get(ctx, c, u[1], SortOld, 3)
 			require.NoError(t, err)
 			assert.Equal(t, -1, th.MyVote)
 			require.Len(t, th.Ancestors, 2)

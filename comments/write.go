@@ -76,7 +76,8 @@ func validateIdempotencyKey(key string) error {
 // Create stores author's comment on post and returns it. A post author
 // cannot see is not found; a parent that is not a visible comment of the
 // same post is a validation error on parent_id.
-func (s *Service) Create(ctx context.Context, o orm.Ormer, post, author int64, in CreateInput) (*Comment, error) {
+func (s *Service) Create(ctx context.Context, post, author int64, in CreateInput) (*Comment, error) {
+	o := s.db.Orm()
 	return s.create(ctx, o, post, author, in, "")
 }
 
@@ -85,9 +86,10 @@ func (s *Service) Create(ctx context.Context, o orm.Ormer, post, author int64, i
 // any later call by the same author with the same key makes nothing and
 // returns that comment with replayed true, also under concurrency. An
 // empty key is a plain Create.
-func (s *Service) CreateOnce(ctx context.Context, o orm.Ormer, post, author int64, key string, in CreateInput) (c *Comment, replayed bool, err error) {
+func (s *Service) CreateOnce(ctx context.Context, post, author int64, key string, in CreateInput) (c *Comment, replayed bool, err error) {
+	o := s.db.Orm()
 	if key == "" {
-		c, err = s.Create(ctx, o, post, author, in)
+		c, err = s.Create(ctx, post, author, in)
 		return c, false, err
 	}
 	if err := validateIdempotencyKey(key); err != nil {
@@ -247,7 +249,8 @@ func lockComment(ctx context.Context, tx orm.TxOrmer, id, caller int64, visibleO
 // Edit replaces the body of comment id, for its author only (403 for
 // anyone else). The replaced body is kept as a revision and edited_at is
 // set; an edit that changes nothing changes nothing.
-func (s *Service) Edit(ctx context.Context, o orm.Ormer, id, caller int64, in EditInput) (*Comment, error) {
+func (s *Service) Edit(ctx context.Context, id, caller int64, in EditInput) (*Comment, error) {
+	o := s.db.Orm()
 	html, err := validateBody(in.BodyMarkdown)
 	if err != nil {
 		return nil, err
@@ -288,7 +291,8 @@ func (s *Service) Edit(ctx context.Context, o orm.Ormer, id, caller int64, in Ed
 // (removed); anyone else is forbidden. It stays as a tombstone while it has
 // visible replies and leaves every listing otherwise. Deleting a comment
 // that is already deleted or removed changes nothing.
-func (s *Service) Delete(ctx context.Context, o orm.Ormer, id, caller int64) error {
+func (s *Service) Delete(ctx context.Context, id, caller int64) error {
+	o := s.db.Orm()
 	c, err := models.CommentByID(ctx, o, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return apperror.NotFound("no such comment")
@@ -350,7 +354,8 @@ func (s *Service) Delete(ctx context.Context, o orm.Ormer, id, caller int64) err
 // back); repeating a vote changes nothing. The counters move in the same
 // transaction as the vote row, under the comment's row lock, so they
 // always equal the rows.
-func (s *Service) Vote(ctx context.Context, o orm.Ormer, id, caller int64, in VoteInput) (*VoteState, error) {
+func (s *Service) Vote(ctx context.Context, id, caller int64, in VoteInput) (*VoteState, error) {
+	o := s.db.Orm()
 	if in.Value < -1 || in.Value > 1 {
 		return nil, apperror.Validation(map[string]string{"value": "must be 1, -1 or 0"})
 	}
@@ -403,13 +408,15 @@ func (s *Service) Vote(ctx context.Context, o orm.Ormer, id, caller int64, in Vo
 // first like a user ever gives a comment pays its author PointsPerLike
 // through the LikePayer in the same transaction (a like of one's own
 // comment pays nothing); unliking and liking again pays nothing more.
-func (s *Service) Like(ctx context.Context, o orm.Ormer, id, caller int64) (*LikeState, error) {
+func (s *Service) Like(ctx context.Context, id, caller int64) (*LikeState, error) {
+	o := s.db.Orm()
 	return s.setLike(ctx, o, id, caller, true)
 }
 
 // Unlike takes caller's like of comment id back (the point paid stays:
 // likes pay once per liker and comment, ever).
-func (s *Service) Unlike(ctx context.Context, o orm.Ormer, id, caller int64) (*LikeState, error) {
+func (s *Service) Unlike(ctx context.Context, id, caller int64) (*LikeState, error) {
+	o := s.db.Orm()
 	return s.setLike(ctx, o, id, caller, false)
 }
 
@@ -467,7 +474,8 @@ func (s *Service) setLike(ctx context.Context, o orm.Ormer, id, caller int64, li
 
 // Report records caller's report of comment id with a reason (1-500
 // characters); reporting the same comment again changes nothing.
-func (s *Service) Report(ctx context.Context, o orm.Ormer, id, caller int64, in ReportInput) error {
+func (s *Service) Report(ctx context.Context, id, caller int64, in ReportInput) error {
+	o := s.db.Orm()
 	reason := strings.TrimSpace(in.Reason)
 	switch n := utf8.RuneCountInString(reason); {
 	case n == 0:

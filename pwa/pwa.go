@@ -60,6 +60,7 @@ var ClientRoutes = []ClientRoute{
 	{Pattern: "/posts/:id([0-9]+)/:slug", Regexp: `^/posts/[0-9]+/[^/]+$`, Public: true},
 	{Pattern: "/users/:id([0-9]+)", Regexp: `^/users/[0-9]+$`, Public: true},
 	{Pattern: "/tags/:tag", Regexp: `^/tags/[^/]+$`, Public: true},
+	{Pattern: "/comments/:id([0-9]+)", Regexp: `^/comments/[0-9]+$`},
 }
 
 // Fixed (never hashed) URLs. The shell has its own URL because "/" is the

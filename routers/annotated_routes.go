@@ -25,6 +25,78 @@ func init() {
 			Filters:          nil,
 			Params:           nil})
 
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Get",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Update",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"patch"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Delete",
+			Router:           `/:id`,
+			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Like",
+			Router:           `/:id/like`,
+			AllowHTTPMethods: []string{"put"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Unlike",
+			Router:           `/:id/like`,
+			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Replies",
+			Router:           `/:id/replies`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Report",
+			Router:           `/:id/reports`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:CommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:CommentsController"],
+		beego.ControllerComments{
+			Method:           "Vote",
+			Router:           `/:id/vote`,
+			AllowHTTPMethods: []string{"put"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
 	beego.GlobalControllerRouter["inkwell/controllers:HealthController"] = append(beego.GlobalControllerRouter["inkwell/controllers:HealthController"],
 		beego.ControllerComments{
 			Method:           "Healthz",
@@ -84,6 +156,24 @@ func init() {
 			Method:           "Delete",
 			Router:           `/:id`,
 			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostCommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostCommentsController"],
+		beego.ControllerComments{
+			Method:           "Create",
+			Router:           `/:id/comments`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:PostCommentsController"] = append(beego.GlobalControllerRouter["inkwell/controllers:PostCommentsController"],
+		beego.ControllerComments{
+			Method:           "List",
+			Router:           `/:id/comments`,
+			AllowHTTPMethods: []string{"get"},
 			MethodParams:     param.Make(),
 			Filters:          nil,
 			Params:           nil})

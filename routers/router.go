@@ -16,6 +16,7 @@ import (
 	beecontext "github.com/beego/beego/v2/server/web/context"
 
 	"inkwell/auth"
+	"inkwell/comments"
 	"inkwell/config"
 	"inkwell/controllers"
 	"inkwell/database"
@@ -56,12 +57,13 @@ type Deps struct {
 	Media *media.Service
 	// Previews answers link previews.
 	Previews *previews.Service
+	// Comments holds the comment rules and cache; it is built on the same
+	// Posts instance (comment counts, post visibility).
+	Comments *comments.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
 	// Metrics counts requests by route pattern (nil: not instrumented).
 	Metrics *metrics.Metrics
-	// Comments fills the public post pages' comments region (nil: none yet).
-	Comments public.CommentSection
 	// Traced names each request's server span by its route pattern
 	// (tracing.SetRoute); set when tracing is on.
 	Traced bool
@@ -141,7 +143,7 @@ func New(d Deps) *App {
 	// The public reading surface: /, /posts/{id}, author and tag pages,
 	// Atom feeds, sitemap, robots.txt — no token (routers/public.go).
 	site, err := public.NewSite(public.Site{Posts: d.Posts, DB: d.DB, BaseURL: d.Config.PublicBaseURL,
-		App: pwa.Embedded(), Comments: d.Comments})
+		App: pwa.Embedded(), Comments: publicCommentsOf(d.Comments, d.Posts)})
 	if err != nil {
 		panic(err) // the embedded templates are checked by public's tests
 	}
@@ -167,7 +169,9 @@ func New(d Deps) *App {
 	// and swagger/ cannot drift apart unnoticed (tests/swagger_test.go).
 	api := ns.NewNamespace("/api/v1",
 		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{Users: d.Users})),
-		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts})),
+		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts},
+			&controllers.PostCommentsController{Comments: d.Comments})),
+		ns.NSNamespace("/comments", ns.NSInclude(&controllers.CommentsController{Comments: d.Comments})),
 		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
 		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),
 		ns.NSNamespace("/media", ns.NSInclude(&controllers.MediaController{Media: d.Media})),

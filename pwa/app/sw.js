@@ -8,7 +8,8 @@
    - Navigations to public pages (/, /posts/{id}, /users/{id}, /tags/{tag}):
      the server's page, which carries the app too (a signed-in visitor gets
      the app there); the cached shell when the network fails or is slow.
-   - GET /api/v1/posts/{id}, the feed and /api/v1/me: network first, the last
+   - GET /api/v1/posts/{id}, the feed, /api/v1/me, a post's comments and
+     one comment's thread: network first, the last
      good answer is kept and served when the network fails, marked with
      X-Inkwell-Cache: hit. Nothing else (writes, other routes) is touched. */
 /* global BUILD */
@@ -22,7 +23,8 @@ const SHELL_URL = BUILD.precache[0];
 const PAGE_TIMEOUT_MS = 4000;
 // Enough for a long read offline; the oldest answers go first.
 const MAX_DATA_ENTRIES = 300;
-const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/];
+const CACHED_API = [/^\/api\/v1\/posts\/\d+$/, /^\/api\/v1\/posts$/, /^\/api\/v1\/me$/,
+  /^\/api\/v1\/posts\/\d+\/comments$/, /^\/api\/v1\/comments\/\d+$/];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {

@@ -20,6 +20,7 @@ import (
 	"inkwell/auth"
 	"inkwell/auth/authtest"
 	"inkwell/cache"
+	"inkwell/comments"
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
@@ -29,7 +30,6 @@ import (
 	"inkwell/outbound"
 	"inkwell/posts"
 	"inkwell/previews"
-	"inkwell/public"
 	"inkwell/routers"
 	"inkwell/storage"
 	"inkwell/users"
@@ -52,12 +52,11 @@ type Options struct {
 	Configure func(*config.Config)
 	// Routes registers extra routes (test probes) on the instance.
 	Routes func(*web.HttpServer)
-	// PostCache is the post service's cache (nil: a fresh in-process one).
+	// PostCache is the post and comment services' cache (nil: a fresh
+	// in-process one).
 	PostCache cache.Cache
 	// Metrics instruments the instance (nil: not instrumented).
 	Metrics *metrics.Metrics
-	// Comments fills the public post pages' comments region (nil: none).
-	Comments public.CommentSection
 	// Bucket holds the media library (nil: a fresh temporary folder).
 	Bucket *storage.Bucket
 }
@@ -96,9 +95,10 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	library := media.NewService(db, bucket, postCache, media.Options{
 		PublicBase: media.PublicBase(bucket, cfg.MediaPublicBaseURL, cfg.PublicBaseURL), MaxUploadBytes: cfg.MaxUploadBytes, Log: log})
 	client := outbound.New(outbound.PolicyFromConfig(cfg))
+	postService := posts.NewService(db, postCache, log)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log), Metrics: opts.Metrics, Comments: opts.Comments, Media: library,
+		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,
 		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log)})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)

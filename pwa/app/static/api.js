@@ -169,3 +169,61 @@ export async function updateMedia(id, fields) {
 export async function deleteMedia(id) {
   await request('DELETE', `/api/v1/media/${encodeURIComponent(id)}`);
 }
+
+// Comments (API.md "Comments").
+const enc = encodeURIComponent;
+
+/** A page of a post's comments: {items, next_cursor, fromCache}. */
+export async function comments(postId, { sort = 'best', limit = 20, depth = 3, cursor = '' } = {}) {
+  const q = new URLSearchParams({ sort, limit: String(limit), depth: String(depth) });
+  if (cursor) q.set('cursor', cursor);
+  const { data, fromCache } = await get(`/api/v1/posts/${enc(postId)}/comments?${q}`);
+  return { ...data, fromCache };
+}
+
+/** One comment with its replies and ancestors. */
+export async function comment(id, { sort = 'best', depth = 3 } = {}) {
+  const q = new URLSearchParams({ sort, depth: String(depth) });
+  const { data, fromCache } = await get(`/api/v1/comments/${enc(id)}?${q}`);
+  return { ...data, fromCache };
+}
+
+/** A page of a comment's direct replies. */
+export async function replies(id, { sort = 'best', limit = 20, depth = 0, cursor = '' } = {}) {
+  const q = new URLSearchParams({ sort, limit: String(limit), depth: String(depth) });
+  if (cursor) q.set('cursor', cursor);
+  const { data } = await get(`/api/v1/comments/${enc(id)}/replies?${q}`);
+  return data;
+}
+
+/** Writes a comment; a repeat with the same idempotencyKey answers the first (no duplicate). */
+export async function createComment(postId, input, idempotencyKey) {
+  const headers = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
+  const { data } = await request('POST', `/api/v1/posts/${enc(postId)}/comments`, { body: input, headers });
+  return data;
+}
+
+export async function editComment(id, body) {
+  const { data } = await request('PATCH', `/api/v1/comments/${enc(id)}`, { body: { body_markdown: body } });
+  return data;
+}
+
+export async function deleteComment(id) {
+  await request('DELETE', `/api/v1/comments/${enc(id)}`);
+}
+
+/** {up_count, down_count, my_vote} */
+export async function voteComment(id, value) {
+  const { data } = await request('PUT', `/api/v1/comments/${enc(id)}/vote`, { body: { value } });
+  return data;
+}
+
+/** {liked, like_count} */
+export async function likeComment(id, liked) {
+  const { data } = await request(liked ? 'PUT' : 'DELETE', `/api/v1/comments/${enc(id)}/like`);
+  return data;
+}
+
+export async function reportComment(id, reason) {
+  await request('POST', `/api/v1/comments/${enc(id)}/reports`, { body: { reason } });
+}

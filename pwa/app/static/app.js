@@ -5,6 +5,8 @@ import * as session from '/static/session.js';
 import * as outbox from '/static/outbox.js';
 import * as renewal from '/static/renew.js';
 import * as uploads from '/static/uploads.js';
+import * as commentsOutbox from '/static/comments-outbox.js';
+import * as api from '/static/api.js';
 import { toast } from '/static/dom.js';
 
 function setupOfflineBanner() {
@@ -88,6 +90,15 @@ export async function sendQueued() {
     if (failed) toast('Some offline changes could not be saved — see My drafts.');
   } catch (err) {
     console.warn('outbox flush failed', err);
+  }
+  try {
+    // Comments wait for their own author: the outbox sends only the
+    // signed-in user's, so it must know who that is.
+    if (!session.me()) await api.me().catch(() => null);
+    const comments = await commentsOutbox.flush();
+    if (comments.sent.length) toast(comments.sent.length === 1 ? 'Your comment written offline was posted.' : `${comments.sent.length} comments written offline were posted.`);
+  } catch (err) {
+    console.warn('comment outbox flush failed', err);
   } finally {
     sending = false;
   }

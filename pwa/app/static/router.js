@@ -9,6 +9,7 @@ import * as profile from '/static/views/profile.js';
 import * as signin from '/static/views/signin.js';
 import * as wallet from '/static/views/wallet.js';
 import * as library from '/static/views/library.js';
+import * as comments from '/static/views/comments.js';
 
 // public: a server-rendered page anyone can read (package public); a
 // signed-out visitor keeps the server's page, a signed-in one gets the app.
@@ -25,6 +26,7 @@ const routes = [
   { re: /^\/posts\/(\d+)\/([^/]+)$/, view: post, auth: true, public: true, names: ['id', 'slug'] },
   { re: /^\/users\/(\d+)$/, view: feed, auth: true, public: true, names: ['author'] },
   { re: /^\/tags\/([^/]+)$/, view: feed, auth: true, public: true, names: ['tag'] },
+  { re: /^\/comments\/(\d+)$/, view: comments, auth: true, names: ['id'] },
 ];
 
 /**

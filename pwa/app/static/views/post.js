@@ -1,10 +1,12 @@
-// One post: its rendered body, like/unlike, edit for its author.
+// One post: its rendered body, like/unlike, edit for its author, and its
+// comment thread (views/comments.js).
 import { h, replace, toast } from '/static/dom.js';
 import * as api from '/static/api.js';
 import * as session from '/static/session.js';
 import * as markdown from '/static/markdown.js';
 import { byline, errorBox, tagList } from '/static/views/common.js';
 import { kudosButton } from '/static/views/kudos.js';
+import * as comments from '/static/views/comments.js';
 
 export async function render(main, ctx) {
   const id = Number(ctx.params.id);
@@ -47,6 +49,11 @@ export async function render(main, ctx) {
         onclick: (e) => unpublish(p, e.currentTarget, main, ctx) }, 'Unpublish') : null,
       mine ? h('button', { type: 'button', class: 'button button-danger',
         onclick: (e) => remove(p, e.currentTarget, ctx) }, 'Delete post') : null)));
+  if (p.status === 'published') {
+    const thread = comments.section({ post: p, me });
+    main.append(thread);
+    ctx.onLeave(() => thread.dispose());
+  }
 }
 
 /** Back to draft, after the author confirms: it leaves the feed and its public page. */
