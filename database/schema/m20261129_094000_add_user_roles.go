@@ -8,7 +8,7 @@ package schema
 // (SQLite ≥ 3.35 drops columns in place, as DropUserPoints does).
 func init() {
 	register(Migration{
-		Name: "AddUserRoles_20261129_090000",
+		Name: "AddUserRoles_20261129_094000",
 		Up: func(d Dialect) []string {
 			return []string{`ALTER TABLE users ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'member'`}
 		},

@@ -27,7 +27,7 @@ package schema
 // shared lock on a users row would cross them.
 func init() {
 	register(Migration{
-		Name: "CreateComments_20261129_090100",
+		Name: "CreateComments_20261129_094100",
 		Up: func(d Dialect) []string {
 			path := "BLOB"
 			if d == MySQL {
