@@ -12,6 +12,7 @@ import (
 	"inkwell/ledger"
 	"inkwell/logging"
 	"inkwell/posts"
+	"inkwell/ratelimit"
 	"inkwell/routers"
 	"inkwell/server"
 	"inkwell/users"
@@ -66,13 +67,21 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer postCache.Close()
 
+	// Rate limits share Redis with the cache when it is configured, so every
+	// replica spends from the same budgets.
+	limiter, err := ratelimit.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix, log)
+	if err != nil {
+		return err
+	}
+	defer limiter.Close()
+
 	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return err
 	}
 	lifecycle := &server.Lifecycle{}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle})
+		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle, Limiter: limiter})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,

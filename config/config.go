@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"inkwell/ratelimit"
 )
 
 // Source answers a conf/app.conf key; web.AppConfig satisfies it in the
@@ -55,6 +57,37 @@ type Config struct {
 	// OutboundAllowCIDRs open otherwise blocked ranges (private, loopback,
 	// …) to the outbound client, on any port: private deployments and tests.
 	OutboundAllowCIDRs []netip.Prefix
+	// RateLimits are the request budgets (docs/operations.md); each is
+	// RATE_LIMIT_<NAME>=RATE/PERIOD[+BURST] or off.
+	RateLimits RateLimits
+}
+
+// RateLimits holds every named limit. A zero Limit limits nothing (what a
+// Config built in code without Load gets).
+type RateLimits struct {
+	// Writes is the default for every non-GET /api/v1 request, per user.
+	Writes ratelimit.Limit
+	// DevLogin is POST /auth/dev-login, per client address.
+	DevLogin ratelimit.Limit
+	// AuthFailures counts rejected bearer tokens, per client address.
+	AuthFailures ratelimit.Limit
+	// Comments, Votes, Uploads, Previews and LiveEdits replace Writes on
+	// their routes (Previews also limits its GET), per user.
+	Comments, Votes, Uploads, Previews, LiveEdits ratelimit.Limit
+}
+
+// DefaultRateLimits are API.md's "Operability" defaults (writes 60 per
+// user per minute, development sign-in 10 per address per minute) and the
+// per-action limits of the design notes; live edits are looser.
+var DefaultRateLimits = map[string]string{
+	"RATE_LIMIT_WRITES":        "60/1m",
+	"RATE_LIMIT_DEV_LOGIN":     "10/1m",
+	"RATE_LIMIT_AUTH_FAILURES": "20/1m",
+	"RATE_LIMIT_COMMENTS":      "10/1m+5",
+	"RATE_LIMIT_VOTES":         "120/1m",
+	"RATE_LIMIT_UPLOADS":       "30/1h",
+	"RATE_LIMIT_PREVIEWS":      "30/1m",
+	"RATE_LIMIT_LIVE_EDITS":    "50/1s",
 }
 
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
@@ -89,6 +122,16 @@ func Load(src Source) (Config, error) {
 	cfg.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
+	cfg.RateLimits = RateLimits{
+		Writes:       r.limit("RATE_LIMIT_WRITES", "writes"),
+		DevLogin:     r.limit("RATE_LIMIT_DEV_LOGIN", "dev_login"),
+		AuthFailures: r.limit("RATE_LIMIT_AUTH_FAILURES", "auth_failures"),
+		Comments:     r.limit("RATE_LIMIT_COMMENTS", "comments"),
+		Votes:        r.limit("RATE_LIMIT_VOTES", "votes"),
+		Uploads:      r.limit("RATE_LIMIT_UPLOADS", "uploads"),
+		Previews:     r.limit("RATE_LIMIT_PREVIEWS", "previews"),
+		LiveEdits:    r.limit("RATE_LIMIT_LIVE_EDITS", "live_edits"),
+	}
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -196,6 +239,15 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		r.err = fmt.Errorf("config: %s must be a duration such as 25s, got %q", name, s)
 	}
 	return d
+}
+
+// limit reads a rate limit named name from env (default DefaultRateLimits[env]).
+func (r *reader) limit(env, name string) ratelimit.Limit {
+	l, err := ratelimit.ParseLimit(name, r.str(env, DefaultRateLimits[env]))
+	if err != nil {
+		r.fail(fmt.Errorf("config: %s: %w", env, err))
+	}
+	return l
 }
 
 // cidrs reads comma-separated CIDRs; a bare address means just itself.

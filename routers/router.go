@@ -10,6 +10,7 @@ package routers
 import (
 	"log/slog"
 	"net/http"
+	"regexp"
 
 	"github.com/beego/beego/v2/server/web"
 
@@ -20,6 +21,7 @@ import (
 	"inkwell/database/schema"
 	"inkwell/ledger"
 	"inkwell/posts"
+	"inkwell/ratelimit"
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
@@ -45,6 +47,8 @@ type Deps struct {
 	Ledger *ledger.Service
 	// Lifecycle makes /readyz fail once shutdown begins (nil: never).
 	Lifecycle *server.Lifecycle
+	// Limiter enforces Config.RateLimits (nil: an in-process one).
+	Limiter *ratelimit.Limiter
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -84,7 +88,16 @@ func New(d Deps) *App {
 	// Every /api/v1 route, present and future, sits behind this one filter
 	// ("/api/v1/*" also matches "/api/v1" itself; tests/auth_routes_test.go
 	// walks every registered route to prove it).
-	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth))
+	limiter := d.Limiter
+	if limiter == nil {
+		limiter = ratelimit.NewLimiter(ratelimit.NewMemory(ratelimit.DefaultMemoryKeys), d.Log)
+	}
+	limits := d.Config.RateLimits
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth, limiter, limits.AuthFailures))
+	// Then every state-changing /api/v1 request, present and future, spends
+	// from its user's budget (filters run in the order inserted).
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.LimitWrites(limiter, RateRules(limits)))
+	app.InsertFilter("/auth/dev-login", web.BeforeRouter, controllers.LimitByClient(limiter, http.MethodPost, limits.DevLogin))
 
 	// Public sign-in helpers (docs/api.md: the dev sign-in route is public when enabled).
 	signIn := &controllers.AuthController{Auth: d.Auth, GoogleClientID: firstOf(d.Config.GoogleClientIDs)}
@@ -108,6 +121,19 @@ func New(d Deps) *App {
 
 	app.Handlers.Init()
 	return &App{Server: app, log: d.Log}
+}
+
+// RateRules gives the actions with their own budget their limit instead of
+// the default writes limit (docs/operations.md lists them).
+func RateRules(l config.RateLimits) ratelimit.Rules {
+	re := regexp.MustCompile
+	return ratelimit.Rules{Default: l.Writes, Rules: []ratelimit.Rule{
+		{Method: http.MethodPost, Path: re(`^/api/v1/posts/[0-9]+/comments/?$`), Limit: l.Comments},
+		{Method: http.MethodPut, Path: re(`^/api/v1/comments/[0-9]+/vote/?$`), Limit: l.Votes},
+		{Method: http.MethodPost, Path: re(`^/api/v1/media(/uploads)?/?$`), Limit: l.Uploads},
+		{Method: http.MethodGet, Path: re(`^/api/v1/previews/?$`), Limit: l.Previews},
+		{Method: http.MethodPost, Path: re(`^/api/v1/posts/[0-9]+/edits/?$`), Limit: l.LiveEdits},
+	}}
 }
 
 func firstOf(ids []string) string {

@@ -24,6 +24,7 @@ import (
 	"inkwell/database/schema"
 	"inkwell/ledger"
 	"inkwell/posts"
+	"inkwell/ratelimit"
 	"inkwell/routers"
 	"inkwell/users"
 )
@@ -47,6 +48,9 @@ type Options struct {
 	Routes func(*web.HttpServer)
 	// PostCache is the post service's cache (nil: a fresh in-process one).
 	PostCache cache.Cache
+	// Limiter enforces Config.RateLimits (nil: a fresh in-process one).
+	// Limits are off unless Configure sets them.
+	Limiter *ratelimit.Limiter
 }
 
 // QuietLog discards everything.
@@ -70,7 +74,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log)})
+		Posts:      posts.NewService(db, postCache, log), Limiter: opts.Limiter})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}
