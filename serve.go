@@ -7,6 +7,7 @@ import (
 
 	"inkwell/auth"
 	"inkwell/cache"
+	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
@@ -28,6 +29,15 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	log := logging.New(os.Stdout, cfg.RunMode)
 
+	// A request's statements are short; a hung database must become a 503
+	// within seconds (Beego's raw queries ignore the request's deadline,
+	// so the driver's I/O timeouts are what bound them).
+	if cfg.MySQL.ReadTimeout == 0 {
+		cfg.MySQL.ReadTimeout = config.ServeDBIOTimeout
+	}
+	if cfg.MySQL.WriteTimeout == 0 {
+		cfg.MySQL.WriteTimeout = config.ServeDBIOTimeout
+	}
 	db, err := database.Open(ctx, cfg, "default")
 	if err != nil {
 		return err

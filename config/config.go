@@ -27,6 +27,12 @@ type MySQL struct {
 	User, Password, Host string
 	Port                 int
 	Database             string
+	// ConnectTimeout, ReadTimeout and WriteTimeout bound each dial and
+	// each network read or write (DB_CONNECT_TIMEOUT, DB_READ_TIMEOUT,
+	// DB_WRITE_TIMEOUT); zero takes the command's default. They are what
+	// bounds a query on a hung server wherever the context is not passed
+	// down (Beego's raw queries ignore it).
+	ConnectTimeout, ReadTimeout, WriteTimeout time.Duration
 }
 
 // Config is every setting of ARCHITECTURE.md's configuration contract.
@@ -50,6 +56,9 @@ type Config struct {
 	// ShutdownDrainDelay is how long /readyz fails after SIGTERM before the
 	// listener closes, so load balancers stop routing here first.
 	ShutdownDrainDelay time.Duration
+	// RequestTimeout is each request's deadline (REQUEST_TIMEOUT; 0: none):
+	// past it, work waiting on the database gives up with 503.
+	RequestTimeout time.Duration
 	// MaxBodyBytes caps request bodies (API.md: 1 MiB for JSON).
 	MaxBodyBytes int64
 	// CacheKeyPrefix namespaces this deployment's keys in a shared Redis.
@@ -90,6 +99,11 @@ var DefaultRateLimits = map[string]string{
 	"RATE_LIMIT_LIVE_EDITS":    "50/1s",
 }
 
+// ServeDBIOTimeout is the server's default DB_READ_TIMEOUT and
+// DB_WRITE_TIMEOUT: no statement of a request should wait longer, and a
+// hung database must turn into a 503 quickly.
+const ServeDBIOTimeout = 5 * time.Second
+
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
 const DefaultGoogleCertsURL = "https://www.googleapis.com/oauth2/v3/certs"
 
@@ -121,6 +135,12 @@ func Load(src Source) (Config, error) {
 	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	cfg.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
+	cfg.RequestTimeout = r.duration("REQUEST_TIMEOUT", 10*time.Second)
+	cfg.MySQL.ConnectTimeout = r.duration("DB_CONNECT_TIMEOUT", 3*time.Second)
+	// Unset (0): each command picks its own (serve: ServeDBIOTimeout;
+	// migrate and import, whose statements may run long: MySQLDSN's 30 s).
+	cfg.MySQL.ReadTimeout = r.duration("DB_READ_TIMEOUT", 0)
+	cfg.MySQL.WriteTimeout = r.duration("DB_WRITE_TIMEOUT", 0)
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	cfg.RateLimits = RateLimits{
 		Writes:       r.limit("RATE_LIMIT_WRITES", "writes"),
@@ -179,6 +199,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownDrainDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DRAIN_DELAY must not be negative, got %s", c.ShutdownDrainDelay)
+	}
+	if c.RequestTimeout < 0 || c.MySQL.ConnectTimeout < 0 || c.MySQL.ReadTimeout < 0 || c.MySQL.WriteTimeout < 0 {
+		return fmt.Errorf("config: REQUEST_TIMEOUT and DB_*_TIMEOUT must not be negative")
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)

@@ -27,7 +27,8 @@ var allVars = []string{"RUNMODE", "HTTP_PORT", "DB_DRIVER", "SQLITE_PATH", "MYSQ
 	"MYSQL_PORT", "MYSQL_DATABASE", "GOOGLE_CLIENT_ID", "GOOGLE_CERTS_URL", "AUTH_DEV_LOGIN", "REDIS_URL", "STORAGE_URL",
 	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "OUTBOUND_ALLOW_CIDRS",
 	"RATE_LIMIT_WRITES", "RATE_LIMIT_DEV_LOGIN", "RATE_LIMIT_AUTH_FAILURES", "RATE_LIMIT_COMMENTS", "RATE_LIMIT_VOTES",
-	"RATE_LIMIT_UPLOADS", "RATE_LIMIT_PREVIEWS", "RATE_LIMIT_LIVE_EDITS"}
+	"RATE_LIMIT_UPLOADS", "RATE_LIMIT_PREVIEWS", "RATE_LIMIT_LIVE_EDITS",
+	"REQUEST_TIMEOUT", "DB_CONNECT_TIMEOUT", "DB_READ_TIMEOUT", "DB_WRITE_TIMEOUT"}
 
 func clearEnv(t *testing.T) {
 	for _, v := range allVars {
@@ -158,4 +159,19 @@ func TestLoad_RateLimitsDefaultToAPIOperabilityAndAreConfigurable(t *testing.T) 
 	t.Setenv("RATE_LIMIT_WRITES", "lots")
 	_, err = config.Load(nil)
 	assert.ErrorContains(t, err, "RATE_LIMIT_WRITES")
+}
+
+func TestLoad_RequestAndDatabaseTimeouts(t *testing.T) {
+	clearEnv(t)
+	cfg, err := config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Second, cfg.RequestTimeout)
+	assert.Equal(t, 3*time.Second, cfg.MySQL.ConnectTimeout)
+	assert.Zero(t, cfg.MySQL.ReadTimeout, "each command picks its own unless set")
+	t.Setenv("DB_READ_TIMEOUT", "7s")
+	t.Setenv("REQUEST_TIMEOUT", "0")
+	cfg, err = config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 7*time.Second, cfg.MySQL.ReadTimeout)
+	assert.Zero(t, cfg.RequestTimeout)
 }

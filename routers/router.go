@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/beego/beego/v2/server/web"
 
@@ -58,6 +59,8 @@ type App struct {
 	// and may register probe routes on it.
 	Server *web.HttpServer
 	log    *slog.Logger
+	// requestTimeout is each request's deadline (0: none).
+	requestTimeout time.Duration
 }
 
 // ServeHTTP serves r with Beego, telling the error controller and panic
@@ -68,9 +71,9 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handler is the app behind Inkwell's request middleware (request id,
-// body cap, access log): what serve.go listens with.
+// body cap, access log, per-request deadline): what serve.go listens with.
 func (a *App) Handler(maxBodyBytes int64) http.Handler {
-	return server.Middleware(a.log, maxBodyBytes, a)
+	return server.Middleware(a.log, maxBodyBytes, server.Deadline(a.requestTimeout, a))
 }
 
 // New builds an app instance: every route with its controller's
@@ -120,7 +123,7 @@ func New(d Deps) *App {
 	app.Handler("/swagger", swagger.Handler("/swagger/"), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log}
+	return &App{Server: app, log: d.Log, requestTimeout: d.Config.RequestTimeout}
 }
 
 // RateRules gives the actions with their own budget their limit instead of
