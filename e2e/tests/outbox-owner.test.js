@@ -129,3 +129,24 @@ test('when Alice signs in again her draft is sent, as hers, exactly once', async
   const me = await page.evaluate(async (auth) => (await fetch('/api/v1/me', { headers: { Authorization: auth } })).json(), aliceAuth);
   assert.equal(me.name, 'alice', 'the token the draft was sent with is Alice’s');
 });
+
+test('text Alice typed in the editor is restored for Alice, not for Bob', async () => {
+  const HALF = 'Alice, half-written';
+  await page.goto(server.url + '/write');
+  await page.getByRole('heading', { name: 'Write a post' }).waitFor();
+  await page.getByLabel('Title').fill(HALF);
+  await page.getByLabel('Text (markdown)').fill('Not finished.');
+  await sessionEnds();
+
+  await signInAs('bob');
+  await page.goto(server.url + '/write');
+  await page.getByRole('heading', { name: 'Write a post' }).waitFor();
+  assert.equal(await page.getByLabel('Title').inputValue(), '', 'Bob’s editor starts empty');
+  assert.equal(await page.getByText('Restored the text you had not saved yet').count(), 0);
+  await sessionEnds();
+
+  await signInAs('alice');
+  await page.goto(server.url + '/write');
+  await page.getByText('Restored the text you had not saved yet').waitFor();
+  assert.equal(await page.getByLabel('Title').inputValue(), HALF);
+});
