@@ -54,7 +54,7 @@ func clientKey(ctx *beecontext.Context) string {
 // spend asks lim and, when denied, answers 429; either way it sets the
 // RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers, an extension
 // of API.md). Writing a response stops Beego before the controller.
-func spend(ctx *beecontext.Context, lim *ratelimit.Limiter, key string, l ratelimit.Limit) bool {
+func spend(ctx *beecontext.Context, lim *ratelimit.Limiter, key string, l ratelimit.Limit) {
 	r := lim.Allow(ctx.Request.Context(), key, l)
 	if r.Remaining >= 0 {
 		ctx.Output.Header("RateLimit-Limit", strconv.Itoa(l.Capacity()))
@@ -62,11 +62,9 @@ func spend(ctx *beecontext.Context, lim *ratelimit.Limiter, key string, l rateli
 		ctx.Output.Header("RateLimit-Reset", strconv.FormatInt(ceilSeconds(r.ResetAfter), 10))
 		ctx.Output.Header("RateLimit-Policy", strconv.Itoa(l.Capacity())+";w="+strconv.FormatInt(ceilSeconds(l.Period), 10))
 	}
-	if r.Allowed {
-		return true
+	if !r.Allowed {
+		WriteError(ctx, RateLimited(l, r))
 	}
-	WriteError(ctx, RateLimited(l, r))
-	return false
 }
 
 // RateLimited is the 429 for a denied decision.
