@@ -9,6 +9,7 @@ import (
 	"inkwell/auth"
 	"inkwell/cache"
 	"inkwell/comments"
+	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
@@ -19,6 +20,7 @@ import (
 	"inkwell/outbound"
 	"inkwell/posts"
 	"inkwell/previews"
+	"inkwell/ratelimit"
 	"inkwell/routers"
 	"inkwell/server"
 	"inkwell/tracing"
@@ -50,6 +52,15 @@ func runServe(ctx context.Context, args []string) error {
 		}()
 	}
 
+	// A request's statements are short; a hung database must become a 503
+	// within seconds (Beego's raw queries ignore the request's deadline,
+	// so the driver's I/O timeouts are what bound them).
+	if cfg.MySQL.ReadTimeout == 0 {
+		cfg.MySQL.ReadTimeout = config.ServeDBIOTimeout
+	}
+	if cfg.MySQL.WriteTimeout == 0 {
+		cfg.MySQL.WriteTimeout = config.ServeDBIOTimeout
+	}
 	db, err := database.OpenWith(ctx, cfg, "default", database.Options{Tracer: tracer.Provider()})
 	if err != nil {
 		return err
@@ -101,6 +112,14 @@ func runServe(ctx context.Context, args []string) error {
 		}()
 	}
 
+	// Rate limits share Redis with the cache when it is configured, so every
+	// replica spends from the same budgets.
+	limiter, err := ratelimit.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix, log)
+	if err != nil {
+		return err
+	}
+	defer limiter.Close()
+
 	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return err
@@ -121,7 +140,7 @@ func runServe(ctx context.Context, args []string) error {
 	postService := posts.NewService(db, postCache, log)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
 		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews,
-		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil})
+		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil, Limiter: limiter})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	// The server span starts once the client is known (Forwarded) and
 	// ends after the access line is written, so that line carries its ids.

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"inkwell/ratelimit"
 )
 
 // Source answers a conf/app.conf key; web.AppConfig satisfies it in the
@@ -26,6 +28,12 @@ type MySQL struct {
 	User, Password, Host string
 	Port                 int
 	Database             string
+	// ConnectTimeout, ReadTimeout and WriteTimeout bound each dial and
+	// each network read or write (DB_CONNECT_TIMEOUT, DB_READ_TIMEOUT,
+	// DB_WRITE_TIMEOUT); zero takes the command's default. They are what
+	// bounds a query on a hung server wherever the context is not passed
+	// down (Beego's raw queries ignore it).
+	ConnectTimeout, ReadTimeout, WriteTimeout time.Duration
 }
 
 // Config is every setting of ARCHITECTURE.md's configuration contract.
@@ -51,6 +59,9 @@ type Config struct {
 	// ShutdownDrainDelay is how long /readyz fails after SIGTERM before the
 	// listener closes, so load balancers stop routing here first.
 	ShutdownDrainDelay time.Duration
+	// RequestTimeout is each request's deadline (REQUEST_TIMEOUT; 0: none):
+	// past it, work waiting on the database gives up with 503.
+	RequestTimeout time.Duration
 	// MaxBodyBytes caps request bodies (docs/api.md: 1 MiB for JSON).
 	MaxBodyBytes int64
 	// MaxUploadBytes caps a media upload, the one route above MaxBodyBytes
@@ -68,7 +79,43 @@ type Config struct {
 	// MetricsAddr is the listener for Prometheus's /metrics, apart from
 	// the public port; "" when METRICS_ADDR=off.
 	MetricsAddr string
+	// RateLimits are the request budgets (docs/operations.md); each is
+	// RATE_LIMIT_<NAME>=RATE/PERIOD[+BURST] or off.
+	RateLimits RateLimits
 }
+
+// RateLimits holds every named limit. A zero Limit limits nothing (what a
+// Config built in code without Load gets).
+type RateLimits struct {
+	// Writes is the default for every non-GET /api/v1 request, per user.
+	Writes ratelimit.Limit
+	// DevLogin is POST /auth/dev-login, per client address.
+	DevLogin ratelimit.Limit
+	// AuthFailures counts rejected bearer tokens, per client address.
+	AuthFailures ratelimit.Limit
+	// Comments, Votes, Uploads, Previews and LiveEdits replace Writes on
+	// their routes (Previews also limits its GET), per user.
+	Comments, Votes, Uploads, Previews, LiveEdits ratelimit.Limit
+}
+
+// DefaultRateLimits are API.md's "Operability" defaults (writes 60 per
+// user per minute, development sign-in 10 per address per minute) and the
+// per-action limits of the design notes; live edits are looser.
+var DefaultRateLimits = map[string]string{
+	"RATE_LIMIT_WRITES":        "60/1m",
+	"RATE_LIMIT_DEV_LOGIN":     "10/1m",
+	"RATE_LIMIT_AUTH_FAILURES": "20/1m",
+	"RATE_LIMIT_COMMENTS":      "10/1m+5",
+	"RATE_LIMIT_VOTES":         "120/1m",
+	"RATE_LIMIT_UPLOADS":       "30/1h",
+	"RATE_LIMIT_PREVIEWS":      "30/1m",
+	"RATE_LIMIT_LIVE_EDITS":    "50/1s",
+}
+
+// ServeDBIOTimeout is the server's default DB_READ_TIMEOUT and
+// DB_WRITE_TIMEOUT: no statement of a request should wait longer, and a
+// hung database must turn into a 503 quickly.
+const ServeDBIOTimeout = 5 * time.Second
 
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
 const DefaultGoogleCertsURL = "https://www.googleapis.com/oauth2/v3/certs"
@@ -102,6 +149,12 @@ func Load(src Source) (Config, error) {
 	cfg.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	cfg.ShutdownDrainDelay = r.duration("SHUTDOWN_DRAIN_DELAY", 0)
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
+	cfg.RequestTimeout = r.duration("REQUEST_TIMEOUT", 10*time.Second)
+	cfg.MySQL.ConnectTimeout = r.duration("DB_CONNECT_TIMEOUT", 3*time.Second)
+	// Unset (0): each command picks its own (serve: ServeDBIOTimeout;
+	// migrate and import, whose statements may run long: MySQLDSN's 30 s).
+	cfg.MySQL.ReadTimeout = r.duration("DB_READ_TIMEOUT", 0)
+	cfg.MySQL.WriteTimeout = r.duration("DB_WRITE_TIMEOUT", 0)
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	cfg.MaxUploadBytes = int64(r.integer("MAX_UPLOAD_BYTES", 20<<20))
 	cfg.MetricsAddr = r.str("METRICS_ADDR", "127.0.0.1:9090")
@@ -109,6 +162,16 @@ func Load(src Source) (Config, error) {
 		cfg.MetricsAddr = ""
 	} else if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil && r.err == nil {
 		r.err = fmt.Errorf("METRICS_ADDR must be host:port (or off), got %q", cfg.MetricsAddr)
+	}
+	cfg.RateLimits = RateLimits{
+		Writes:       r.limit("RATE_LIMIT_WRITES", "writes"),
+		DevLogin:     r.limit("RATE_LIMIT_DEV_LOGIN", "dev_login"),
+		AuthFailures: r.limit("RATE_LIMIT_AUTH_FAILURES", "auth_failures"),
+		Comments:     r.limit("RATE_LIMIT_COMMENTS", "comments"),
+		Votes:        r.limit("RATE_LIMIT_VOTES", "votes"),
+		Uploads:      r.limit("RATE_LIMIT_UPLOADS", "uploads"),
+		Previews:     r.limit("RATE_LIMIT_PREVIEWS", "previews"),
+		LiveEdits:    r.limit("RATE_LIMIT_LIVE_EDITS", "live_edits"),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -157,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownDrainDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DRAIN_DELAY must not be negative, got %s", c.ShutdownDrainDelay)
+	}
+	if c.RequestTimeout < 0 || c.MySQL.ConnectTimeout < 0 || c.MySQL.ReadTimeout < 0 || c.MySQL.WriteTimeout < 0 {
+		return fmt.Errorf("config: REQUEST_TIMEOUT and DB_*_TIMEOUT must not be negative")
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)
@@ -225,6 +291,15 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		r.err = fmt.Errorf("config: %s must be a duration such as 25s, got %q", name, s)
 	}
 	return d
+}
+
+// limit reads a rate limit named name from env (default DefaultRateLimits[env]).
+func (r *reader) limit(env, name string) ratelimit.Limit {
+	l, err := ratelimit.ParseLimit(name, r.str(env, DefaultRateLimits[env]))
+	if err != nil {
+		r.fail(fmt.Errorf("config: %s: %w", env, err))
+	}
+	return l
 }
 
 // cidrs reads comma-separated CIDRs; a bare address means just itself.

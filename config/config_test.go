@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"inkwell/config"
+	"inkwell/ratelimit"
 )
 
 type appConf map[string]string
@@ -25,7 +26,10 @@ func (a appConf) String(key string) (string, error) {
 var allVars = []string{"RUNMODE", "HTTP_PORT", "DB_DRIVER", "SQLITE_PATH", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_HOST",
 	"MYSQL_PORT", "MYSQL_DATABASE", "GOOGLE_CLIENT_ID", "GOOGLE_CERTS_URL", "AUTH_DEV_LOGIN", "REDIS_URL", "STORAGE_URL",
 	"PUBLIC_BASE_URL", "TRUSTED_PROXIES", "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "OUTBOUND_ALLOW_CIDRS",
-	"MAX_UPLOAD_BYTES", "MEDIA_PUBLIC_BASE_URL", "METRICS_ADDR"}
+	"MAX_UPLOAD_BYTES", "MEDIA_PUBLIC_BASE_URL", "METRICS_ADDR",
+	"RATE_LIMIT_WRITES", "RATE_LIMIT_DEV_LOGIN", "RATE_LIMIT_AUTH_FAILURES", "RATE_LIMIT_COMMENTS", "RATE_LIMIT_VOTES",
+	"RATE_LIMIT_UPLOADS", "RATE_LIMIT_PREVIEWS", "RATE_LIMIT_LIVE_EDITS",
+	"REQUEST_TIMEOUT", "DB_CONNECT_TIMEOUT", "DB_READ_TIMEOUT", "DB_WRITE_TIMEOUT"}
 
 func clearEnv(t *testing.T) {
 	for _, v := range allVars {
@@ -134,4 +138,46 @@ func TestLoad_OutboundAllowCIDRs_EmptyByDefaultAndParsedWhenSet(t *testing.T) {
 		netip.MustParsePrefix("10.0.0.0/8"),
 		netip.MustParsePrefix("fd00::/8"),
 	}, cfg.OutboundAllowCIDRs)
+}
+
+func TestLoad_RateLimitsDefaultToAPIOperabilityAndAreConfigurable(t *testing.T) {
+	clearEnv(t)
+	cfg, err := config.Load(nil)
+	require.NoError(t, err)
+	l := cfg.RateLimits
+	assert.Equal(t, ratelimit.Limit{Name: "writes", Rate: 60, Period: time.Minute}, l.Writes, "API.md: writes 60 per user per minute")
+	assert.Equal(t, ratelimit.Limit{Name: "dev_login", Rate: 10, Period: time.Minute}, l.DevLogin, "API.md: dev sign-in 10 per IP per minute")
+	assert.Equal(t, "20/1m", l.AuthFailures.String())
+	assert.Equal(t, "10/1m+5", l.Comments.String())
+	assert.Equal(t, "120/1m", l.Votes.String())
+	assert.Equal(t, "30/1h", l.Uploads.String())
+	assert.Equal(t, "30/1m", l.Previews.String())
+	assert.Greater(t, float64(l.LiveEdits.Rate)/l.LiveEdits.Period.Seconds(), float64(l.Writes.Rate)/l.Writes.Period.Seconds(),
+		"API.md: live-editing ops are limited more loosely")
+
+	t.Setenv("RATE_LIMIT_WRITES", "5/10s+2")
+	t.Setenv("RATE_LIMIT_DEV_LOGIN", "off")
+	cfg, err = config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, ratelimit.Limit{Name: "writes", Rate: 5, Period: 10 * time.Second, Burst: 2}, cfg.RateLimits.Writes)
+	assert.True(t, cfg.RateLimits.DevLogin.Off())
+
+	t.Setenv("RATE_LIMIT_WRITES", "lots")
+	_, err = config.Load(nil)
+	assert.ErrorContains(t, err, "RATE_LIMIT_WRITES")
+}
+
+func TestLoad_RequestAndDatabaseTimeouts(t *testing.T) {
+	clearEnv(t)
+	cfg, err := config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Second, cfg.RequestTimeout)
+	assert.Equal(t, 3*time.Second, cfg.MySQL.ConnectTimeout)
+	assert.Zero(t, cfg.MySQL.ReadTimeout, "each command picks its own unless set")
+	t.Setenv("DB_READ_TIMEOUT", "7s")
+	t.Setenv("REQUEST_TIMEOUT", "0")
+	cfg, err = config.Load(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 7*time.Second, cfg.MySQL.ReadTimeout)
+	assert.Zero(t, cfg.RequestTimeout)
 }

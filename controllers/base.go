@@ -20,6 +20,7 @@ import (
 	beecontext "github.com/beego/beego/v2/server/web/context"
 
 	"inkwell/apperror"
+	"inkwell/database"
 	"inkwell/logging"
 )
 
@@ -92,8 +93,15 @@ func WriteJSON(ctx *beecontext.Context, status int, v any) {
 // WriteError writes err as docs/api.md's error envelope on a Beego context.
 func WriteError(ctx *beecontext.Context, err error) {
 	ae, ok := apperror.As(err)
-	if !ok {
+	if (!ok || ae.Code == apperror.CodeInternal) && database.IsUnavailable(err) {
+		// Every route, present and future: the database being down or slow
+		// is a 503 worth retrying, not a 500 (API.md's error table).
+		ae = &apperror.Error{Code: apperror.CodeUnavailable, Message: "the database is unavailable; try again shortly", Err: err}
+	} else if !ok {
 		ae = &apperror.Error{Code: apperror.CodeInternal, Message: "internal error", Err: err}
+	}
+	if ae.Code == apperror.CodeUnavailable && ae.RetryAfter <= 0 {
+		ae = withRetryAfter(ae, UnavailableRetryAfter)
 	}
 	status := StatusFor(ae.Code)
 	if status >= 500 {
@@ -111,6 +119,17 @@ func WriteError(ctx *beecontext.Context, err error) {
 	ctx.Output.Header("Content-Type", "application/json; charset=utf-8")
 	ctx.Output.SetStatus(status)
 	_ = ctx.Output.Body(body)
+}
+
+// UnavailableRetryAfter is the Retry-After of a 503 whose cause did not
+// say when to come back (a database outage): long enough not to hammer a
+// recovering server, short enough for a blip.
+const UnavailableRetryAfter = 5 * time.Second
+
+func withRetryAfter(e *apperror.Error, d time.Duration) *apperror.Error {
+	c := *e
+	c.RetryAfter = d
+	return &c
 }
 
 // DecodeJSON reads the request body as JSON into dst: 415 for another

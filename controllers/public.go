@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"inkwell/apperror"
+	"inkwell/database"
 	"inkwell/logging"
 	"inkwell/public"
 )
@@ -87,6 +89,10 @@ func (c *PublicController) answer(res public.Response, err error) {
 		loggerFor(c.ctx()).Error("public page failed", "request_id", logging.RequestID(c.ctx()),
 			"path", c.Ctx.Request.URL.Path, "error", err.Error())
 		res = c.Site.Failure()
+		if ae, ok := apperror.As(err); database.IsUnavailable(err) || ok && ae.Code == apperror.CodeUnavailable {
+			res = c.Site.Unavailable()
+			c.Ctx.ResponseWriter.Header().Set("Retry-After", strconv.FormatInt(int64(UnavailableRetryAfter/time.Second), 10))
+		}
 	}
 	WritePublic(c.Ctx.ResponseWriter, c.Ctx.Request, res)
 }

@@ -136,9 +136,9 @@ func MySQLDSN(m config.MySQL) string {
 	c.ParseTime = true
 	c.Loc = time.UTC
 	c.Collation = "utf8mb4_unicode_ci"
-	c.Timeout = 5 * time.Second
-	c.ReadTimeout = 30 * time.Second
-	c.WriteTimeout = 30 * time.Second
+	c.Timeout = orDefault(m.ConnectTimeout, 3*time.Second)
+	c.ReadTimeout = orDefault(m.ReadTimeout, 30*time.Second)
+	c.WriteTimeout = orDefault(m.WriteTimeout, 30*time.Second)
 	c.Params = map[string]string{"time_zone": "'+00:00'"}
 	// Placeholders are filled in by the driver (escaped for utf8mb4, the
 	// only connection charset we use) instead of a server-side prepare,
@@ -148,6 +148,13 @@ func MySQLDSN(m config.MySQL) string {
 	// 41.8k → 45.7k rows/s.
 	c.InterpolateParams = true
 	return c.FormatDSN()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 func configurePool(db *sql.DB, d schema.Dialect) {

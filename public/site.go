@@ -405,3 +405,10 @@ func (s *Site) Failure() Response {
 	return s.problem(http.StatusInternalServerError, "Something went wrong",
 		"This page could not be shown just now. Please try again in a moment.")
 }
+
+// Unavailable is the page for a database (or other dependency) that does
+// not answer: 503, so proxies and crawlers come back later.
+func (s *Site) Unavailable() Response {
+	return s.problem(http.StatusServiceUnavailable, "Back in a moment",
+		"Inkwell cannot reach its database just now. Please try again in a few seconds.")
+}

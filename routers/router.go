@@ -10,7 +10,9 @@ package routers
 import (
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/beego/beego/v2/server/web"
 	beecontext "github.com/beego/beego/v2/server/web/context"
@@ -28,6 +30,7 @@ import (
 	"inkwell/previews"
 	"inkwell/public"
 	"inkwell/pwa"
+	"inkwell/ratelimit"
 	"inkwell/routers/ns"
 	"inkwell/server"
 	"inkwell/swagger"
@@ -67,6 +70,8 @@ type Deps struct {
 	// Traced names each request's server span by its route pattern
 	// (tracing.SetRoute); set when tracing is on.
 	Traced bool
+	// Limiter enforces Config.RateLimits (nil: an in-process one).
+	Limiter *ratelimit.Limiter
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -80,6 +85,8 @@ type App struct {
 	site    *public.Site
 	// uploadBytes is the media upload route's body limit (0: no media).
 	uploadBytes int64
+	// requestTimeout is each request's deadline (0: none).
+	requestTimeout time.Duration
 }
 
 // uploadRoute is the one route whose body is a stream of up to
@@ -103,7 +110,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handler is the app behind Inkwell's request middleware (request id,
-// body cap, access log): what serve.go listens with. Every body is capped
+// body cap, access log, per-request deadline): what serve.go listens with. Every body is capped
 // at maxBodyBytes but the media upload's, at MAX_UPLOAD_BYTES plus the
 // multipart framing.
 func (a *App) Handler(maxBodyBytes int64) http.Handler {
@@ -116,7 +123,7 @@ func (a *App) Handler(maxBodyBytes int64) http.Handler {
 	if a.metrics != nil {
 		obs = a.metrics
 	}
-	return server.MiddlewareWith(a.log, limits, obs, a)
+	return server.MiddlewareWith(a.log, limits, obs, server.Deadline(a.requestTimeout, a))
 }
 
 // New builds an app instance: every route with its controller's
@@ -156,7 +163,16 @@ func New(d Deps) *App {
 	// Every /api/v1 route, present and future, sits behind this one filter
 	// ("/api/v1/*" also matches "/api/v1" itself; tests/auth_routes_test.go
 	// walks every registered route to prove it).
-	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth))
+	limiter := d.Limiter
+	if limiter == nil {
+		limiter = ratelimit.NewLimiter(ratelimit.NewMemory(ratelimit.DefaultMemoryKeys), d.Log)
+	}
+	limits := d.Config.RateLimits
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth, limiter, limits.AuthFailures))
+	// Then every state-changing /api/v1 request, present and future, spends
+	// from its user's budget (filters run in the order inserted).
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.LimitWrites(limiter, RateRules(limits)))
+	app.InsertFilter("/auth/dev-login", web.BeforeRouter, controllers.LimitByClient(limiter, http.MethodPost, limits.DevLogin))
 
 	// Public sign-in helpers (docs/api.md: the dev sign-in route is public when enabled).
 	signIn := &controllers.AuthController{Auth: d.Auth, GoogleClientID: firstOf(d.Config.GoogleClientIDs)}
@@ -192,7 +208,20 @@ func New(d Deps) *App {
 	app.Handler("/swagger", swagger.Handler("/swagger/", devLogin), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log, metrics: d.Metrics, site: site, uploadBytes: uploadBytes}
+	return &App{Server: app, log: d.Log, metrics: d.Metrics, site: site, uploadBytes: uploadBytes, requestTimeout: d.Config.RequestTimeout}
+}
+
+// RateRules gives the actions with their own budget their limit instead of
+// the default writes limit (docs/operations.md lists them).
+func RateRules(l config.RateLimits) ratelimit.Rules {
+	re := regexp.MustCompile
+	return ratelimit.Rules{Default: l.Writes, Rules: []ratelimit.Rule{
+		{Method: http.MethodPost, Path: re(`^/api/v1/posts/[0-9]+/comments/?$`), Limit: l.Comments},
+		{Method: http.MethodPut, Path: re(`^/api/v1/comments/[0-9]+/vote/?$`), Limit: l.Votes},
+		{Method: http.MethodPost, Path: re(`^/api/v1/media(/uploads)?/?$`), Limit: l.Uploads},
+		{Method: http.MethodGet, Path: re(`^/api/v1/previews/?$`), Limit: l.Previews},
+		{Method: http.MethodPost, Path: re(`^/api/v1/posts/[0-9]+/edits/?$`), Limit: l.LiveEdits},
+	}}
 }
 
 func firstOf(ids []string) string {

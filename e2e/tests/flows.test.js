@@ -213,7 +213,9 @@ test('invalid input is explained next to its field', async () => {
   await page.getByRole('button', { name: 'Save draft' }).click();
   await page.getByText('Tags: at most 10 tags').waitFor();
   assert.equal(await page.getByLabel('Tags').getAttribute('aria-invalid'), 'true');
-  await page.evaluate(() => localStorage.removeItem('inkwell.editor.new'));
+  await page.evaluate(() => {
+    for (const k of Object.keys(localStorage)) if (/^inkwell\.editor\.[^.]+\.new$/.test(k)) localStorage.removeItem(k);
+  });
 });
 
 test('the profile shows the points earned', async () => {
@@ -256,7 +258,8 @@ test('offline: a draft written offline is saved on the server exactly once when 
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Text (markdown)').fill('No signal here.');
   // Typing is kept on the device before any save.
-  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('inkwell.editor.new')));
+  // Kept under the signed-in user's key (inkwell.editor.{user id}.new).
+  const kept = await page.evaluate((id) => JSON.parse(localStorage.getItem(`inkwell.editor.${id}.new`)), me.id);
   assert.equal(kept.title, title);
   await page.getByRole('button', { name: 'Save draft' }).click();
   await page.waitForURL(`${server.url}/drafts`);

@@ -30,6 +30,7 @@ import (
 	"inkwell/outbound"
 	"inkwell/posts"
 	"inkwell/previews"
+	"inkwell/ratelimit"
 	"inkwell/routers"
 	"inkwell/storage"
 	"inkwell/users"
@@ -59,6 +60,9 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Bucket holds the media library (nil: a fresh temporary folder).
 	Bucket *storage.Bucket
+	// Limiter enforces Config.RateLimits (nil: a fresh in-process one).
+	// Limits are off unless Configure sets them.
+	Limiter *ratelimit.Limiter
 }
 
 // QuietLog discards everything.
@@ -99,7 +103,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,
-		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log)})
+		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log), Limiter: opts.Limiter})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}

@@ -10,8 +10,17 @@
 // The entry also stores the created id as soon as an answer arrives, and
 // only one tab sends at a time (Web Locks). Edits are PATCHes of every field:
 // idempotent, simply retried.
+//
+// The outbox belongs to its user: every entry records the id of the user
+// who wrote it, and only the signed-in user's entries are listed, sent or
+// cleared. When a session expires and someone else signs in on the same
+// device, the previous user's entries are neither sent with the new
+// user's token nor shown to them; they go when their owner signs in again.
+// Entries queued before owners were recorded have none and are never sent
+// automatically (nobody can tell whose they are).
 import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
+import * as session from '/static/session.js';
 
 const DB = 'inkwell';
 const STORE = 'outbox';
@@ -47,17 +56,44 @@ async function tx(mode, fn) {
 
 const reqP = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
 
-/** Every queued entry, oldest first. */
+/** The signed-in user's id, or null when nobody (known) is signed in. */
+function currentOwner() {
+  if (!session.token()) return null;
+  const id = session.me()?.id;
+  return id == null ? null : id;
+}
+
+/** The signed-in user's id, asking the server when the device does not know it yet. */
+async function resolveOwner() {
+  const known = currentOwner();
+  if (known != null || !session.token()) return known;
+  try {
+    return (await api.me()).id;
+  } catch {
+    return null;
+  }
+}
+
+async function all() {
+  return (await tx('readonly', (s) => reqP(s.getAll()))) || [];
+}
+
+/** The signed-in user's queued entries, oldest first (none when signed out). */
 export async function list() {
-  const all = await tx('readonly', (s) => reqP(s.getAll()));
-  return (all || []).sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
+  const owner = currentOwner();
+  if (owner == null) return [];
+  return (await all()).filter((e) => e.owner === owner).sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
 }
 
 async function put(entry) { await tx('readwrite', (s) => reqP(s.put(entry))); emitChange(); }
 async function remove(key) { await tx('readwrite', (s) => reqP(s.delete(key))); emitChange(); }
 
-/** Removes everything (sign-out). */
-export async function clear() { await tx('readwrite', (s) => reqP(s.clear())); emitChange(); }
+/** Removes the signed-in user's entries (sign-out); other users' stay theirs. */
+export async function clear() {
+  const mine = await list();
+  await tx('readwrite', (s) => Promise.all(mine.map((e) => reqP(s.delete(e.key)))));
+  emitChange();
+}
 
 export function onChange(fn) { changeListeners.add(fn); return () => changeListeners.delete(fn); }
 function emitChange() { for (const fn of changeListeners) fn(); }
@@ -69,6 +105,12 @@ function emitChange() { for (const fn of changeListeners) fn(); }
  * the Idempotency-Key a create was already sent with, if any. Returns the entry.
  */
 export async function enqueue({ postId = null, localKey = null, fields, uncertain = false, key = null }) {
+  const owner = await resolveOwner();
+  if (owner == null) {
+    // Never queue text nobody owns: it could be sent as someone else's.
+    // The editor keeps it (autosave) until the writer signs in.
+    throw new api.ApiError(401, 'unauthorized', 'Sign in again to keep this on the device.');
+  }
   const now = new Date().toISOString();
   if (postId) {
     // A newer edit of a post replaces its older queued edit: PATCH carries
@@ -96,6 +138,7 @@ export async function enqueue({ postId = null, localKey = null, fields, uncertai
   const entry = {
     // A create that was already tried online keeps the key it was sent with.
     key: key || crypto.randomUUID(),
+    owner,
     op: postId ? 'update' : 'create',
     postId,
     fields,
@@ -110,13 +153,16 @@ export async function enqueue({ postId = null, localKey = null, fields, uncertai
   return entry;
 }
 
-/** One entry by key, or null. */
+/** One of the signed-in user's entries by key, or null. */
 export async function getEntry(key) {
-  return (await tx('readonly', (s) => reqP(s.get(key)))) || null;
+  const e = (await tx('readonly', (s) => reqP(s.get(key)))) || null;
+  return e && e.owner === currentOwner() ? e : null;
 }
 
-/** Drops a queued entry (the person discarded it). */
-export async function discard(key) { await remove(key); }
+/** Drops one of the signed-in user's entries (the person discarded it). */
+export async function discard(key) {
+  if (await getEntry(key)) await remove(key);
+}
 
 let flushing = null;
 
@@ -139,8 +185,12 @@ export function flush() {
 async function flushAll() {
   const sent = [];
   let failed = 0;
+  const owner = currentOwner();
   for (const entry of await list()) {
     if (!navigator.onLine) break;
+    // Another tab may have switched users mid-flush: never send an entry
+    // with anyone else's token.
+    if (entry.owner !== owner || currentOwner() !== owner) break;
     if (entry.state === 'failed') { failed++; continue; }
     try {
       const post = await send(entry);

@@ -14,9 +14,15 @@ export function current() { return read(); }
 /** The bearer token, or ''. */
 export function token() { return read()?.token || ''; }
 
-/** Starts a session with a token obtained from Google or the dev sign-in. */
-export function start(token, kind) {
-  localStorage.setItem(KEY, JSON.stringify({ token, kind, startedAt: new Date().toISOString() }));
+/**
+ * Starts a session with a token obtained from Google or the dev sign-in.
+ * me (the /api/v1/me answer) is stored before anyone hears of the new
+ * session, so what runs on 'start' (sending the outbox) knows whose it is.
+ */
+export function start(token, kind, me = null) {
+  const s = { token, kind, startedAt: new Date().toISOString() };
+  if (me) s.me = me;
+  localStorage.setItem(KEY, JSON.stringify(s));
   emit('start');
 }
 

@@ -35,8 +35,7 @@ export async function render(main, ctx) {
       }
       return;
     }
-    session.start(token, kind);
-    session.rememberMe(me);
+    session.start(token, kind, me);
     if (ctx.alive()) ctx.navigate(next, { replace: true });
   };
 
