@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"testing"
 
-	"inkwell/users"
 	"inkwell/auth"
 	"inkwell/cache"
 	"inkwell/config"
@@ -18,6 +17,7 @@ import (
 	"inkwell/posts"
 	"inkwell/routers"
 	"inkwell/testsupport"
+	"inkwell/users"
 )
 
 // discard is a ResponseWriter that keeps nothing, so a benchmark measures
@@ -54,7 +54,7 @@ func BenchmarkPublicPostPage(b *testing.B) {
 	}
 	path := "/posts/" + strconv.FormatInt(p.ID, 10)
 	rec := httptest.NewRecorder()
-	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, http.NoBody))
 	if rec.Code != http.StatusOK {
 		b.Fatalf("GET %s: %d", path, rec.Code)
 	}
@@ -67,7 +67,7 @@ func BenchmarkPublicPostPage(b *testing.B) {
 	serve := func(b *testing.B, h http.Handler) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req := httptest.NewRequest(http.MethodGet, path, http.NoBody)
 			w := &discard{h: http.Header{}}
 			for pb.Next() {
 				clear(w.h)

@@ -53,7 +53,7 @@ func TestPointAwardsMigration_SeedsHistorySoNothingPaysTwice(t *testing.T) {
 			db := dbtest.Open(t, driver, false)
 			o := db.Orm()
 			r := &schema.Runner{DB: db.SQL, Dialect: db.Dialect}
-			upToBefore(t, r, "CreatePointAwards_20261129_090000")
+			upToBefore(t, r, "CreatePointAwards_20261129_090030")
 
 			alice, _ := newUserWithWallet(t, o)
 			bob, _ := newUserWithWallet(t, o)
@@ -76,7 +76,7 @@ func TestPointAwardsMigration_SeedsHistorySoNothingPaysTwice(t *testing.T) {
 				earn(alice, 10, fmt.Sprintf("first publication of post %d", 1000+i))
 			}
 
-			upTo(t, r, "CreatePointAwards_20261129_090000")
+			upTo(t, r, "CreatePointAwards_20261129_090030")
 			assert.EqualValues(t, 2, count(t, db, "SELECT COUNT(*) FROM point_awards"))
 			for category, want := range map[string]int64{ledger.CategoryPublish: 70, ledger.CategoryLikes: 1} {
 				got, err := models.PointsOfDay(ctx, o, alice, ledger.Day(now), category)
@@ -101,7 +101,7 @@ func TestPointAwardsMigration_SeedsHistorySoNothingPaysTwice(t *testing.T) {
 
 			name, err := r.Down(ctx)
 			require.NoError(t, err)
-			require.Equal(t, "CreatePointAwards_20261129_090000", name)
+			require.Equal(t, "CreatePointAwards_20261129_090030", name)
 			_, err = db.SQL.Exec("SELECT 1 FROM point_awards")
 			require.Error(t, err, "point_awards is gone")
 			assert.Equal(t, before, walletOf(t, o, alice), "the ledger is untouched")

@@ -24,7 +24,7 @@ func refusal(t *testing.T, source string) string {
 }
 
 func TestRender_RefusesShapesOverTheLimits(t *testing.T) {
-	paragraphOf := func(unit string, n int) string { return strings.Repeat(unit, n) }
+	paragraphOf := strings.Repeat
 	tests := []struct {
 		name, markdown, reason string
 	}{

@@ -114,7 +114,7 @@ func newPolicy() *bluemonday.Policy {
 }
 
 // footnoteID matches the ids goldmark gives footnotes and their references.
-var footnoteID = regexp.MustCompile(`^fn(ref)?[0-9]*:[0-9]+$`)
+var footnoteID = regexp.MustCompile(`^fn(ref)?\d*:\d+$`)
 
 // Render is RenderContext without a caller's deadline (the budget still
 // applies).

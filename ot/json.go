@@ -46,12 +46,12 @@ func Parse(data []byte) (Op, error) {
 	for i, r := range raw {
 		c, err := parseComponent(r)
 		if err != nil {
-			return nil, fmt.Errorf("%w: component %d: %v", ErrSyntax, i, err)
+			return nil, fmt.Errorf("%w: component %d: %w", ErrSyntax, i, err)
 		}
 		op = append(op, c)
 	}
 	if err := Check(op); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSyntax, err)
+		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
 	}
 	return op, nil
 }
@@ -93,13 +93,13 @@ func parseComponent(r json.RawMessage) (Component, error) {
 		}
 		n, err := parseCount(d)
 		if err != nil {
-			return Component{}, fmt.Errorf("delete: %v", err)
+			return Component{}, fmt.Errorf("delete: %w", err)
 		}
 		return Delete(n), nil
 	default:
 		n, err := parseCount(r)
 		if err != nil {
-			return Component{}, fmt.Errorf("skip: %v", err)
+			return Component{}, fmt.Errorf("skip: %w", err)
 		}
 		return Retain(n), nil
 	}

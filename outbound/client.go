@@ -109,7 +109,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, f Fetch) (*http.Respons
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.policy.RequestTimeout)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), http.NoBody)
 	if err != nil {
 		cancel()
 		return nil, &BlockedError{URL: u.Redacted(), Reason: "the URL cannot be requested"}
@@ -132,11 +132,11 @@ func (c *Client) Get(ctx context.Context, rawURL string, f Fetch) (*http.Respons
 		cancel()
 		return nil, classify(u, err)
 	}
-	max := f.MaxBytes
-	if max <= 0 {
-		max = DefaultMaxBytes
+	limit := f.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
 	}
-	resp.Body = &cappedBody{body: resp.Body, left: max, cancel: cancel}
+	resp.Body = &cappedBody{body: resp.Body, left: limit, cancel: cancel}
 	return resp, nil
 }
 

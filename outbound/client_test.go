@@ -195,7 +195,7 @@ func TestRetryAfter_IsHonouredBeforeTheHostIsAskedAgain(t *testing.T) {
 }
 
 func TestBodyCap_AppliesAfterDecompression(t *testing.T) {
-	const max = 1 << 20
+	const maxBytes = 1 << 20
 	site := outboundtest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Encoding", "gzip")
 		zw := gzip.NewWriter(w)
@@ -208,12 +208,12 @@ func TestBodyCap_AppliesAfterDecompression(t *testing.T) {
 		require.NoError(t, zw.Close())
 	}))
 	c := outbound.New(outbound.Policy{AllowCIDRs: outboundtest.AllowCIDRs})
-	resp, err := c.Get(context.Background(), site.URL, outbound.Fetch{MaxBytes: max})
+	resp, err := c.Get(context.Background(), site.URL, outbound.Fetch{MaxBytes: maxBytes})
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	assert.ErrorIs(t, err, outbound.ErrBodyTooLarge)
-	assert.Equal(t, int64(max), n)
+	assert.Equal(t, int64(maxBytes), n)
 
 	exact := outboundtest.Server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(make([]byte, 1000))

@@ -115,7 +115,7 @@ func (h *host) release() { <-h.slots }
 
 // noteRetryAfter remembers a 429/503's Retry-After (seconds or HTTP date),
 // capped, so later calls wait instead of hammering the host.
-func (h *host) noteRetryAfter(resp *http.Response, max time.Duration, now time.Time) {
+func (h *host) noteRetryAfter(resp *http.Response, limit time.Duration, now time.Time) {
 	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
 		return
 	}
@@ -123,8 +123,8 @@ func (h *host) noteRetryAfter(resp *http.Response, max time.Duration, now time.T
 	if !ok || d <= 0 {
 		return
 	}
-	if d > max {
-		d = max
+	if d > limit {
+		d = limit
 	}
 	h.waitUntil.Store(now.Add(d).UnixNano())
 }

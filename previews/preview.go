@@ -141,16 +141,7 @@ func (s *Service) fetchOnce(ctx context.Context, id, pageURL string) (cached, er
 			return s.fetchAndStore(ctx, id, pageURL)
 		}
 		if got {
-			defer func() {
-				if err := s.cache.Delete(context.WithoutCancel(ctx), lockKey); err != nil {
-					s.log.Warn("previews: release fetch lock", "error", err)
-				}
-			}()
-			// Another replica may have finished between our miss and our lock.
-			if hit, ok := s.lookup(ctx, id); ok {
-				return hit, nil
-			}
-			return s.fetchAndStore(ctx, id, pageURL)
+			return s.fetchHoldingLock(ctx, id, pageURL, lockKey)
 		}
 		if hit, ok := s.lookup(ctx, id); ok {
 			return hit, nil
@@ -161,6 +152,21 @@ func (s *Service) fetchOnce(ctx context.Context, id, pageURL string) (cached, er
 		}
 		time.Sleep(lockPoll)
 	}
+}
+
+// fetchHoldingLock fetches pageURL while this replica holds lockKey, and
+// releases the lock when done.
+func (s *Service) fetchHoldingLock(ctx context.Context, id, pageURL, lockKey string) (cached, error) {
+	defer func() {
+		if err := s.cache.Delete(context.WithoutCancel(ctx), lockKey); err != nil {
+			s.log.Warn("previews: release fetch lock", "error", err)
+		}
+	}()
+	// Another replica may have finished between our miss and our lock.
+	if hit, ok := s.lookup(ctx, id); ok {
+		return hit, nil
+	}
+	return s.fetchAndStore(ctx, id, pageURL)
 }
 
 // fetchAndStore fetches the page and caches the outcome: a preview for

@@ -89,11 +89,18 @@ func (m *mediaLibrary) StorePreviewImage(_ context.Context, imageURL, _ string) 
 	return fmt.Sprintf("/media/files/preview-%d.png", len(m.stored)), nil
 }
 
-func requireCode(t *testing.T, err error, code string) *apperror.Error {
+func requireCode(t *testing.T, err error, code string) {
 	t.Helper()
 	ae, ok := apperror.As(err)
 	require.True(t, ok, "%T %v", err, err)
 	require.Equal(t, code, ae.Code, ae.Error())
+}
+
+// requireAppError is requireCode handing back the error for its details.
+func requireAppError(t *testing.T, err error, code string) *apperror.Error {
+	t.Helper()
+	requireCode(t, err, code)
+	ae, _ := apperror.As(err)
 	return ae
 }
 
@@ -229,7 +236,7 @@ func TestGet_UnusableAnswersAre502AndTheFailureIsCached(t *testing.T) {
 	for _, path := range []string{"/gone", "/broken", "/json", "/untitled", "/cf-challenge", "/cf-200"} {
 		t.Run(path, func(t *testing.T) {
 			_, err := svc.Get(context.Background(), s.URL+path)
-			ae := requireCode(t, err, apperror.CodeUpstreamFailed)
+			ae := requireAppError(t, err, apperror.CodeUpstreamFailed)
 			assert.NotContains(t, ae.Message, "Just a moment")
 			_, err = svc.Get(context.Background(), s.URL+path)
 			requireCode(t, err, apperror.CodeUpstreamFailed)
@@ -260,7 +267,7 @@ func TestGet_RefusedDestinationsAndBadURLsAre400OnURL(t *testing.T) {
 		"http://[::1]/", "http://localhost/",
 	} {
 		_, err := svc.Get(context.Background(), u)
-		ae := requireCode(t, err, apperror.CodeValidation)
+		ae := requireAppError(t, err, apperror.CodeValidation)
 		assert.NotEmpty(t, ae.Fields["url"], u)
 	}
 	assert.Zero(t, internal.Accepted())
@@ -362,7 +369,7 @@ func TestGet_AFailingHostOpensItsBreakerAnd503CarriesRetryAfter(t *testing.T) {
 		requireCode(t, err, apperror.CodeUpstreamFailed)
 	}
 	_, err := svc.Get(context.Background(), s.URL+"/down?n=5")
-	ae := requireCode(t, err, apperror.CodeUnavailable)
+	ae := requireAppError(t, err, apperror.CodeUnavailable)
 	assert.Greater(t, ae.RetryAfter, time.Duration(0))
 	assert.Equal(t, 5, s.Hits("/down"), "the open breaker made no request")
 
@@ -376,7 +383,7 @@ func TestGet_AFailingHostOpensItsBreakerAnd503CarriesRetryAfter(t *testing.T) {
 	_, err = svc.Get(context.Background(), s2.URL+"/busy?n=1")
 	requireCode(t, err, apperror.CodeUpstreamFailed)
 	_, err = svc.Get(context.Background(), s2.URL+"/busy?n=2")
-	ae = requireCode(t, err, apperror.CodeUnavailable)
+	ae = requireAppError(t, err, apperror.CodeUnavailable)
 	assert.Greater(t, ae.RetryAfter, 25*time.Second)
 	assert.Equal(t, 1, s2.Hits("/busy"))
 }

@@ -20,21 +20,20 @@ var blockish = map[string]bool{"p": true, "li": true, "h1": true, "h2": true, "h
 	"h5": true, "h6": true, "blockquote": true, "br": true, "div": true, "ul": true, "ol": true, "hr": true}
 
 // Excerpt is the post's sanitized HTML as plain text — prose only, no code,
-// tables or footnote markers — cut at a word near max characters.
-func Excerpt(bodyHTML string, max int) string {
+// tables or footnote markers — cut at a word near maxChars characters.
+func Excerpt(bodyHTML string, maxChars int) string {
 	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(bodyHTML))
 	depth := 0 // inside skipped elements
 	space := false
-	for b.Len() < max*4 {
+	for b.Len() < maxChars*4 {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return cut(b.String(), max)
+			return cut(b.String(), maxChars)
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
-			tag := string(name)
-			if skipped[tag] {
+			if skipped[string(name)] {
 				if tt == html.StartTagToken {
 					depth++
 				} else if tt == html.EndTagToken && depth > 0 {
@@ -43,7 +42,7 @@ func Excerpt(bodyHTML string, max int) string {
 				space = true
 				continue
 			}
-			if blockish[tag] {
+			if blockish[string(name)] {
 				space = true
 			}
 		case html.TextToken:
@@ -63,16 +62,16 @@ func Excerpt(bodyHTML string, max int) string {
 			}
 		}
 	}
-	return cut(b.String(), max)
+	return cut(b.String(), maxChars)
 }
 
-// cut shortens s to at most max characters, at a word when one is near.
-func cut(s string, max int) string {
+// cut shortens s to at most maxChars characters, at a word when one is near.
+func cut(s string, maxChars int) string {
 	r := []rune(s)
-	if len(r) <= max {
+	if len(r) <= maxChars {
 		return s
 	}
-	r = r[:max-1]
+	r = r[:maxChars-1]
 	if i := strings.LastIndexFunc(string(r), unicode.IsSpace); i > len(string(r))*2/3 {
 		return strings.TrimRightFunc(string(r)[:i], unicode.IsPunct) + "…"
 	}

@@ -62,7 +62,7 @@ func (l *drainListener) Accept() (net.Conn, error) {
 		return c, err
 	}
 	if err == nil {
-		_ = l.TCPListener.SetDeadline(l.nextDeadline())
+		_ = l.SetDeadline(l.nextDeadline())
 		return c, nil
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -83,7 +83,7 @@ func (l *drainListener) drain() <-chan struct{} {
 		l.shrinkBacklog()
 		l.stopBy.Store(time.Now().Add(acceptDrainMax).UnixNano())
 		// Wakes an Accept blocked on an empty queue when nothing arrives.
-		_ = l.TCPListener.SetDeadline(l.nextDeadline())
+		_ = l.SetDeadline(l.nextDeadline())
 	}
 	return l.closed
 }
@@ -95,7 +95,7 @@ func (l *drainListener) drain() <-chan struct{} {
 // socket closes, instead of completing a handshake into a queue that the
 // close will reset.
 func (l *drainListener) shrinkBacklog() {
-	raw, err := l.TCPListener.SyscallConn()
+	raw, err := l.SyscallConn()
 	if err != nil {
 		return
 	}

@@ -42,7 +42,7 @@ func TestMiddleware_SecureHeadersWhateverTheHandlerWrites(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			req := httptest.NewRequest(http.MethodGet, "/x", http.NoBody)
 			if tt.auth {
 				req.Header.Set("Authorization", "Bearer t")
 			}

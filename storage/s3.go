@@ -110,7 +110,7 @@ func (loc S3Location) PublicBase() string {
 }
 
 func trimSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
+	for s != "" && s[len(s)-1] == '/' {
 		s = s[:len(s)-1]
 	}
 	return s

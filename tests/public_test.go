@@ -51,7 +51,7 @@ func publish(t *testing.T, c *postsClient, fields map[string]any) (int64, string
 // fetch GETs path without a token; headers are name, value pairs.
 func fetch(t *testing.T, app *authApp, method, path string, headers ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, app.URL+path, nil)
+	req, err := http.NewRequest(method, app.URL+path, http.NoBody)
 	require.NoError(t, err)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])

@@ -54,7 +54,10 @@ func main() {
 	healthyURL := "http://" + healthy + "/"
 
 	for i := 0; ; i++ {
-		_, err := c.Get(context.Background(), hangingURL, outbound.Fetch{})
+		resp, err := c.Get(context.Background(), hangingURL, outbound.Fetch{})
+		if err == nil {
+			resp.Body.Close()
+		}
 		var open *outbound.UnavailableError
 		if errors.As(err, &open) {
 			fmt.Printf("breaker opened after %d timeouts\n", i)
@@ -96,7 +99,8 @@ func main() {
 					default:
 					}
 					start := time.Now()
-					if _, err := c.Get(context.Background(), hangingURL, outbound.Fetch{}); err == nil {
+					if resp, err := c.Get(context.Background(), hangingURL, outbound.Fetch{}); err == nil {
+						resp.Body.Close()
 						log.Fatal("the hanging host answered")
 					}
 					mine = append(mine, time.Since(start))
@@ -165,19 +169,23 @@ func report(name string, d []time.Duration) {
 	fmt.Printf("%-30s n=%-8d p50=%-10s p99=%-10s max=%s\n", name, len(d), pct(d, .5), pct(d, .99), slices.Max(d))
 }
 
+// heldConns keeps the hanging listener's connections reachable, so that
+// no finalizer closes them behind the benchmark's back (only the one
+// accepting goroutine appends).
+var heldConns []net.Conn
+
 func hangingListener(addr string) string {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	go func() {
-		var held []net.Conn
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			held = append(held, conn) // never answered, never closed
+			heldConns = append(heldConns, conn) // never answered, never closed
 		}
 	}()
 	return ln.Addr().String()

@@ -54,6 +54,20 @@ func TestBeeWrappers_MatchTheSchemaRegistry(t *testing.T) {
 	assert.Equal(t, registry, wrapped, "database/migrations and database/schema must list the same migrations")
 }
 
+// No two migrations may share a timestamp: bee orders migrations by it
+// alone (a map sorted unstably), so two at the same second would run in
+// a different order under bee than under inkwell, and from run to run.
+func TestMigrations_HaveDistinctTimestamps(t *testing.T) {
+	byTime := map[string]string{}
+	for _, m := range schema.All() {
+		stamp := m.Name[len(m.Name)-15:]
+		if other, dup := byTime[stamp]; dup {
+			t.Errorf("%s and %s share the timestamp %s", other, m.Name, stamp)
+		}
+		byTime[stamp] = m.Name
+	}
+}
+
 func beeFileNames(t *testing.T, path string) (registered, up, down []string) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, nil, 0)

@@ -177,8 +177,9 @@ test('the preview renders task lists and footnotes as the server does', async ()
   await page.locator('#pane-preview .footnotes').waitFor();
   const preview = await shape('#pane-preview');
   assert.deepEqual(preview.boxes, ['false/true/not done', 'true/true/done']);
-  assert.deepEqual(preview.refs, ['fnref:1->#fn:1:1', 'fnref1:1->#fn:1:1']);
-  assert.deepEqual(preview.back, ['#fnref:1', '#fnref1:1']);
+  // Footnote ids and links carry the user-content- prefix like every id in a post (docs/posts.md).
+  assert.deepEqual(preview.refs, ['user-content-fnref:1->#user-content-fn:1:1', 'user-content-fnref1:1->#user-content-fn:1:1']);
+  assert.deepEqual(preview.back, ['#user-content-fnref:1', '#user-content-fnref1:1']);
   assert.equal(preview.typeable, 0);
   assert.equal(preview.blank, 0, 'footnote links stay in the page');
   await page.getByRole('button', { name: 'Publish' }).click();

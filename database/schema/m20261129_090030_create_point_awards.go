@@ -26,7 +26,7 @@ package schema
 // ledger itself is untouched either way.
 func init() {
 	register(Migration{
-		Name: "CreatePointAwards_20261129_090000",
+		Name: "CreatePointAwards_20261129_090030",
 		Up: func(d Dialect) []string {
 			return []string{
 				`CREATE TABLE point_awards (
