@@ -10,6 +10,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/live"
 	"inkwell/logging"
 	"inkwell/metrics"
 	"inkwell/models"
@@ -84,13 +85,45 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	postService := posts.NewService(db, postCache, log)
+	liveService, closeLive, err := live.Open(ctx, live.Options{RedisURL: cfg.RedisURL, KeyPrefix: cfg.CacheKeyPrefix,
+		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
+		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := closeLive(); err != nil {
+			log.Error("live: close", "err", err)
+		}
+	}()
+
 	lifecycle := &server.Lifecycle{}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: posts.NewService(db, postCache, log), Lifecycle: lifecycle, Metrics: meter})
+		Posts: postService, Lifecycle: lifecycle, Metrics: meter, Live: liveService})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
-	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
-		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
+	stopping := lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay)
+	// http.Server.Shutdown neither waits for nor closes hijacked
+	// connections: the live sockets are closed with 1001 when the listener
+	// stops, so their clients reconnect to another replica at once, and
+	// what this replica sequenced but had not saved is written.
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		<-stopping.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := liveService.Shutdown(sctx); err != nil {
+			log.Error("live: shutdown", "err", err)
+		}
+		log.Info("live sockets closed and edits saved")
+	}()
+	err = server.Serve(stopping, log, fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
+	if stopping.Err() != nil {
+		<-liveDone
+	}
+	return err
 }
 
 // newMetrics is the process's registry: HTTP (wired by routers.New), the

@@ -66,6 +66,10 @@ type Config struct {
 	// MetricsAddr is the listener for Prometheus's /metrics, apart from
 	// the public port; "" when METRICS_ADDR=off.
 	MetricsAddr string
+	// LiveSaveIdle and LiveSaveEveryOps say when live edits are written
+	// into the post: after this long without ops, and every so many ops.
+	LiveSaveIdle     time.Duration
+	LiveSaveEveryOps int
 }
 
 // DefaultGoogleCertsURL is where Google publishes its RS256 signing keys.
@@ -102,6 +106,8 @@ func Load(src Source) (Config, error) {
 	cfg.MaxBodyBytes = int64(r.integer("MAX_BODY_BYTES", 1<<20))
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	cfg.MaxUploadBytes = int64(r.integer("MAX_UPLOAD_BYTES", 20<<20))
+	cfg.LiveSaveIdle = r.duration("LIVE_SAVE_IDLE", 2*time.Second)
+	cfg.LiveSaveEveryOps = r.integer("LIVE_SAVE_EVERY_OPS", 100)
 	cfg.MetricsAddr = r.str("METRICS_ADDR", "127.0.0.1:9090")
 	if cfg.MetricsAddr == "off" {
 		cfg.MetricsAddr = ""
@@ -155,6 +161,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownDrainDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DRAIN_DELAY must not be negative, got %s", c.ShutdownDrainDelay)
+	}
+	if c.LiveSaveIdle <= 0 || c.LiveSaveEveryOps < 1 {
+		return fmt.Errorf("config: LIVE_SAVE_IDLE and LIVE_SAVE_EVERY_OPS must be positive, got %s and %d", c.LiveSaveIdle, c.LiveSaveEveryOps)
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)

@@ -20,6 +20,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/live"
 	"inkwell/metrics"
 	"inkwell/posts"
 	"inkwell/routers/ns"
@@ -49,6 +50,8 @@ type Deps struct {
 	Lifecycle *server.Lifecycle
 	// Metrics counts requests by route pattern (nil: not instrumented).
 	Metrics *metrics.Metrics
+	// Live is live co-editing (nil only in tests that do not reach it).
+	Live *live.Service
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -102,7 +105,17 @@ func New(d Deps) *App {
 	// Every /api/v1 route, present and future, sits behind this one filter
 	// ("/api/v1/*" also matches "/api/v1" itself; tests/auth_routes_test.go
 	// walks every registered route to prove it).
-	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth))
+	// The one exception is the live socket's upgrade, which a browser
+	// cannot send a token with: it carries a single-use ticket instead,
+	// which its controller redeems first (controllers.IsLiveSocketUpgrade
+	// matches only that method, path, query and header).
+	requireUser := controllers.RequireUser(d.Auth)
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, func(ctx *beecontext.Context) {
+		if d.Live != nil && controllers.IsLiveSocketUpgrade(ctx.Request) {
+			return
+		}
+		requireUser(ctx)
+	})
 
 	// Public sign-in helpers (docs/api.md: the dev sign-in route is public when enabled).
 	signIn := &controllers.AuthController{Auth: d.Auth, GoogleClientID: firstOf(d.Config.GoogleClientIDs)}
@@ -115,7 +128,8 @@ func New(d Deps) *App {
 	// and swagger/ cannot drift apart unnoticed (tests/swagger_test.go).
 	api := ns.NewNamespace("/api/v1",
 		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{Users: d.Users})),
-		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts})),
+		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts},
+			&controllers.LiveController{Live: d.Live}, &controllers.LiveSocketController{Live: d.Live})),
 		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
 		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),
 	)
