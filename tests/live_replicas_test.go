@@ -20,8 +20,8 @@ import (
 	"inkwell/auth/authtest"
 	"inkwell/cache/cachetest"
 	"inkwell/database/dbtest"
-	"inkwell/testsupport/liveclient"
 	"inkwell/tests/apptest"
+	"inkwell/testsupport/liveclient"
 )
 
 // liveCluster is inkwell replicas on one database and one Redis, and
