@@ -92,6 +92,10 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if meter != nil {
+		meter.Counter("inkwell_live_submit_retries_total", "Live ops whose append was tried again because another submission moved the head first.",
+			func() float64 { return float64(liveService.Seq.Retries()) })
+	}
 	defer func() {
 		if err := closeLive(); err != nil {
 			log.Error("live: close", "err", err)

@@ -82,6 +82,10 @@ const (
 	maxSocketMessage = ot.MaxOpBytes + 4096
 	// socketPing keeps idle sockets alive through proxies and finds dead peers.
 	socketPing = 25 * time.Second
+	// socketRecheck is how often a socket's ops check again that its user
+	// still edits the post: a removed collaborator's open socket is refused
+	// within this long, without a database read per op.
+	socketRecheck = 5 * time.Second
 	// socketWriteTimeout drops a client that stops reading.
 	socketWriteTimeout = 10 * time.Second
 )
@@ -91,6 +95,9 @@ type socket struct {
 	postID  int64
 	editor  Editor
 	updated chan struct{} // presence changed (size 1: changes coalesce)
+	// checkedAt is when the user was last found to be an editor (the
+	// ticket's redemption, then every socketRecheck), read by the read loop only.
+	checkedAt time.Time
 }
 
 // ServeSocket runs one editor's socket on post postID until either side
@@ -100,7 +107,7 @@ func (s *Service) ServeSocket(ctx context.Context, conn *websocket.Conn, postID,
 	conn.SetReadLimit(maxSocketMessage)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	so := &socket{conn: conn, postID: postID, editor: Editor{UserID: user}, updated: make(chan struct{}, 1)}
+	so := &socket{conn: conn, postID: postID, editor: Editor{UserID: user}, updated: make(chan struct{}, 1), checkedAt: time.Now()}
 	if u, err := models.UserByID(ctx, s.DB, user); err == nil {
 		so.editor.Name = u.Name
 	}
@@ -221,7 +228,20 @@ func (s *Service) submitFromSocket(ctx context.Context, so *socket, in socketIn)
 		refuse(apperror.Validation(map[string]string{"op": err.Error()}))
 		return
 	}
-	if _, err := s.Submit(ctx, so.postID, so.editor.UserID, Submission{Rev: in.Rev, Op: op, ClientID: in.ClientID, Seq: in.Seq}); err != nil {
+	if time.Since(so.checkedAt) > socketRecheck {
+		if err := CheckEditor(ctx, s.DB, so.postID, so.editor.UserID); err != nil {
+			refuse(err)
+			return
+		}
+		so.checkedAt = time.Now()
+	}
+	if s.Limiter != nil {
+		if err := s.Limiter.AllowOp(ctx, so.editor.UserID); err != nil {
+			refuse(err)
+			return
+		}
+	}
+	if _, err := s.Seq.Submit(ctx, so.postID, Submission{Rev: in.Rev, Op: op, ClientID: in.ClientID, Seq: in.Seq}); err != nil {
 		refuse(err)
 	}
 }

@@ -58,6 +58,8 @@ type Editor struct {
 	Latencies []time.Duration
 	// Reconnects, Resends count connection drops and ops sent again.
 	Reconnects, Resends int
+	// OnSend, when set, is told of each op's first send.
+	OnSend func(id string, seq int64)
 	// lastSeq is the last seq seen per client: each must come once, in order.
 	lastSeq map[string]int64
 }
@@ -165,6 +167,9 @@ func (e *Editor) sendInflight(ctx context.Context) error {
 		return err
 	}
 	e.sent, e.sentAt = b, time.Now()
+	if e.OnSend != nil {
+		e.OnSend(e.ID, e.inSeq)
+	}
 	return e.write(ctx, b)
 }
 
