@@ -123,7 +123,7 @@ func (c *LiveController) Since() {
 // @Description The head revision and its text; a post nobody edits live starts from its body_markdown. Author and collaborators only.
 // @Security bearerAuth
 // @Param id path int true "post id"
-// @Success 200 {object} live.State
+// @Success 200 {object} live.EditorState rev, text, and collaborators (the user ids the author invited; an extension)
 // @Failure 401 unauthorized
 // @Failure 403 forbidden: a published post you do not edit
 // @Failure 404 not_found: no such post, or a draft you cannot see

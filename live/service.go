@@ -56,12 +56,24 @@ func (s *Service) Since(ctx context.Context, postID, caller, since int64) (int64
 	return s.Seq.Since(ctx, postID, since)
 }
 
+// EditorState is the head and who the author invited (an extension of the
+// contract's {rev, text}: the editor goes live when the list is not empty).
+type EditorState struct {
+	State
+	Collaborators []int64 `json:"collaborators"`
+}
+
 // State answers the head, for an editor of the post.
-func (s *Service) State(ctx context.Context, postID, caller int64) (State, error) {
-	if err := CheckEditor(ctx, s.DB, postID, caller); err != nil {
-		return State{}, err
+func (s *Service) State(ctx context.Context, postID, caller int64) (EditorState, error) {
+	ids, err := Collaborators(ctx, s.DB, postID, caller)
+	if err != nil {
+		return EditorState{}, err
 	}
-	return s.Seq.State(ctx, postID)
+	st, err := s.Seq.State(ctx, postID)
+	if ids == nil {
+		ids = []int64{}
+	}
+	return EditorState{State: st, Collaborators: ids}, err
 }
 
 // IssueTicket gives an editor of the post a ticket for one WebSocket.

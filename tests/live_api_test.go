@@ -96,6 +96,10 @@ func TestLiveAPI_EditsStateAndWhoMayEdit(t *testing.T) {
 		assert.Equal(t, http.StatusNoContent, code, "adding twice is fine: %s", b)
 		code, b = bob.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(draft), carol.ID), nil, nil)
 		assert.Equal(t, http.StatusForbidden, code, "only the author invites: %s", b)
+		var withList struct{ Collaborators []int64 }
+		code, b = bob.json(t, http.MethodGet, postPath(draft)+"/live/state", nil, &withList)
+		require.Equal(t, http.StatusOK, code, string(b))
+		assert.Equal(t, []int64{bob.ID}, withList.Collaborators, "the state lists the collaborators (the editor goes live)")
 		code, b = alice.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(draft), alice.ID), nil, nil)
 		assert.Equal(t, http.StatusBadRequest, code, string(b))
 		code, b = alice.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(draft), 999999), nil, nil)
