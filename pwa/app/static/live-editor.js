@@ -74,6 +74,10 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
         try { remote(m); } catch { ws.close(); } // a gap: reconnect from client.rev
       } else if (m.type === 'presence') {
         presence(m.editors || []);
+      } else if (m.type === 'error' && m.code === 'conflict' && m.seq === undefined) {
+        // This copy fell behind the server's op log: it cannot catch up.
+        stopped = true;
+        status('The text changed too much while this page was away. Copy anything unsent, then reload the page.');
       } else if (m.type === 'error' && m.code !== 'validation_failed') {
         status('The server refused an edit: ' + m.message);
       }
