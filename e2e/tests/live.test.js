@@ -82,13 +82,30 @@ test('two authors type into one draft at once and end with the same text', async
 
   const state = await bob.api('GET', `/api/v1/posts/${id}/live/state`);
   assert.equal(state.body.text, want);
+
+  // Bob composes with an input method while Alice types: his composition
+  // is not broken (remote edits wait until it ends), then both converge.
+  const cdp = await bob.page.context().newCDPSession(bob.page);
+  await bob.page.evaluate(() => { const t = document.querySelector('#post-body'); t.setSelectionRange(t.value.length, t.value.length); });
+  await cdp.send('Input.imeSetComposition', { text: 'か', selectionStart: 1, selectionEnd: 1 });
+  await alice.page.evaluate(() => document.querySelector('#post-body').setSelectionRange(0, 0));
+  await alice.page.keyboard.type('> ', { delay: 20 });
+  await alice.page.waitForFunction(() => document.querySelector('#post-body').value.startsWith('> Dear'));
+  await cdp.send('Input.imeSetComposition', { text: 'かな', selectionStart: 2, selectionEnd: 2 });
+  assert.equal(await textOf(bob.page), want + 'かな', 'no remote edit lands inside a composition');
+  await cdp.send('Input.insertText', { text: '仮名' });
+  const final = '> ' + want + '仮名';
+  for (const p of [alice, bob]) {
+    await p.page.waitForFunction((w) => document.querySelector('#post-body').value === w, final, { timeout: 15000 });
+  }
+
+  assert.deepEqual(alice.errors, []);
   for (let i = 0; ; i++) {
     const post = await alice.api('GET', `/api/v1/posts/${id}`);
-    if (post.body.body_markdown === want) break;
+    if (post.body.body_markdown === final) break;
     assert.ok(i < 100, `the post was not saved: ${post.body.body_markdown}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.deepEqual(alice.errors, []);
   // Bob's editor first asks for the post, which a draft's collaborator may
   // not read (404, logged by Chromium), and then opens its live text.
   assert.deepEqual(bob.errors.filter((e) => !/Failed to load resource: .* 404/.test(e)), []);
