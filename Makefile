@@ -5,7 +5,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: run test test-e2e fuzz test-collab-js ot-oracle screenshots build vet lint bee docs migrate-mysql clean
+.PHONY: run test test-e2e fuzz test-collab-js ot-oracle screenshots build vet lint bee docs migrate-mysql clean bench-live
 
 # AUTH_DEV_LOGIN=true makes the first run usable without a Google client id:
 # sign in with any name (README "Run it"). Set AUTH_DEV_LOGIN=false to try
@@ -85,6 +85,11 @@ docs: bee
 # Apply the migrations to MySQL with bee itself (same result as `inkwell migrate up`).
 migrate-mysql: bee
 	$(BIN)/bee migrate -driver=mysql -conn="$(MYSQL_USER):$(MYSQL_PASSWORD)@tcp($(MYSQL_HOST):$${MYSQL_PORT:-3306})/$(MYSQL_DATABASE)"
+
+# The live co-editing measurement (docs/live.md, "Figures"): two replicas,
+# 20 socket editors, 60 s; needs MariaDB and TEST_REDIS_URL like the tests.
+bench-live:
+	LIVE_BENCH=1 $(GO) test ./bench/ -run TestLiveLatency -count=1 -v -timeout 10m
 
 clean:
 	rm -rf $(BIN)

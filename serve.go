@@ -13,6 +13,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/live"
 	"inkwell/logging"
 	"inkwell/media"
 	"inkwell/metrics"
@@ -133,20 +134,54 @@ func runServe(ctx context.Context, args []string) error {
 	// only work if every outbound fetch shares them (docs/outbound.md).
 	outboundClient := outbound.New(outbound.PolicyFromConfig(cfg))
 	linkPreviews := previews.NewService(outboundClient, postCache, library.PreviewImages(outboundClient), log)
+	postService := posts.NewService(db, postCache, log)
+	liveService, closeLive, err := live.Open(ctx, live.Options{RedisURL: cfg.RedisURL, KeyPrefix: cfg.CacheKeyPrefix,
+		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
+		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
+	if err != nil {
+		return err
+	}
+	if meter != nil {
+		meter.Counter("inkwell_live_submit_retries_total", "Live ops whose append was tried again because another submission moved the head first.",
+			func() float64 { return float64(liveService.Seq.Retries()) })
+	}
+	defer func() {
+		if err := closeLive(); err != nil {
+			log.Error("live: close", "err", err)
+		}
+	}()
 
 	lifecycle := &server.Lifecycle{}
 	// One posts.Service serves posts and carries the comments' hooks (a
 	// post's visibility change retires its cached comments).
-	postService := posts.NewService(db, postCache, log)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
 		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews,
-		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil, Limiter: limiter})
+		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil, Limiter: limiter, Live: liveService})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	// The server span starts once the client is known (Forwarded) and
 	// ends after the access line is written, so that line carries its ids.
 	handler := server.Forwarded(proxies, tracer.Handler(app.Handler(cfg.MaxBodyBytes)))
-	return server.Serve(lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay), log,
-		fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
+	stopping := lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay)
+	// http.Server.Shutdown neither waits for nor closes hijacked
+	// connections: the live sockets are closed with 1001 when the listener
+	// stops, so their clients reconnect to another replica at once, and
+	// what this replica sequenced but had not saved is written.
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		<-stopping.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := liveService.Shutdown(sctx); err != nil {
+			log.Error("live: shutdown", "err", err)
+		}
+		log.Info("live sockets closed and edits saved")
+	}()
+	err = server.Serve(stopping, log, fmt.Sprintf(":%d", cfg.HTTPPort), handler, cfg.ShutdownTimeout, nil)
+	if stopping.Err() != nil {
+		<-liveDone
+	}
+	return err
 }
 
 func firstNonEmpty(a, b string) string {

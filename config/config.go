@@ -82,6 +82,10 @@ type Config struct {
 	// RateLimits are the request budgets (docs/operations.md); each is
 	// RATE_LIMIT_<NAME>=RATE/PERIOD[+BURST] or off.
 	RateLimits RateLimits
+	// LiveSaveIdle and LiveSaveEveryOps say when live edits are written
+	// into the post: after this long without ops, and every so many ops.
+	LiveSaveIdle     time.Duration
+	LiveSaveEveryOps int
 }
 
 // RateLimits holds every named limit. A zero Limit limits nothing (what a
@@ -157,6 +161,8 @@ func Load(src Source) (Config, error) {
 	cfg.MySQL.WriteTimeout = r.duration("DB_WRITE_TIMEOUT", 0)
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	cfg.MaxUploadBytes = int64(r.integer("MAX_UPLOAD_BYTES", 20<<20))
+	cfg.LiveSaveIdle = r.duration("LIVE_SAVE_IDLE", 2*time.Second)
+	cfg.LiveSaveEveryOps = r.integer("LIVE_SAVE_EVERY_OPS", 100)
 	cfg.MetricsAddr = r.str("METRICS_ADDR", "127.0.0.1:9090")
 	if cfg.MetricsAddr == "off" {
 		cfg.MetricsAddr = ""
@@ -223,6 +229,9 @@ func (c Config) Validate() error {
 	}
 	if c.RequestTimeout < 0 || c.MySQL.ConnectTimeout < 0 || c.MySQL.ReadTimeout < 0 || c.MySQL.WriteTimeout < 0 {
 		return fmt.Errorf("config: REQUEST_TIMEOUT and DB_*_TIMEOUT must not be negative")
+	}
+	if c.LiveSaveIdle <= 0 || c.LiveSaveEveryOps < 1 {
+		return fmt.Errorf("config: LIVE_SAVE_IDLE and LIVE_SAVE_EVERY_OPS must be positive, got %s and %d", c.LiveSaveIdle, c.LiveSaveEveryOps)
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)

@@ -115,6 +115,69 @@ func init() {
 			Filters:          nil,
 			Params:           nil})
 
+	beego.GlobalControllerRouter["inkwell/controllers:LiveController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveController"],
+		beego.ControllerComments{
+			Method:           "AddCollaborator",
+			Router:           `/:id/collaborators/:user_id`,
+			AllowHTTPMethods: []string{"put"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:LiveController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveController"],
+		beego.ControllerComments{
+			Method:           "RemoveCollaborator",
+			Router:           `/:id/collaborators/:user_id`,
+			AllowHTTPMethods: []string{"delete"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:LiveController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveController"],
+		beego.ControllerComments{
+			Method:           "Submit",
+			Router:           `/:id/edits`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:LiveController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveController"],
+		beego.ControllerComments{
+			Method:           "Since",
+			Router:           `/:id/edits`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:LiveController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveController"],
+		beego.ControllerComments{
+			Method:           "State",
+			Router:           `/:id/live/state`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:LiveController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveController"],
+		beego.ControllerComments{
+			Method:           "Ticket",
+			Router:           `/:id/live/ticket`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
+	beego.GlobalControllerRouter["inkwell/controllers:LiveSocketController"] = append(beego.GlobalControllerRouter["inkwell/controllers:LiveSocketController"],
+		beego.ControllerComments{
+			Method:           "Socket",
+			Router:           `/:id/live`,
+			AllowHTTPMethods: []string{"get"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
 	beego.GlobalControllerRouter["inkwell/controllers:MeController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MeController"],
 		beego.ControllerComments{
 			Method:           "Get",

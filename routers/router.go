@@ -24,6 +24,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/live"
 	"inkwell/media"
 	"inkwell/metrics"
 	"inkwell/posts"
@@ -72,6 +73,8 @@ type Deps struct {
 	Traced bool
 	// Limiter enforces Config.RateLimits (nil: an in-process one).
 	Limiter *ratelimit.Limiter
+	// Live is live co-editing (nil only in tests that do not reach it).
+	Live *live.Service
 }
 
 // App is one instance of Inkwell's HTTP routes. Several can live in one
@@ -168,7 +171,17 @@ func New(d Deps) *App {
 		limiter = ratelimit.NewLimiter(ratelimit.NewMemory(ratelimit.DefaultMemoryKeys), d.Log)
 	}
 	limits := d.Config.RateLimits
-	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.RequireUser(d.Auth, limiter, limits.AuthFailures))
+	// The one exception is the live socket's upgrade, which a browser
+	// cannot send a token with: it carries a single-use ticket instead,
+	// which its controller redeems first (controllers.IsLiveSocketUpgrade
+	// matches only that method, path, query and header).
+	requireUser := controllers.RequireUser(d.Auth, limiter, limits.AuthFailures)
+	app.InsertFilter("/api/v1/*", web.BeforeRouter, func(ctx *beecontext.Context) {
+		if d.Live != nil && controllers.IsLiveSocketUpgrade(ctx.Request) {
+			return
+		}
+		requireUser(ctx)
+	})
 	// Then every state-changing /api/v1 request, present and future, spends
 	// from its user's budget (filters run in the order inserted).
 	app.InsertFilter("/api/v1/*", web.BeforeRouter, controllers.LimitWrites(limiter, RateRules(limits)))
@@ -186,7 +199,8 @@ func New(d Deps) *App {
 	api := ns.NewNamespace("/api/v1",
 		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{Users: d.Users})),
 		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts},
-			&controllers.PostCommentsController{Comments: d.Comments})),
+			&controllers.PostCommentsController{Comments: d.Comments},
+			&controllers.LiveController{Live: d.Live}, &controllers.LiveSocketController{Live: d.Live})),
 		ns.NSNamespace("/comments", ns.NSInclude(&controllers.CommentsController{Comments: d.Comments})),
 		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
 		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),

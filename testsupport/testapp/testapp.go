@@ -25,6 +25,7 @@ import (
 	"inkwell/database"
 	"inkwell/database/schema"
 	"inkwell/ledger"
+	"inkwell/live"
 	"inkwell/media"
 	"inkwell/metrics"
 	"inkwell/outbound"
@@ -45,6 +46,8 @@ type App struct {
 	Config config.Config
 	// Routes is the instance's route table, for tests that walk it.
 	Routes *web.HttpServer
+	// Live is the instance's live co-editing (its sockets, its saver).
+	Live *live.Service
 }
 
 // Options adjust an instance before it serves.
@@ -63,6 +66,9 @@ type Options struct {
 	// Limiter enforces Config.RateLimits (nil: a fresh in-process one).
 	// Limits are off unless Configure sets them.
 	Limiter *ratelimit.Limiter
+	// LiveRedisURL puts live co-editing on Redis under LiveKeyPrefix
+	// ("": in process).
+	LiveRedisURL, LiveKeyPrefix string
 }
 
 // QuietLog discards everything.
@@ -100,16 +106,25 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		PublicBase: media.PublicBase(bucket, cfg.MediaPublicBaseURL, cfg.PublicBaseURL), MaxUploadBytes: cfg.MaxUploadBytes, Log: log})
 	client := outbound.New(outbound.PolicyFromConfig(cfg))
 	postService := posts.NewService(db, postCache, log)
+	liveService, closeLive, err := live.Open(context.Background(), live.Options{RedisURL: opts.LiveRedisURL, KeyPrefix: opts.LiveKeyPrefix,
+		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
+		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
+	require.NoError(t, err)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,
-		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log), Limiter: opts.Limiter})
+		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log), Limiter: opts.Limiter, Live: liveService})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}
 	srv := httptest.NewServer(app.Handler(cfg.MaxBodyBytes))
-	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, DB: db, Google: google, Auth: authn, Config: cfg, Routes: app.Server}
+	t.Cleanup(func() {
+		// Sockets first: httptest's Close waits for hijacked connections' handlers.
+		_ = liveService.Shutdown(context.Background())
+		srv.Close()
+		_ = closeLive()
+	})
+	return &App{URL: srv.URL, DB: db, Google: google, Auth: authn, Config: cfg, Routes: app.Server, Live: liveService}
 }
 
 // Do sends method path with the Authorization header (omitted when empty)

@@ -6,6 +6,7 @@ import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
 import * as markdown from '/static/markdown.js';
 import * as outbox from '/static/outbox.js';
+import * as liveEditor from '/static/live-editor.js';
 import * as session from '/static/session.js';
 import { errorBox } from '/static/views/common.js';
 import * as library from '/static/views/library.js';
@@ -42,20 +43,34 @@ export async function render(main, ctx) {
   // nothing — and the device's unsaved copy wins over all of them.
   let server = null;
   let queued = null;
+  // Live co-editing (docs/live.md): the live state when others edit this
+  // post too; a collaborator cannot read the author's draft, only this.
+  let live = null;
+  let collaborator = false;
   const notices = [];
   if (id) {
     try {
       server = (await api.post(id)).post;
     } catch (err) {
       if (!ctx.alive()) return;
-      if (!autosave.load(slot)) {
+      if (err.status === 404 && navigator.onLine) {
+        live = await liveEditor.state(id).catch(() => null);
+        collaborator = !!live;
+      }
+      if (!collaborator && !autosave.load(slot)) {
         replace(main, h('h1', {}, 'Edit post'), errorBox(err, () => render(main, ctx)));
         return;
       }
-      notices.push(h('p', { class: 'alert alert-warn' }, 'The post could not be loaded (' + api.describe(err) + '). You are editing the copy saved on this device.'));
+      if (!collaborator) notices.push(h('p', { class: 'alert alert-warn' }, 'The post could not be loaded (' + api.describe(err) + '). You are editing the copy saved on this device.'));
     }
   } else if (queuedKey) {
     queued = await outbox.getEntry(queuedKey);
+  }
+  if (server && navigator.onLine) {
+    const st = await liveEditor.state(id).catch(() => null);
+    if (st && (st.collaborators || []).length > 0) live = st;
+    const me = session.me();
+    if (live && me && server.author?.id !== me.id) collaborator = true;
   }
   if (!ctx.alive()) return;
   if (server) {
@@ -73,14 +88,17 @@ export async function render(main, ctx) {
     }
   }
 
-  const base = server
+  const base = collaborator
+    ? { title: '', tags: '', body_markdown: live.text, status: 'draft' }
+    : server
     ? { title: server.title, tags: (server.tags || []).join(' '), body_markdown: server.body_markdown, status: server.status }
     : queued
       ? { title: queued.fields.title, tags: (queued.fields.tags || []).join(' '), body_markdown: queued.fields.body_markdown, status: queued.fields.status }
       : { title: '', tags: '', body_markdown: '', status: 'draft' };
   const local = autosave.load(slot);
   let start = base;
-  if (local && (local.title !== base.title || local.tags !== base.tags || local.body_markdown !== base.body_markdown)) {
+  if (live) start = { ...start, body_markdown: live.text };
+  if (!live && local && (local.title !== base.title || local.tags !== base.tags || local.body_markdown !== base.body_markdown)) {
     start = { ...base, title: local.title, tags: local.tags, body_markdown: local.body_markdown };
     notices.push(h('p', { class: 'alert alert-ok' },
       'Restored the text you had not saved yet (kept on this device). ',
@@ -147,8 +165,9 @@ export async function render(main, ctx) {
   });
   if (wide.matches) renderPreview();
 
-  const savedNote = h('p', { class: 'hint', id: 'autosave-note' }, local ? 'Saved on this device.' : '');
+  const savedNote = h('p', { class: 'hint', id: 'autosave-note' }, local && !live ? 'Saved on this device.' : '');
   const keep = () => {
+    if (live) return; // the live text is kept by the server as it is typed
     autosave.save(slot, { title: title.value, tags: tags.value, body_markdown: body.value });
     savedNote.textContent = 'Saved on this device at ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) + '.';
   };
@@ -175,6 +194,7 @@ export async function render(main, ctx) {
     e.preventDefault();
     const status = isPublished ? 'published' : (e.submitter?.value || 'draft');
     const fields = { title: title.value.trim(), body_markdown: body.value, tags: parseTags(tags.value), status };
+    if (live) delete fields.body_markdown; // saved live, as it is typed
     const problems = validate(fields);
     if (Object.keys(problems).length) { showErrors(problems, 'Please fix the highlighted fields.'); return; }
     showErrors(null, null);
@@ -236,9 +256,30 @@ export async function render(main, ctx) {
     }
   }
 
+  let liveNotes = null;
+  if (live) {
+    const liveStatus = h('p', { class: 'hint', id: 'live-status', 'aria-live': 'polite' });
+    const liveEditors = h('p', { class: 'hint', id: 'live-editors' });
+    liveNotes = h('div', { class: 'live-notes' }, liveStatus, liveEditors);
+    const me = session.me();
+    const session_ = liveEditor.start(body, id, live, {
+      status: (text) => { liveStatus.textContent = text; },
+      presence: (editors) => {
+        const names = [...new Set(editors.filter((e) => !me || e.user_id !== me.id).map((e) => e.name || `user ${e.user_id}`))];
+        liveEditors.textContent = names.length ? 'Also editing: ' + names.join(', ') : 'Nobody else is editing right now.';
+      },
+    });
+    const watch = setInterval(() => { if (!ctx.alive()) { clearInterval(watch); session_.stop(); } }, 1000);
+    if (collaborator) {
+      // The author saves the title, tags and status; a collaborator's text is saved as it is typed.
+      for (const el of [title, tags, primary, secondary]) if (el) el.closest('.field, .actions')?.setAttribute('hidden', '');
+    }
+  }
+
   replace(main, h('section', {},
     h('h1', {}, id ? 'Edit post' : 'Write a post'),
     notices,
+    liveNotes,
     form));
 }
 

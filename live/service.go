@@ -1,0 +1,142 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/beego/beego/v2/client/orm"
+	"github.com/coder/websocket"
+)
+
+// Limiter bounds how many live ops a user may submit (API.md: live-editing
+// ops are limited separately and more loosely than other writes). The
+// rate-limit package implements it when wired; nil means no limit.
+type Limiter interface {
+	// AllowOp answers nil, or the 429 rate_limited error to send.
+	AllowOp(ctx context.Context, userID int64) error
+}
+
+// Service is live co-editing as the HTTP layer sees it: every entry point
+// checks who may edit, then reaches the sequencer, the tickets, the saver
+// and the open sockets.
+type Service struct {
+	DB        orm.QueryExecutor
+	Seq       *Sequencer
+	Persister *Persister
+	Tickets   *Tickets
+	// Limiter bounds ops per user (nil: none).
+	Limiter Limiter
+	Log     *slog.Logger
+
+	socketsMu sync.Mutex
+	sockets   map[*socket]struct{}
+	closing   bool
+	serving   sync.WaitGroup // ServeSocket calls still running
+}
+
+// Submit applies caller's op to post postID.
+func (s *Service) Submit(ctx context.Context, postID, caller int64, sub Submission) (Applied, error) {
+	if err := CheckEditor(ctx, s.DB, postID, caller); err != nil {
+		return Applied{}, err
+	}
+	if s.Limiter != nil {
+		if err := s.Limiter.AllowOp(ctx, caller); err != nil {
+			return Applied{}, err
+		}
+	}
+	return s.Seq.Submit(ctx, postID, sub)
+}
+
+// Since answers the ops after since, for an editor of the post.
+func (s *Service) Since(ctx context.Context, postID, caller, since int64) (int64, []Entry, error) {
+	if err := CheckEditor(ctx, s.DB, postID, caller); err != nil {
+		return 0, nil, err
+	}
+	return s.Seq.Since(ctx, postID, since)
+}
+
+// EditorState is the head and who the author invited (an extension of the
+// contract's {rev, text}: the editor goes live when the list is not empty).
+type EditorState struct {
+	State
+	Collaborators []int64 `json:"collaborators"`
+}
+
+// State answers the head, for an editor of the post.
+func (s *Service) State(ctx context.Context, postID, caller int64) (EditorState, error) {
+	ids, err := Collaborators(ctx, s.DB, postID, caller)
+	if err != nil {
+		return EditorState{}, err
+	}
+	st, err := s.Seq.State(ctx, postID)
+	if ids == nil {
+		ids = []int64{}
+	}
+	return EditorState{State: st, Collaborators: ids}, err
+}
+
+// IssueTicket gives an editor of the post a ticket for one WebSocket.
+func (s *Service) IssueTicket(ctx context.Context, postID, caller int64) (Ticket, error) {
+	if err := CheckEditor(ctx, s.DB, postID, caller); err != nil {
+		return Ticket{}, err
+	}
+	return s.Tickets.Issue(ctx, caller, postID)
+}
+
+// RedeemTicket uses ticket for post postID and returns its user, who must
+// still be allowed to edit (the author may have removed them since).
+func (s *Service) RedeemTicket(ctx context.Context, postID int64, ticket string) (int64, error) {
+	user, err := s.Tickets.Redeem(ctx, ticket, postID)
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckEditor(ctx, s.DB, postID, user); err != nil {
+		return 0, err
+	}
+	return user, nil
+}
+
+// AddCollaborator and RemoveCollaborator: see the functions of these names.
+func (s *Service) AddCollaborator(ctx context.Context, postID, caller, userID int64) error {
+	return AddCollaborator(ctx, s.DB, postID, caller, userID)
+}
+
+// RemoveCollaborator takes userID off the post.
+func (s *Service) RemoveCollaborator(ctx context.Context, postID, caller, userID int64) error {
+	return RemoveCollaborator(ctx, s.DB, postID, caller, userID)
+}
+
+// Shutdown closes every open socket with 1001 (going away), so clients
+// reconnect to another replica at once; http.Server.Shutdown does not
+// wait for or close hijacked connections. Sockets opened after it are
+// refused. It waits for their handlers to end, then saves what this replica has not saved yet.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.socketsMu.Lock()
+	s.closing = true
+	open := make([]*socket, 0, len(s.sockets))
+	for so := range s.sockets {
+		open = append(open, so)
+	}
+	s.socketsMu.Unlock()
+	var wg sync.WaitGroup
+	for _, so := range open {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = so.conn.Close(websocket.StatusGoingAway, "server restarting; reconnect")
+		}()
+	}
+	wg.Wait()
+	served := make(chan struct{})
+	go func() { s.serving.Wait(); close(served) }()
+	select {
+	case <-served:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s.Persister != nil {
+		return s.Persister.Flush(ctx)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package posts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/beego/beego/v2/client/orm"
+
+	"inkwell/models"
+)
+
+// SaveLiveText writes a live session's text at revision rev into post id's
+// body (live.Saver). It goes through the same steps as an edit of
+// body_markdown: the length rule, rendering and sanitizing, the cache. No
+// caller is checked here: the author and the collaborators were checked
+// when they submitted their ops, and the saver writes what they made
+// together.
+//
+// Saves arrive from several replicas and out of order; in one transaction,
+// with the post locked first (the order every post write takes),
+// models.RaiseLiveRevision records rev only if it is above the saved one,
+// and the body is written only then, so an older text never replaces a
+// newer one. A post deleted meanwhile has nothing to save.
+func (s *Service) SaveLiveText(ctx context.Context, id int64, text string, rev int64) error {
+	in, err := UpdateInput{BodyMarkdown: &text}.validate()
+	if err != nil {
+		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
+	}
+	html, err := renderBody(ctx, *in.BodyMarkdown)
+	if err != nil {
+		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
+	}
+	changed := false
+	err = models.InTx(ctx, s.db.Orm(), func(ctx context.Context, tx orm.TxOrmer) error {
+		changed = false
+		p, err := models.PostForUpdate(ctx, tx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		raised, err := models.RaiseLiveRevision(ctx, tx, id, rev, s.now())
+		if err != nil || !raised || p.BodyMarkdown == text {
+			return err
+		}
+		p.BodyMarkdown, p.BodyHTML, p.UpdatedAt = text, html, s.now()
+		changed = true
+		return models.UpdatePost(ctx, tx, p)
+	})
+	if err != nil {
+		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
+	}
+	if changed {
+		return s.invalidate(ctx, id)
+	}
+	return nil
+}

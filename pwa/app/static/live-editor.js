@@ -1,0 +1,104 @@
+// Live co-editing in the editor (docs/live.md): the post's text is shared
+// with the author and the collaborators the author invited. Edits travel as
+// ops over a WebSocket; collab.js transforms and applies them, keeps the
+// selection and never breaks an IME composition. The socket reconnects with
+// backoff and resends the edit in flight, which the server applies once.
+import { LiveClient, bindTextarea, backoff } from '/static/collab.js';
+import { request } from '/static/api.js';
+
+const enc = encodeURIComponent;
+
+/** The live state {rev, text, collaborators}, or null if the caller may not edit live. */
+export async function state(postId) {
+  try {
+    const { data } = await request('GET', `/api/v1/posts/${enc(postId)}/live/state`);
+    return data;
+  } catch (err) {
+    if (err.status === 403 || err.status === 404) return null;
+    throw err;
+  }
+}
+
+/**
+ * Binds textarea to the post's live text from st. status(text) reports the
+ * connection; presence(editors) who has the post open. Returns stop().
+ */
+export function start(textarea, postId, st, { status = () => {}, presence = () => {} } = {}) {
+  const clientId = 'c' + crypto.randomUUID().replaceAll('-', '').slice(0, 20);
+  let ws = null;
+  let stopped = false;
+  let attempt = 0;
+  let timer = null;
+  const send = (m) => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'op', ...m })); };
+  const client = new LiveClient({ rev: st.rev, text: st.text, clientId, send });
+  textarea.value = st.text;
+  const remote = bindTextarea(textarea, client);
+
+  const sendCursor = () => {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const v = textarea.value;
+    const pos = [...v.slice(0, textarea.selectionStart)].length;
+    const end = [...v.slice(0, textarea.selectionEnd)].length;
+    ws.send(JSON.stringify({ type: 'cursor', client_id: clientId, pos, end }));
+  };
+  let cursorTimer = null;
+  const cursorSoon = () => { clearTimeout(cursorTimer); cursorTimer = setTimeout(sendCursor, 150); };
+  textarea.addEventListener('select', cursorSoon);
+  textarea.addEventListener('keyup', cursorSoon);
+  textarea.addEventListener('click', cursorSoon);
+
+  async function connect() {
+    if (stopped) return;
+    status('Connecting…');
+    let ticket;
+    try {
+      ({ data: { ticket } } = await request('POST', `/api/v1/posts/${enc(postId)}/live/ticket`));
+    } catch (err) {
+      if (err.status === 403 || err.status === 404) { status('You can no longer edit this post.'); return; }
+      retry();
+      return;
+    }
+    if (stopped) return;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ws = new WebSocket(`${scheme}//${location.host}/api/v1/posts/${enc(postId)}/live?ticket=${enc(ticket)}&since=${client.rev}`);
+    ws.onopen = () => {
+      attempt = 0;
+      status('Live: your edits are shared as you type.');
+      client.resend();
+      sendCursor();
+    };
+    ws.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      if (m.type === 'op') {
+        try { remote(m); } catch { ws.close(); } // a gap: reconnect from client.rev
+      } else if (m.type === 'presence') {
+        presence(m.editors || []);
+      } else if (m.type === 'error' && m.code === 'conflict' && m.seq === undefined) {
+        // This copy fell behind the server's op log: it cannot catch up.
+        stopped = true;
+        status('The text changed too much while this page was away. Copy anything unsent, then reload the page.');
+      } else if (m.type === 'error' && m.code !== 'validation_failed') {
+        status('The server refused an edit: ' + m.message);
+      }
+    };
+    ws.onclose = () => { ws = null; if (!stopped) retry(); };
+  }
+  function retry() {
+    attempt += 1;
+    status('Connection lost; reconnecting…');
+    timer = setTimeout(connect, backoff(attempt));
+  }
+  const online = () => { if (!ws && !stopped) { clearTimeout(timer); connect(); } };
+  window.addEventListener('online', online);
+  connect();
+  return {
+    client,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      window.removeEventListener('online', online);
+      if (ws) ws.close(1000);
+    },
+  };
+}
