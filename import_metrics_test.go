@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestImportMetrics_ExportTheRunsCounters(t *testing.T) {
 	im := newImportMetrics(m, inner)
 	scrape := func() string {
 		rec := httptest.NewRecorder()
-		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", http.NoBody))
 		return rec.Body.String()
 	}
 	assert.Contains(t, scrape(), `inkwell_import_records_total{result="inserted"} 0`, "series exist before the files are listed")

@@ -124,7 +124,7 @@ func TestMonitoring_EveryQueriedMetricExists(t *testing.T) {
 	metrics.RateLimitFailedOpen("monitoring_test")
 
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", http.NoBody))
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(rec.Body)
 	require.NoError(t, err)

@@ -119,7 +119,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer limiter.Close()
+	defer func() { _ = limiter.Close() }() // shutting down: its pool has nothing left to flush
 
 	proxies, err := server.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {

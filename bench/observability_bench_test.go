@@ -59,7 +59,7 @@ func BenchmarkObservedPostRead(b *testing.B) {
 			cpuBefore := processCPU(b)
 			b.ResetTimer()
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, postPath, nil)
+				req := httptest.NewRequest(http.MethodGet, postPath, http.NoBody)
 				req.Header.Set("Authorization", token)
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
@@ -133,7 +133,7 @@ func observedApp(b *testing.B, variant, sinkURL string) (http.Handler, string, s
 	}
 	path := fmt.Sprintf("/api/v1/posts/%d", p.ID)
 	for range 3 { // token and post cached
-		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req := httptest.NewRequest(http.MethodGet, path, http.NoBody)
 		req.Header.Set("Authorization", token)
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}

@@ -66,7 +66,7 @@ func TestComments_CreateRefusesBadInput(t *testing.T) {
 		onOther := e.comment(t, other, u[0], 0, "elsewhere")
 
 		_, err := e.comments.Create(ctx, post, u[1], CreateInput{BodyMarkdown: "x", ParentID: &onOther})
-		ae := requireCode(t, err, apperror.CodeValidation)
+		ae := requireAppError(t, err, apperror.CodeValidation)
 		assert.Contains(t, ae.Fields, "parent_id")
 		missing := int64(999999)
 		_, err = e.comments.Create(ctx, post, u[1], CreateInput{BodyMarkdown: "x", ParentID: &missing})
@@ -81,7 +81,7 @@ func TestComments_CreateRefusesBadInput(t *testing.T) {
 
 		for _, body := range []string{"", "   ", strings.Repeat("é", MaxBodyChars+1)} {
 			_, err = e.comments.Create(ctx, post, u[1], CreateInput{BodyMarkdown: body})
-			ae = requireCode(t, err, apperror.CodeValidation)
+			ae = requireAppError(t, err, apperror.CodeValidation)
 			assert.Contains(t, ae.Fields, "body_markdown")
 		}
 		_, err = e.comments.Create(ctx, post, u[1], CreateInput{BodyMarkdown: strings.Repeat("é", MaxBodyChars)})

@@ -67,7 +67,7 @@ func (e *env) post(t testing.TB, author int64, status string) int64 {
 	return p.ID
 }
 
-func (e *env) comment(t testing.TB, post, author int64, parent int64, body string) int64 {
+func (e *env) comment(t testing.TB, post, author, parent int64, body string) int64 {
 	t.Helper()
 	in := CreateInput{BodyMarkdown: body}
 	if parent != 0 {
@@ -85,12 +85,21 @@ func (e *env) list(t testing.TB, post, viewer int64, req ListRequest) *Page {
 	return p
 }
 
-func requireCode(t testing.TB, err error, code string) *apperror.Error {
+// requireCode asserts that err is an apperror carrying code.
+func requireCode(t testing.TB, err error, code string) {
 	t.Helper()
 	require.Error(t, err)
 	ae, ok := apperror.As(err)
 	require.True(t, ok, "want an apperror %s, got %v", code, err)
 	require.Equal(t, code, ae.Code, err.Error())
+}
+
+// requireAppError is requireCode for callers that go on to inspect the
+// error (its fields); it returns the *apperror.Error found.
+func requireAppError(t testing.TB, err error, code string) *apperror.Error {
+	t.Helper()
+	requireCode(t, err, code)
+	ae, _ := apperror.As(err)
 	return ae
 }
 

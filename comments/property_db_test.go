@@ -39,18 +39,21 @@ func TestComments_ServicePagesMatchTheReferenceOnRandomTrees(t *testing.T) {
 					live = append(live[:i], live[i+1:]...)
 				}
 			}
-			ref := refTree{nodes: map[int64]node{}}
-			rows, err := e.db.SQL.Query("SELECT id, COALESCE(parent_id, 0), status, up_count, down_count, reply_count FROM comments WHERE post_id = ?", post)
-			require.NoError(t, err)
-			for rows.Next() {
-				var n node
-				var status string
-				require.NoError(t, rows.Scan(&n.id, &n.parent, &status, &n.up, &n.down, &n.replies))
-				n.status = statusByte(status)
-				ref.nodes[n.id] = n
-			}
-			require.NoError(t, rows.Err())
-			rows.Close()
+			ref := func() refTree {
+				ref := refTree{nodes: map[int64]node{}}
+				rows, err := e.db.SQL.Query("SELECT id, COALESCE(parent_id, 0), status, up_count, down_count, reply_count FROM comments WHERE post_id = ?", post)
+				require.NoError(t, err)
+				defer rows.Close()
+				for rows.Next() {
+					var n node
+					var status string
+					require.NoError(t, rows.Scan(&n.id, &n.parent, &status, &n.up, &n.down, &n.replies))
+					n.status = statusByte(status)
+					ref.nodes[n.id] = n
+				}
+				require.NoError(t, rows.Err())
+				return ref
+			}()
 
 			for _, sort := range sortCodes {
 				msg := fmt.Sprintf("round %d sort %s", round, sort)

@@ -525,6 +525,3 @@ func decodeReactions(b []byte) (map[int64]models.CommentReaction, bool) {
 	}
 	return out, true
 }
-
-// itoa is strconv.FormatInt for ids in messages.
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }

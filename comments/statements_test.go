@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -51,7 +52,7 @@ func (c *countingConn) QueryContext(ctx context.Context, q string, args []driver
 		return nil, driver.ErrSkip
 	}
 	rows, err := qc.QueryContext(ctx, q, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		c.n.Add(1)
 	}
 	return rows, err
@@ -63,7 +64,7 @@ func (c *countingConn) ExecContext(ctx context.Context, q string, args []driver.
 		return nil, driver.ErrSkip
 	}
 	res, err := ec.ExecContext(ctx, q, args)
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		c.n.Add(1)
 	}
 	return res, err
@@ -74,7 +75,7 @@ func (c *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stm
 	if pc, ok := c.Conn.(driver.ConnPrepareContext); ok {
 		return pc.PrepareContext(ctx, q)
 	}
-	return c.Conn.Prepare(q)
+	return c.Prepare(q)
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

@@ -47,7 +47,7 @@ type boundedLabel struct {
 }
 
 func (b *boundedLabel) value(v string) string {
-	if len(v) == 0 || len(v) > 64 {
+	if v == "" || len(v) > 64 {
 		return "other"
 	}
 	b.mu.Lock()

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 func TestBuildInfo(t *testing.T) {
 	m := metrics.New(metrics.Build{Version: "1.2.3", Commit: "abc"})
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", http.NoBody))
 	body, err := io.ReadAll(rec.Body)
 	require.NoError(t, err)
 	var line string
@@ -33,7 +34,7 @@ func TestBuildInfo(t *testing.T) {
 func scrapeText(t *testing.T, m *metrics.Metrics) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", http.NoBody))
 	return rec.Body.String()
 }
 

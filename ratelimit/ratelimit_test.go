@@ -85,7 +85,7 @@ func TestStores_CapacityThenRetryAfter(t *testing.T) {
 		cachetest.DeleteAfter(t, url, "rate:"+prefix)
 		r, err := ratelimit.NewRedis(context.Background(), url, prefix)
 		require.NoError(t, err)
-		t.Cleanup(func() { r.Close() })
+		t.Cleanup(func() { _ = r.Close() }) // a test store: nothing to do about a failed close
 		stores["redis"] = r
 
 		// The key carries our prefix inside redis_rate's fixed one.
@@ -93,7 +93,7 @@ func TestStores_CapacityThenRetryAfter(t *testing.T) {
 		require.NoError(t, err)
 		opts, _ := redis.ParseURL(url)
 		rdb := redis.NewClient(opts)
-		defer rdb.Close()
+		defer func() { _ = rdb.Close() }() // a test client: nothing to do about a failed close
 		n, err := rdb.Exists(context.Background(), "rate:"+prefix+"t:u:1").Result()
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, n)

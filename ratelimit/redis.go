@@ -36,7 +36,7 @@ func NewRedis(ctx context.Context, url, keyPrefix string) (*Redis, error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := client.Ping(pingCtx).Err(); err != nil {
-		client.Close()
+		_ = client.Close() // the ping error is the one worth reporting
 		return nil, fmt.Errorf("ratelimit: redis %s does not answer: %w", opts.Addr, err)
 	}
 	return &Redis{client: client, limiter: redis_rate.NewLimiter(client), prefix: keyPrefix}, nil

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,14 @@ import (
 )
 
 func main() {
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run is the whole benchmark; it returns its errors so that main exits only
+// after the deferred db.Close has run.
+func run() error {
 	n := flag.Int("n", 10_000, "comments on the post")
 	nUsers := flag.Int("users", 50, "commenters and voters")
 	votes := flag.Int("votes", 4_000, "votes (and a like with every fourth)")
@@ -47,11 +56,11 @@ func main() {
 	cfg := config.Config{DBDriver: "mysql", MySQL: config.MySQL{Host: os.Getenv("MYSQL_HOST"), Port: port,
 		User: os.Getenv("MYSQL_USER"), Password: os.Getenv("MYSQL_PASSWORD"), Database: os.Getenv("MYSQL_DATABASE")}}
 	if cfg.MySQL.Host == "" || cfg.MySQL.Database == "" {
-		log.Fatal("set MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and MYSQL_DATABASE (migrated)")
+		return errors.New("set MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and MYSQL_DATABASE (migrated)")
 	}
 	db, err := database.Open(ctx, cfg, "default")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer db.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -65,14 +74,14 @@ func main() {
 			Email: fmt.Sprintf("commenter%d@example.com", i), Name: fmt.Sprintf("Commenter %d", i),
 			Picture: fmt.Sprintf("https://example.com/c%d.png", i)}
 		if err := models.InsertUser(ctx, db.Orm(), u); err != nil {
-			log.Fatal(err)
+			return err
 		}
 		users[i] = u.ID
 	}
 	post, err := ps.Create(ctx, users[0], posts.CreateInput{Title: "A post everyone talks about", Status: "published",
 		BodyMarkdown: "Discuss."})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 
 	// The shape, decided up front (parents always before children):
@@ -142,6 +151,7 @@ func main() {
 		}
 	})
 	fmt.Println(post.ID)
+	return nil
 }
 
 func parallel(n, workers int, fn func(k int)) {
