@@ -237,7 +237,7 @@ type LiveSocketController struct {
 }
 
 // liveSocketPath is the only path the token filter exempts.
-var liveSocketPath = regexp.MustCompile(`^/api/v1/posts/[1-9][0-9]{0,18}/live$`)
+var liveSocketPath = regexp.MustCompile(`^/api/v1/posts/[1-9]\d{0,18}/live$`)
 
 // IsLiveSocketUpgrade reports whether r is a WebSocket upgrade of a post's
 // live socket carrying a ticket: the one request under /api/v1 that the

@@ -48,7 +48,7 @@ func (c *MediaController) Upload() {
 	}
 	in, err := c.readUpload()
 	if in.Spooled != nil {
-		defer in.Spooled.Close()
+		defer func() { _ = in.Spooled.Close() }() // a leftover temp file does not change the answer
 	}
 	if err != nil {
 		c.RenderError(err)

@@ -39,7 +39,7 @@ func BenchmarkSubmit(b *testing.B) {
 		opts, err := redis.ParseURL(url)
 		require.NoError(b, err)
 		client := redis.NewClient(opts)
-		defer client.Close()
+		defer func() { _ = client.Close() }()
 		run(b, NewSequencer(NewRedis(client, prefix, nil), posts))
 	})
 }

@@ -164,7 +164,7 @@ func TestConvergence_ClientsOnTwoReplicas(t *testing.T) {
 			finished.Add(1)
 			go func(i int) {
 				defer finished.Done()
-				defer func() { fcancel() }()
+				defer fcancel()
 				made, reported := 0, false
 				defer func() {
 					if !reported { // stuck: let the test end and report it

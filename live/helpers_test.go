@@ -75,9 +75,9 @@ func eachBackend(t *testing.T, posts *savedPosts, fn func(t *testing.T, r replic
 			opts, err := redis.ParseURL(url)
 			require.NoError(t, err)
 			client := redis.NewClient(opts)
-			t.Cleanup(func() { client.Close() })
+			t.Cleanup(func() { _ = client.Close() })
 			r := NewRedis(client, prefix, nil)
-			t.Cleanup(func() { r.Close() })
+			t.Cleanup(func() { require.NoError(t, r.Close()) })
 			return r
 		}
 		fn(t, replicas{name: "redis", a: NewSequencer(newBackend(), posts), b: NewSequencer(newBackend(), posts)})

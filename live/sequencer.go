@@ -53,7 +53,8 @@ func (s *Sequencer) takeTurn(ctx context.Context, postID int64) (release func(),
 	s.turnsMu.Unlock()
 	done := func() {
 		s.turnsMu.Lock()
-		if t.waiters--; t.waiters == 0 {
+		t.waiters--
+		if t.waiters == 0 {
 			delete(s.turns, postID)
 		}
 		s.turnsMu.Unlock()

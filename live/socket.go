@@ -105,7 +105,7 @@ type socket struct {
 // ops after since. The caller has redeemed a ticket for user.
 func (s *Service) ServeSocket(ctx context.Context, conn *websocket.Conn, postID, user, since int64) {
 	conn.SetReadLimit(maxSocketMessage)
-	defer conn.CloseNow() // a no-op after a close handshake
+	defer func() { _ = conn.CloseNow() }() // a no-op after a close handshake
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	so := &socket{conn: conn, postID: postID, editor: Editor{UserID: user}, updated: make(chan struct{}, 1), checkedAt: time.Now()}

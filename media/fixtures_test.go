@@ -17,7 +17,6 @@ func phoneJPEG(t testing.TB, w, h int) []byte         { return mediatest.PhoneJP
 func jpegSegments(t testing.TB, b []byte) []byte      { return mediatest.JPEGSegments(t, b) }
 func polyglot(t testing.TB) []byte                    { return mediatest.Polyglot(t) }
 func bombPNG(t testing.TB, w, h int) []byte           { return mediatest.BombPNG(t, w, h) }
-func tinyWebP(t testing.TB) []byte                    { return mediatest.TinyWebP(t) }
 func webpWithEXIF(t testing.TB) []byte                { return mediatest.WebPWithEXIF(t) }
 func smallGIF(t testing.TB) []byte                    { return mediatest.SmallGIF(t) }
 func transparentPNG(t testing.TB, w, h int) []byte    { return mediatest.TransparentPNG(t, w, h) }

@@ -51,7 +51,8 @@ func (s *Service) Handler() http.Handler {
 			http.Error(w, "storage unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		defer obj.Close()
+		// Only read: a read error surfaces from ServeContent, not Close.
+		defer func() { _ = obj.Close() }()
 		kind, _ := KindByExt(m[3]) // thumbnails and post renderings are .jpg
 		h.Set("Content-Type", kind.ContentType)
 		h.Set("Cache-Control", ObjectCacheControl)

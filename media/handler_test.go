@@ -31,22 +31,30 @@ func TestHandler_ServesObjectsImmutableSandboxedAndNothingElse(t *testing.T) {
 			defer srv.Close()
 			client := srv.Client()
 
-			get := func(path string, hdr ...string) *http.Response {
-				req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+			// get reads and closes the body, so the assertions below see
+			// a finished exchange.
+			type answer struct {
+				StatusCode int
+				Header     http.Header
+				Body       []byte
+			}
+			get := func(path string, hdr ...string) answer {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, http.NoBody)
 				require.NoError(t, err)
 				for i := 0; i+1 < len(hdr); i += 2 {
 					req.Header.Set(hdr[i], hdr[i+1])
 				}
 				res, err := client.Do(req)
 				require.NoError(t, err)
-				t.Cleanup(func() { res.Body.Close() })
-				return res
+				defer res.Body.Close()
+				body, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				return answer{StatusCode: res.StatusCode, Header: res.Header, Body: body}
 			}
 
 			res := get(media.RoutePrefix + keyOf(t, it.URL))
 			require.Equal(t, http.StatusOK, res.StatusCode)
-			body, _ := io.ReadAll(res.Body)
-			assert.Equal(t, mp4Head(), body)
+			assert.Equal(t, mp4Head(), res.Body)
 			assert.Equal(t, "video/mp4", res.Header.Get("Content-Type"))
 			assert.Equal(t, "public, max-age=31536000, immutable", res.Header.Get("Cache-Control"))
 			assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
@@ -56,8 +64,7 @@ func TestHandler_ServesObjectsImmutableSandboxedAndNothingElse(t *testing.T) {
 
 			res = get(media.RoutePrefix+keyOf(t, it.URL), "Range", "bytes=4-7")
 			assert.Equal(t, http.StatusPartialContent, res.StatusCode, "video seeks with ranges")
-			body, _ = io.ReadAll(res.Body)
-			assert.Equal(t, "ftyp", string(body))
+			assert.Equal(t, "ftyp", string(res.Body))
 
 			res = get(media.RoutePrefix+keyOf(t, it.URL), "If-None-Match", etag)
 			assert.Equal(t, http.StatusNotModified, res.StatusCode)
@@ -83,7 +90,7 @@ func TestHandler_ServesObjectsImmutableSandboxedAndNothingElse(t *testing.T) {
 				assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"), path)
 			}
 
-			req, err := http.NewRequest(http.MethodPost, srv.URL+media.RoutePrefix+keyOf(t, it.URL), nil)
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+media.RoutePrefix+keyOf(t, it.URL), http.NoBody)
 			require.NoError(t, err)
 			post, err := client.Do(req)
 			require.NoError(t, err)

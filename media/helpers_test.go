@@ -95,7 +95,7 @@ func names(p *media.Page) []string {
 	return out
 }
 
-var keyInURL = regexp.MustCompile(`u/[0-9]+/[0-9a-f]{2}/[0-9a-f]{64}[^/]*$`)
+var keyInURL = regexp.MustCompile(`u/\d+/[0-9a-f]{2}/[0-9a-f]{64}[^/]*$`)
 
 // keyOf is the object key at the end of a public URL.
 func keyOf(t testing.TB, url string) string {

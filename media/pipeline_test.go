@@ -21,7 +21,7 @@ func spool(t testing.TB, data []byte) *media.Upload {
 	t.Helper()
 	u, err := media.Spool(bytes.NewReader(data), media.DefaultMaxUploadBytes, t.TempDir())
 	require.NoError(t, err)
-	t.Cleanup(func() { u.Close() })
+	t.Cleanup(func() { require.NoError(t, u.Close()) })
 	return u
 }
 

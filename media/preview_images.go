@@ -50,12 +50,12 @@ func (p *PreviewImages) StorePreviewImage(ctx context.Context, imageURL, _ strin
 	if err != nil {
 		return "", err
 	}
-	defer up.Close()
+	defer func() { _ = up.Close() }() // a leftover temp file does not change the result
 	res, err := p.svc.pipeline.Process(ctx, up)
 	if err != nil {
 		return "", err
 	}
-	if !res.Kind.Image {
+	if !res.Image {
 		return "", fmt.Errorf("media: preview image %s is %s, not an image", imageURL, res.ContentType)
 	}
 	base := objectBase(PreviewOwner, hex.EncodeToString(up.SHA256[:]))

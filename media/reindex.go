@@ -41,7 +41,7 @@ func (s *Service) Reindex(ctx context.Context, log func(format string, args ...a
 	touched := map[int64]bool{}
 	err := s.bucket.Walk(ctx, "u/", func(obj storage.Object) error {
 		m := objectKeyRE.FindStringSubmatch(obj.Key)
-		if m == nil || m[2] != "" {
+		if len(m) == 0 || m[2] != "" {
 			return nil // thumbnails, post renderings, strangers
 		}
 		rep.Objects++

@@ -191,7 +191,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (*Item, bool, erro
 		if up, err = Spool(in.Body, s.maxUpload, s.tempDir); err != nil {
 			return nil, false, err
 		}
-		defer up.Close()
+		defer func() { _ = up.Close() }() // a leftover temp file does not change the result
 	}
 	sha := hex.EncodeToString(up.SHA256[:])
 	if existing, err := models.MediaItemBySHA256(ctx, o, in.Owner, sha); err == nil {
@@ -211,7 +211,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (*Item, bool, erro
 	base := objectBase(in.Owner, sha)
 	row := &models.MediaItem{OwnerID: in.Owner, Folder: folder, Name: name, SHA256: sha, StorageKey: base + "." + res.Ext,
 		ContentType: res.ContentType, Bytes: res.Size, Source: in.Source, CreatedAt: s.now().Truncate(time.Microsecond)}
-	if res.Kind.Image {
+	if res.Image {
 		w, h := int64(res.Width), int64(res.Height)
 		row.Width, row.Height = &w, &h
 	}

@@ -76,7 +76,7 @@ func TestUpload_TakesAFileSpooledBeforeItsFields(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		up, err := e.svc.Spool(bytes.NewReader(distinctJPEG(t, 3)))
 		require.NoError(t, err)
-		defer up.Close()
+		defer func() { require.NoError(t, up.Close()) }()
 		it, created, err := e.svc.Upload(context.Background(), media.UploadInput{Owner: e.alice, Folder: "late", Name: "fields after the file", Spooled: up})
 		require.NoError(t, err)
 		assert.True(t, created)

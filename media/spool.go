@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 
@@ -32,19 +31,16 @@ func Spool(r io.Reader, limit int64, dir string) (*Upload, error) {
 		return nil, fmt.Errorf("media: spool upload: %w", err)
 	}
 	u := &Upload{f: f}
-	var h hash.Hash = sha256.New()
+	h := sha256.New()
 	n, err := io.CopyN(io.MultiWriter(f, h), r, limit+1)
 	if err != nil && !errors.Is(err, io.EOF) {
-		u.Close()
-		return nil, fmt.Errorf("media: spool upload: %w", err)
+		return nil, errors.Join(fmt.Errorf("media: spool upload: %w", err), u.Close())
 	}
 	if n > limit {
-		u.Close()
-		return nil, apperror.New(apperror.CodeTooLarge, fmt.Sprintf("the file is over %d bytes", limit))
+		return nil, errors.Join(apperror.New(apperror.CodeTooLarge, fmt.Sprintf("the file is over %d bytes", limit)), u.Close())
 	}
 	if n == 0 {
-		u.Close()
-		return nil, apperror.Validation(map[string]string{"file": "the file is empty"})
+		return nil, errors.Join(apperror.Validation(map[string]string{"file": "the file is empty"}), u.Close())
 	}
 	u.Size = n
 	copy(u.SHA256[:], h.Sum(nil))
@@ -56,7 +52,5 @@ func (u *Upload) Reader() *io.SectionReader { return io.NewSectionReader(u.f, 0,
 
 // Close removes the temporary file.
 func (u *Upload) Close() error {
-	name := u.f.Name()
-	u.f.Close()
-	return os.Remove(name)
+	return errors.Join(u.f.Close(), os.Remove(u.f.Name()))
 }

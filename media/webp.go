@@ -8,6 +8,8 @@ import (
 // webpKept are the RIFF chunks a WebP needs to show: image data, alpha,
 // animation and colour profile. EXIF, XMP and anything unknown are dropped,
 // and so is whatever follows the RIFF container.
+//
+//nolint:gocritic // "VP8 " (lossy image data) is a FourCC: the space is part of it.
 var webpKept = map[string]bool{"VP8 ": true, "VP8L": true, "VP8X": true, "ALPH": true, "ANIM": true, "ANMF": true, "ICCP": true}
 
 // VP8X flag bits announcing EXIF and XMP chunks.

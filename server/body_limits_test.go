@@ -46,6 +46,6 @@ func TestBodyLimits_OneRouteMayTakeMoreEveryOtherKeepsTheDefault(t *testing.T) {
 		assert.Equal(t, http.StatusRequestEntityTooLarge, send(http.MethodPut, "/upload", 101, chunked), "the method is part of the route")
 		assert.Equal(t, http.StatusOK, send(http.MethodPost, "/other", 100, chunked))
 	}
-	assert.Equal(t, int64(100), limits.For(httptest.NewRequest(http.MethodPost, "/upload/x", nil)))
-	assert.Equal(t, int64(1000), limits.For(httptest.NewRequest(http.MethodPost, "/upload?x=1", nil)), "the query is not part of it")
+	assert.Equal(t, int64(100), limits.For(httptest.NewRequest(http.MethodPost, "/upload/x", http.NoBody)))
+	assert.Equal(t, int64(1000), limits.For(httptest.NewRequest(http.MethodPost, "/upload?x=1", http.NoBody)), "the query is not part of it")
 }

@@ -33,7 +33,7 @@ type applied struct {
 	Op  json.RawMessage `json:"op"`
 }
 
-func submit(t *testing.T, c *postsClient, post, rev int64, op string, client string, seq int64) (int, applied, []byte) {
+func submit(t *testing.T, c *postsClient, post, rev int64, op, client string, seq int64) (int, applied, []byte) {
 	t.Helper()
 	var a applied
 	code, b := c.json(t, http.MethodPost, postPath(post)+"/edits",
@@ -303,7 +303,7 @@ func TestLiveSocket_TicketsOpsAndPresence(t *testing.T) {
 	aliceTicket := issueTicket(t, alice, post)
 	a, _, err := websocket.Dial(ctx, wsURL(app, post, aliceTicket, ""), nil)
 	require.NoError(t, err)
-	defer a.CloseNow()
+	defer func() { _ = a.CloseNow() }()
 	st := readUntil(t, ctx, a, "state", nil)
 	assert.Equal(t, "ab", st.Text)
 	assert.Equal(t, int64(0), st.Rev)
@@ -315,7 +315,7 @@ func TestLiveSocket_TicketsOpsAndPresence(t *testing.T) {
 
 	bobWS, _, err := websocket.Dial(ctx, wsURL(app, post, issueTicket(t, bob, post), "&since=0"), nil)
 	require.NoError(t, err)
-	defer bobWS.CloseNow()
+	defer func() { _ = bobWS.CloseNow() }()
 
 	// Presence: alice sees bob arrive, then his cursor.
 	readUntil(t, ctx, a, "presence", func(m wsMsg) bool { return len(m.Editors) == 2 })
@@ -394,7 +394,7 @@ func TestLiveSocket_OnlyTheUpgradeIsExemptFromTheToken(t *testing.T) {
 
 	upgrade := func(t *testing.T, method, path string) *http.Response {
 		t.Helper()
-		req, err := http.NewRequest(method, app.URL, nil)
+		req, err := http.NewRequest(method, app.URL, http.NoBody)
 		require.NoError(t, err)
 		req.URL.Opaque = path
 		req.Header.Set("Connection", "Upgrade")

@@ -42,7 +42,7 @@ func TestLiveShutdown_ClosesSocketsWith1001AndSavesTheEdits(t *testing.T) {
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, fmt.Sprintf("ws%s/api/v1/posts/%d/live?ticket=%s", strings.TrimPrefix(app.URL, "http"), p.ID, tk.Ticket), nil)
 	require.NoError(t, err)
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 	require.NoError(t, conn.Write(ctx, websocket.MessageText, []byte(`{"type":"op","rev":0,"op":[3,"d"],"client_id":"c1","seq":1}`)))
 	for { // the op comes back: it is applied
 		_, data, err := conn.Read(ctx)

@@ -68,7 +68,7 @@ func TestRateLimits_TwoReplicasShareOneBudget(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			req, _ := http.NewRequest(http.MethodPut, replicas[i%2].URL+postPath(p.ID)+"/like", nil)
+			req, _ := http.NewRequest(http.MethodPut, replicas[i%2].URL+postPath(p.ID)+"/like", http.NoBody)
 			req.Header.Set("Authorization", "Bearer "+aliceToken)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -130,7 +130,7 @@ func TestRateLimits_RedisDownFailsOpen(t *testing.T) {
 	store, err := ratelimit.NewRedis(context.Background(), fmt.Sprintf("redis://%s/%d", relay.ln.Addr(), opts.DB), prefix)
 	require.NoError(t, err)
 	limiter := ratelimit.NewLimiter(store, testapp.QuietLog())
-	t.Cleanup(func() { limiter.Close() })
+	t.Cleanup(func() { _ = limiter.Close() })
 
 	db := dbtest.Open(t, "sqlite", true)
 	google := authtest.NewProvider(t)

@@ -122,7 +122,7 @@ func TestBinary_TracesAPostReadToItsDatabaseAndCache(t *testing.T) {
 	// The caller's trace is sampled, so the default parent-based sampler
 	// keeps this one whatever its ratio.
 	const traceID, callerSpan = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
-	req, err = http.NewRequest(http.MethodGet, app.URL+loc, nil)
+	req, err = http.NewRequest(http.MethodGet, app.URL+loc, http.NoBody)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", bearer(google.Token(t, "tr-reader", "reader@example.com", "Reader")))
 	req.Header.Set("traceparent", "00-"+traceID+"-"+callerSpan+"-01")
@@ -189,7 +189,7 @@ func TestBinary_TracesAPostReadToItsDatabaseAndCache(t *testing.T) {
 func TestBinary_TracingIsOffByDefault(t *testing.T) {
 	t.Parallel()
 	app := apptest.Start(t, "SQLITE_PATH="+filepath.Join(t.TempDir(), "t.db"))
-	req, err := http.NewRequest(http.MethodGet, app.URL+"/auth/config", nil)
+	req, err := http.NewRequest(http.MethodGet, app.URL+"/auth/config", http.NoBody)
 	require.NoError(t, err)
 	req.Header.Set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	resp, err := http.DefaultClient.Do(req)

@@ -83,12 +83,12 @@ func S3URL(t *testing.T, bucket string) string {
 // process-wide environment of UseFakeCredentials.
 func OpenParallel(t testing.TB, kind string) *storage.Bucket {
 	t.Helper()
-	url := "file://" + filepath.ToSlash(t.TempDir())
+	rawURL := "file://" + filepath.ToSlash(t.TempDir())
 	if kind == "s3" {
 		require.Equal(t, "test-key", os.Getenv("AWS_ACCESS_KEY_ID"), "storagetest: call UseFakeCredentials in TestMain first")
-		url = s3Server(t, "media")
+		rawURL = s3Server(t, "media")
 	}
-	b, err := storage.Open(context.Background(), url)
+	b, err := storage.Open(context.Background(), rawURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	return b

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -204,12 +205,22 @@ func TestRealCluster(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the app serves again after the restore")
 }
 
+// kube runs kubectl and the deploy/ scripts against the cluster.
+type kube struct {
+	t       *testing.T
+	kubectl string
+	env     []string
+}
+
 // podCounters are one pod's CPU time and peak memory from its cgroup.
 type podCounters struct {
 	name     string
 	cgroup   string
 	cpuNanos int64
 }
+
+// cgroupV1 is where the v1 controllers' hierarchies are mounted.
+const cgroupV1 = "/sys/fs/cgroup"
 
 // podUsage reads the cgroups (v1, cgroupfs driver) of the pods matching selector.
 func (k *kube) podUsage(selector string) []podCounters {
@@ -222,7 +233,7 @@ func (k *kube) podUsage(selector string) []podCounters {
 			continue
 		}
 		cg := fmt.Sprintf("kubepods/%s/pod%s", strings.ToLower(f[2]), f[1])
-		out = append(out, podCounters{name: f[0], cgroup: cg, cpuNanos: readInt(filepath.Join("/sys/fs/cgroup/cpuacct", cg, "cpuacct.usage"))})
+		out = append(out, podCounters{name: f[0], cgroup: cg, cpuNanos: readInt(filepath.Join(cgroupV1, "cpuacct", cg, "cpuacct.usage"))})
 	}
 	return out
 }
@@ -230,9 +241,9 @@ func (k *kube) podUsage(selector string) []podCounters {
 // reportUsage logs each pod's CPU (cores, over d) and peak memory.
 func (k *kube) reportUsage(before []podCounters, d time.Duration, l *load) {
 	for _, p := range before {
-		cpu := readInt(filepath.Join("/sys/fs/cgroup/cpuacct", p.cgroup, "cpuacct.usage")) - p.cpuNanos
-		peak := readInt(filepath.Join("/sys/fs/cgroup/memory", p.cgroup, "memory.max_usage_in_bytes"))
-		rss := readMemStat(filepath.Join("/sys/fs/cgroup/memory", p.cgroup, "memory.stat"), "total_rss")
+		cpu := readInt(filepath.Join(cgroupV1, "cpuacct", p.cgroup, "cpuacct.usage")) - p.cpuNanos
+		peak := readInt(filepath.Join(cgroupV1, "memory", p.cgroup, "memory.max_usage_in_bytes"))
+		rss := readMemStat(filepath.Join(cgroupV1, "memory", p.cgroup, "memory.stat"), "total_rss")
 		k.t.Logf("sizing: %s used %.3f CPU cores over %s, memory peak %d MiB (rss now %d MiB), %d requests in total so far",
 			p.name, float64(cpu)/float64(d.Nanoseconds()), d, peak>>20, rss>>20, l.total())
 	}
@@ -285,13 +296,6 @@ spec:
   claimRef: {namespace: inkwell, name: mysql-backups}
 `
 
-// kube runs kubectl and the deploy/ scripts against the cluster.
-type kube struct {
-	t       *testing.T
-	kubectl string
-	env     []string
-}
-
 func (k *kube) exec(name string, args ...string) (string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = repoRoot
@@ -314,7 +318,8 @@ func (k *kube) output(args ...string) string {
 	cmd.Dir, cmd.Env = repoRoot, k.env
 	out, err := cmd.Output()
 	var stderr []byte
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		stderr = ee.Stderr
 	}
 	require.NoError(k.t, err, "kubectl %s: %s", strings.Join(args, " "), stderr)
@@ -399,6 +404,6 @@ func relayJWKS(t *testing.T, nodeIP, certsURL string) string {
 		_, _ = io.Copy(w, resp.Body)
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { _ = srv.Close() })
 	return fmt.Sprintf("http://%s/oauth2/v3/certs", ln.Addr())
 }

@@ -42,7 +42,7 @@ func newDyingReplica(t *testing.T, target int) *dyingReplica {
 }
 
 func (d *dyingReplica) serve(conn *net.TCPConn, upstream http.RoundTripper, target int) {
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	rd := bufio.NewReader(conn)
 	for {
 		req, err := http.ReadRequest(rd)

@@ -111,7 +111,7 @@ func TestHAProxyStack(t *testing.T) {
 
 	t.Run("plain HTTP never redirects to a Host it does not serve", func(t *testing.T) {
 		for _, host := range []string{"evil.example", "evil.example:80", "203.0.113.9", "inkwell.local.evil.example"} {
-			req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/login", s.httpPort), nil)
+			req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/login", s.httpPort), http.NoBody)
 			require.NoError(t, err)
 			req.Host = host
 			resp, err := plain.Do(req)
@@ -125,7 +125,7 @@ func TestHAProxyStack(t *testing.T) {
 	})
 
 	t.Run("HAProxy's own answers carry HSTS too", func(t *testing.T) {
-		req, err := http.NewRequest(http.MethodGet, s.url("/healthz"), nil)
+		req, err := http.NewRequest(http.MethodGet, s.url("/healthz"), http.NoBody)
 		require.NoError(t, err)
 		req.Host = "evil.example"
 		resp, err := c.Do(req)
@@ -194,7 +194,7 @@ func TestHAProxyStack(t *testing.T) {
 	t.Run("a request body trickled in is cut off by HAProxy, never reaches a replica", func(t *testing.T) {
 		conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.httpsPort), &tls.Config{ServerName: "localhost", RootCAs: s.certPool, NextProtos: []string{"http/1.1"}})
 		require.NoError(t, err)
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		id := fmt.Sprintf("slow-body-%d", time.Now().UnixNano())
 		const bodyLen = 40
 		_, err = fmt.Fprintf(conn, "POST /api/v1/posts HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", id, bodyLen)
@@ -414,9 +414,9 @@ func TestHAProxyStack(t *testing.T) {
 	})
 }
 
-// getID sends GET url with X-Request-Id id.
-func getID(c *http.Client, url, id string) (*http.Response, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+// getID sends GET rawURL with X-Request-Id id.
+func getID(c *http.Client, rawURL, id string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, rawURL, http.NoBody)
 	if err != nil {
 		return nil, err
 	}
@@ -429,9 +429,9 @@ func getID(c *http.Client, url, id string) (*http.Response, error) {
 	return resp, nil
 }
 
-func get(t *testing.T, c *http.Client, url string, headers map[string]string) (*http.Response, string) {
+func get(t *testing.T, c *http.Client, rawURL string, headers map[string]string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, http.NoBody)
+	req, err := http.NewRequest(http.MethodGet, rawURL, http.NoBody)
 	require.NoError(t, err)
 	for k, v := range headers {
 		req.Header.Set(k, v)
