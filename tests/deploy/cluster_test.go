@@ -122,15 +122,16 @@ func TestRealCluster(t *testing.T) {
 	assert.Contains(t, version, tags[0], "the binary carries its build tag")
 
 	step("steady load; roll the app out to " + tags[1] + " with kubectl apply -k, then restart HAProxy")
-	// Enough writers that the steady load (up to about 40 writes/s) stays
-	// inside the default write budget of each (RATE_LIMIT_WRITES, 60 per
+	// Enough writers that the steady load (4 workers pausing 20 ms: at most
+	// 100 writes/s, 15 per user per minute) stays inside the default write
+	// budget of each (RATE_LIMIT_WRITES, 60 per
 	// user per minute): the deployment is tested with its limits on, as a
 	// user applies it, and a 429 counts as a failed request. The count is
 	// odd so that request n's user (n mod count) and its operation (n mod
 	// 4) are independent: with 64, creates and likes fell on 32 users only
 	// and went over their budget.
 	var tokens []string
-	for i := range 101 {
+	for i := range 401 {
 		tokens = append(tokens, google.Token(t, fmt.Sprintf("cluster-writer-%d", i), fmt.Sprintf("cw%d@example.com", i), fmt.Sprintf("Writer %d", i)))
 	}
 	created := &ledger{}
