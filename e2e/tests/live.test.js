@@ -13,9 +13,9 @@ async function signIn(name) {
   const browser = await launchProfile();
   const page = await browser.context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url + '/');
+  // Signed out, / is the public feed (public pages); sign in where its link goes.
+  await page.goto(server.url + '/signin');
   await waitForServiceWorker(page);
-  await page.waitForURL(/\/signin/);
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Sign in (development)' }).click();
   await page.waitForURL(server.url + '/');
