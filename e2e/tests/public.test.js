@@ -90,7 +90,8 @@ test('a signed-out visitor reads a post (JavaScript on): the server page stays, 
       card: m('twitter:card'), feed: document.querySelector('link[rel=alternate][type="application/atom+xml"]')?.href };
   });
   assert.equal(head.title, 'Notes on the Analytical Engine · Inkwell');
-  assert.equal(head.canonical, `http://localhost:8080/posts/${post.id}/${post.slug}`, 'absolute, from PUBLIC_BASE_URL');
+  // The e2e server runs with PUBLIC_BASE_URL set to its own address (e2e/lib/server.js).
+  assert.equal(head.canonical, `${server.url}/posts/${post.id}/${post.slug}`, 'absolute, from PUBLIC_BASE_URL');
   assert.equal(head.ogUrl, head.canonical);
   assert.equal(head.ogTitle, 'Notes on the Analytical Engine');
   assert.equal(head.ogType, 'article');
