@@ -2,9 +2,6 @@ package comments
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -59,33 +56,10 @@ const skeletonSuffix = ":skel"
 
 func reactionsSuffix(user int64) string { return ":me:" + strconv.FormatInt(user, 10) }
 
-func newToken() []byte {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return []byte(hex.EncodeToString(b[:]))
-}
-
 // token returns the post's current token, creating one when there is none;
 // Add makes concurrent readers agree on one.
 func (cc *commentCache) token(ctx context.Context, post int64) (string, error) {
-	for range 3 {
-		vals, err := cc.c.Get(ctx, versionKey(post))
-		if err != nil {
-			return "", err
-		}
-		if vals[0] != nil {
-			return string(vals[0]), nil
-		}
-		tok := newToken()
-		added, err := cc.c.Add(ctx, versionKey(post), tok, versionTTL)
-		if err != nil {
-			return "", err
-		}
-		if added {
-			return string(tok), nil
-		}
-	}
-	return "", fmt.Errorf("comments: version token of post %d keeps changing", post)
+	return cache.Token(ctx, cc.c, versionKey(post), versionTTL)
 }
 
 // InvalidatePost retires every cached listing of post's comments; call it
@@ -93,7 +67,7 @@ func (cc *commentCache) token(ctx context.Context, post int64) (string, error) {
 // saved but readers might see the old listing, so the caller hears of it
 // (503) rather than a success.
 func (s *Service) InvalidatePost(ctx context.Context, post int64) error {
-	if err := s.cache.c.Set(context.WithoutCancel(ctx), versionKey(post), newToken(), versionTTL); err != nil {
+	if err := cache.Retire(context.WithoutCancel(ctx), s.cache.c, versionKey(post), versionTTL); err != nil {
 		return &apperror.Error{Code: apperror.CodeUnavailable,
 			Message: "the change is saved but the comment cache could not be refreshed; repeat the request", Err: err}
 	}

@@ -2,16 +2,15 @@ package media
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"inkwell/apperror"
+	"inkwell/cache"
 	"inkwell/models"
 )
 
@@ -106,39 +105,16 @@ func pageSuffix(req ListRequest) string {
 	return ":list:" + strconv.Itoa(req.Limit) + ":" + req.cursor + ":" + req.Folder
 }
 
-func newToken() []byte {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return []byte(hex.EncodeToString(b[:]))
-}
-
 // token returns owner's current version token, creating one when absent;
 // Add makes concurrent readers agree on one.
 func (s *Service) token(ctx context.Context, owner int64) (string, error) {
-	for range 3 {
-		vals, err := s.cache.Get(ctx, versionKey(owner))
-		if err != nil {
-			return "", err
-		}
-		if vals[0] != nil {
-			return string(vals[0]), nil
-		}
-		tok := newToken()
-		added, err := s.cache.Add(ctx, versionKey(owner), tok, versionTTL)
-		if err != nil {
-			return "", err
-		}
-		if added {
-			return string(tok), nil
-		}
-	}
-	return "", fmt.Errorf("media: version token of owner %d keeps changing", owner)
+	return cache.Token(ctx, s.cache, versionKey(owner), versionTTL)
 }
 
 // invalidate retires every cached listing of owner. A failure is logged:
 // the write has committed, and the listings expire within listTTL.
 func (s *Service) invalidate(ctx context.Context, owner int64) {
-	if err := s.cache.Set(ctx, versionKey(owner), newToken(), versionTTL); err != nil {
+	if err := cache.Retire(ctx, s.cache, versionKey(owner), versionTTL); err != nil {
 		s.log.Error("media: listing cache not invalidated; listings may be stale until they expire",
 			"owner", owner, "ttl", listTTL.String(), "error", err.Error())
 	}

@@ -2,8 +2,6 @@ package posts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -46,39 +44,16 @@ func likedKey(id int64, token string, user int64) string {
 	return postKey(id, token) + likedSuffix(user)
 }
 
-func newToken() []byte {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return []byte(hex.EncodeToString(b[:]))
-}
-
 // token returns the post's current version token, creating one when there
 // is none; Add makes concurrent readers agree on a single new token.
 func (pc *postCache) token(ctx context.Context, id int64) (string, error) {
-	for range 3 {
-		vals, err := pc.c.Get(ctx, versionKey(id))
-		if err != nil {
-			return "", err
-		}
-		if vals[0] != nil {
-			return string(vals[0]), nil
-		}
-		tok := newToken()
-		added, err := pc.c.Add(ctx, versionKey(id), tok, versionTTL)
-		if err != nil {
-			return "", err
-		}
-		if added {
-			return string(tok), nil
-		}
-	}
-	return "", fmt.Errorf("posts: version token of post %d keeps changing", id)
+	return cache.Token(ctx, pc.c, versionKey(id), versionTTL)
 }
 
 // invalidate retires every cached entry of the post; call it after the
 // write has committed and before answering.
 func (pc *postCache) invalidate(ctx context.Context, id int64) error {
-	if err := pc.c.Set(ctx, versionKey(id), newToken(), versionTTL); err != nil {
+	if err := cache.Retire(ctx, pc.c, versionKey(id), versionTTL); err != nil {
 		return fmt.Errorf("posts: invalidate cached post %d: %w", id, err)
 	}
 	return nil
