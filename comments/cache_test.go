@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,18 +11,13 @@ import (
 
 	"inkwell/apperror"
 	"inkwell/cache"
+	"inkwell/cache/cachetest"
 	"inkwell/database/dbtest"
 	"inkwell/posts"
 )
 
 func redisCache(t *testing.T, prefix string) cache.Cache {
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if dbtest.Required() {
-			t.Fatal("CI=true but TEST_REDIS_URL is not set")
-		}
-		t.Skip("TEST_REDIS_URL not set")
-	}
+	url := cachetest.RedisURL(t) // fails, not skips, under CI=true
 	c, err := cache.NewRedis(context.Background(), url, prefix)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
