@@ -135,6 +135,8 @@ func runServe(ctx context.Context, args []string) error {
 	outboundClient := outbound.New(outbound.PolicyFromConfig(cfg))
 	linkPreviews := previews.NewService(outboundClient, postCache, library.PreviewImages(outboundClient), log)
 	postService := posts.NewService(db, postCache, log)
+	// A bare link on its own line in a post renders as its preview card.
+	postService.UseLinkCards(linkPreviews)
 	liveService, closeLive, err := live.Open(ctx, live.Options{RedisURL: cfg.RedisURL, KeyPrefix: cfg.CacheKeyPrefix,
 		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
 		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})

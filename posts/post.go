@@ -57,6 +57,8 @@ type Service struct {
 	// post (its status, or its deletion): caches of things shown under a
 	// post (its comments) carry its visibility and must hear of it.
 	visibilityHooks []func(ctx context.Context, id int64) error
+	// cards renders bare links as preview cards (cards.go); nil: no cards.
+	cards *linkCards
 }
 
 // OnVisibilityChange registers fn to run after every committed write that

@@ -68,7 +68,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if err != nil {
 		return nil, err
 	}
-	html, err := renderBody(ctx, v.body)
+	html, uncachedCards, err := s.renderWithCards(ctx, v.body)
 	if err != nil {
 		return nil, fmt.Errorf("posts: create: %w", err)
 	}
@@ -98,6 +98,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if err != nil {
 		return nil, fmt.Errorf("posts: create for author %d: %w", author, err)
 	}
+	s.fetchCardsLater(p.ID, uncachedCards)
 	return s.Get(ctx, p.ID, author)
 }
 
@@ -114,7 +115,13 @@ func payPublication(ctx context.Context, tx orm.TxOrmer, p *models.Post) error {
 // body_markdown with the reason. A render that found no free slot, or
 // whose request was cancelled, is 503.
 func renderBody(ctx context.Context, body string) (string, error) {
-	html, err := markdown.RenderContext(ctx, body)
+	return renderBodyWith(ctx, body, nil)
+}
+
+// renderBodyWith is renderBody with bare links as cards from cards (nil:
+// none).
+func renderBodyWith(ctx context.Context, body string, cards markdown.CardSource) (string, error) {
+	html, err := markdown.RenderWithCards(ctx, body, cards)
 	var refused *markdown.RefusedError
 	switch {
 	case err == nil:
@@ -160,8 +167,9 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 		return nil, err
 	}
 	var html string
+	var uncachedCards []string
 	if in.BodyMarkdown != nil {
-		if html, err = renderBody(ctx, *in.BodyMarkdown); err != nil {
+		if html, uncachedCards, err = s.renderWithCards(ctx, *in.BodyMarkdown); err != nil {
 			return nil, fmt.Errorf("posts: update %d: %w", id, err)
 		}
 	}
@@ -232,6 +240,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 		if err := s.invalidate(ctx, id); err != nil {
 			return nil, err
 		}
+		s.fetchCardsLater(id, uncachedCards)
 	}
 	if statusChanged {
 		if err := s.visibilityChanged(ctx, id); err != nil {

@@ -106,6 +106,9 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		PublicBase: media.PublicBase(bucket, cfg.MediaPublicBaseURL, cfg.PublicBaseURL), MaxUploadBytes: cfg.MaxUploadBytes, Log: log})
 	client := outbound.New(outbound.PolicyFromConfig(cfg))
 	postService := posts.NewService(db, postCache, log)
+	linkPreviews := previews.NewService(client, postCache, library.PreviewImages(client), log)
+	postService.UseLinkCards(linkPreviews)
+	t.Cleanup(postService.WaitForCards)
 	liveService, closeLive, err := live.Open(context.Background(), live.Options{RedisURL: opts.LiveRedisURL, KeyPrefix: opts.LiveKeyPrefix,
 		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
 		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
@@ -113,7 +116,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,
-		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log), Limiter: opts.Limiter, Live: liveService})
+		Previews: linkPreviews, Limiter: opts.Limiter, Live: liveService})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}
