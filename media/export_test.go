@@ -81,7 +81,7 @@ func readManifest(t *testing.T, dir string) []media.ManifestEntry {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, media.ManifestName))
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	var out []media.ManifestEntry
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
