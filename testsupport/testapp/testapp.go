@@ -48,6 +48,9 @@ type App struct {
 	Routes *web.HttpServer
 	// Live is the instance's live co-editing (its sockets, its saver).
 	Live *live.Service
+	// Posts is the instance's post service (tests wait for its background
+	// link-card fetches with Posts.WaitForCards).
+	Posts *posts.Service
 }
 
 // Options adjust an instance before it serves.
@@ -127,7 +130,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		srv.Close()
 		_ = closeLive()
 	})
-	return &App{URL: srv.URL, DB: db, Google: google, Auth: authn, Config: cfg, Routes: app.Server, Live: liveService}
+	return &App{URL: srv.URL, DB: db, Google: google, Auth: authn, Config: cfg, Routes: app.Server, Live: liveService, Posts: postService}
 }
 
 // Do sends method path with the Authorization header (omitted when empty)
