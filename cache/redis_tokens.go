@@ -103,7 +103,7 @@ type tokenFence struct {
 	// id names this replica's channel (own); inv is the shared
 	// invalidation channel; registry the hash of replicas holding a lease.
 	id, inv, own, registry string
-	base         time.Time // monotonic origin of now()
+	base                   time.Time // monotonic origin of now()
 
 	mu     sync.Mutex // orders stores against invalidations (with gen)
 	gen    atomic.Uint64
@@ -114,12 +114,12 @@ type tokenFence struct {
 	fencesMu sync.Mutex
 	fences   map[uint64]*fence
 
-	acks   chan string // "writerID seq" to acknowledge
+	acks chan string // "writerID seq" to acknowledge
 	// waitedOut counts writes that had to wait out a silent replica's lease.
 	waitedOut atomic.Int64
 	// deaf, in tests, drops every message as a subscription that died
 	// without the connection closing would.
-	deaf atomic.Bool
+	deaf   atomic.Bool
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	log    *slog.Logger
