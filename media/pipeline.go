@@ -1,11 +1,11 @@
 package media
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -16,6 +16,7 @@ import (
 	_ "golang.org/x/image/webp" // registers WebP with image.Decode
 
 	"inkwell/apperror"
+	"inkwell/media/internal/jpegenc"
 )
 
 // Limits of the pipeline.
@@ -164,16 +165,9 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 		return nil, ctx.Err()
 	}
 
-	var img image.Image
-	switch kind.ContentType {
-	case "image/gif":
-		// Kept as sent (animation included); the first frame makes the thumbnails.
-		img, err = gif.Decode(u.Reader())
-	default:
-		img, err = imaging.Decode(u.Reader(), imaging.AutoOrientation(true))
-	}
+	img, err := decode(kind, u)
 	if err != nil {
-		return nil, apperror.New(apperror.CodeUnsupportedMedia, "the file starts like "+kind.ContentType+" but is not a readable image")
+		return nil, err
 	}
 	if b := img.Bounds(); b.Dx() > MaxSide || b.Dy() > MaxSide {
 		if kind.ContentType == "image/jpeg" || kind.ContentType == "image/png" {
@@ -185,7 +179,8 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 	case "image/jpeg", "image/png":
 		var buf bytes.Buffer
 		if kind.ContentType == "image/jpeg" {
-			err = jpeg.Encode(&buf, opaqueRGBA(img), &jpeg.Options{Quality: JPEGQuality})
+			buf.Grow(int(u.Size))
+			err = jpegenc.Encode(&buf, opaqueRGBA(img), &jpegenc.Options{Quality: JPEGQuality})
 		} else {
 			err = png.Encode(&buf, img)
 		}
@@ -199,7 +194,7 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 	}
 
 	// The thumbnail is made from the post rendering when there is one: a
-	// sixteenth of the pixels to filter, and the same result to the eye.
+	// sixteenth of the pixels to read, and the same result to the eye.
 	source := img
 	if b := img.Bounds(); b.Dx() > PostSide || b.Dy() > PostSide {
 		var small image.Image
@@ -212,6 +207,33 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// decode reads the upload's pixels once. A JPEG is turned upright by its
+// EXIF orientation (read from its header segments) and, being
+// *image.YCbCr, stays in its planes: turned plane by plane, encoded again
+// and reduced for the variants without a whole-frame conversion to RGB.
+func decode(kind Kind, u *Upload) (image.Image, error) {
+	// The spool file is read through one buffer large enough that the
+	// decoder's small reads do not each become a system call.
+	r := bufio.NewReaderSize(u.Reader(), 64<<10)
+	var img image.Image
+	var err error
+	switch kind.ContentType {
+	case "image/gif":
+		// Kept as sent (animation included); the first frame makes the thumbnails.
+		img, err = gif.Decode(r)
+	case "image/jpeg":
+		if img, err = jpeg.Decode(r); err == nil {
+			img = orient(img, exifOrientation(u.Reader()))
+		}
+	default:
+		img, _, err = image.Decode(r)
+	}
+	if err != nil {
+		return nil, apperror.New(apperror.CodeUnsupportedMedia, "the file starts like "+kind.ContentType+" but is not a readable image")
+	}
+	return img, nil
 }
 
 // opaqueRGBA lets the JPEG encoder take its fast path: an NRGBA image
@@ -230,13 +252,11 @@ func opaqueRGBA(img image.Image) image.Image {
 // transparent PNG, GIF and WebP thumbnails do not turn black. It returns
 // the scaled image too, for smaller variants to start from.
 func variant(img image.Image, side int) (*Variant, image.Image, error) {
-	small := imaging.Fit(img, side, side, imaging.CatmullRom)
+	small := fit(img, side)
 	b := small.Bounds()
-	flat := imaging.New(b.Dx(), b.Dy(), color.White)
-	flat = imaging.Overlay(flat, small, image.Pt(0, 0), 1)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, opaqueRGBA(flat), &jpeg.Options{Quality: JPEGQuality}); err != nil {
+	if err := jpegenc.Encode(&buf, opaqueRGBA(small), &jpegenc.Options{Quality: JPEGQuality}); err != nil {
 		return nil, nil, fmt.Errorf("media: encode thumbnail: %w", err)
 	}
-	return &Variant{Suffix: fmt.Sprintf("_w%d", side), Width: b.Dx(), Height: b.Dy(), Data: buf.Bytes()}, flat, nil
+	return &Variant{Suffix: fmt.Sprintf("_w%d", side), Width: b.Dx(), Height: b.Dy(), Data: buf.Bytes()}, small, nil
 }

@@ -1,0 +1,126 @@
+package jpegenc
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// photo is a w×h image of gradients and noise (a photo's statistics: most
+// coefficients small, some large, 0xff bytes in the entropy-coded data).
+func photo(w, h int) *image.RGBA {
+	rng := rand.New(rand.NewPCG(5, 6))
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			n := rng.IntN(40)
+			m.SetRGBA(x, y, color.RGBA{uint8(x*255/w + n/2), uint8(y*200/h + n), uint8((x + y) * 100 / (w + h) * 2), 255})
+		}
+	}
+	return m
+}
+
+func asYCbCr(src image.Image, ratio image.YCbCrSubsampleRatio) *image.YCbCr {
+	b := src.Bounds()
+	m := image.NewYCbCr(b, ratio)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := src.At(x, y).RGBA()
+			yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+			m.Y[m.YOffset(x, y)] = yy
+			// Chroma samples shared by several pixels keep the last one's:
+			// any value will do, the two encoders read the same planes.
+			m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = cb, cr
+		}
+	}
+	return m
+}
+
+// The encoder writes exactly image/jpeg's bytes, for every kind of image
+// it has a path for, at sizes that are and are not whole MCUs, and at the
+// qualities the pipeline uses and the extremes.
+func TestEncodeMatchesImageJPEG(t *testing.T) {
+	for _, size := range []image.Point{{64, 48}, {37, 29}, {1, 1}, {301, 17}} {
+		rgba := photo(size.X, size.Y)
+		gray := image.NewGray(rgba.Bounds())
+		for i := range gray.Pix {
+			gray.Pix[i] = rgba.Pix[4*i+1]
+		}
+		nrgba := image.NewNRGBA(rgba.Bounds())
+		copy(nrgba.Pix, rgba.Pix)
+		images := map[string]image.Image{
+			"rgba":         rgba,
+			"gray":         gray,
+			"nrgba":        nrgba,
+			"ycbcr420":     asYCbCr(rgba, image.YCbCrSubsampleRatio420),
+			"ycbcr444":     asYCbCr(rgba, image.YCbCrSubsampleRatio444),
+			"ycbcr422":     asYCbCr(rgba, image.YCbCrSubsampleRatio422),
+			"ycbcr420 sub": asYCbCr(photo(size.X+6, size.Y+4), image.YCbCrSubsampleRatio420).SubImage(image.Rect(2, 2, size.X+2, size.Y+2)),
+		}
+		for name, img := range images {
+			for _, q := range []int{1, 50, 85, 100} {
+				var want, got bytes.Buffer
+				require.NoError(t, jpeg.Encode(&want, img, &jpeg.Options{Quality: q}))
+				require.NoError(t, Encode(&got, img, &Options{Quality: q}))
+				require.True(t, bytes.Equal(want.Bytes(), got.Bytes()), "%s %v quality %d: %d bytes, image/jpeg wrote %d",
+					name, size, q, got.Len(), want.Len())
+			}
+		}
+	}
+}
+
+// A large image crosses the output's flush threshold many times.
+func TestEncodeLargeImageMatches(t *testing.T) {
+	img := asYCbCr(photo(1024, 768), image.YCbCrSubsampleRatio420)
+	var want, got bytes.Buffer
+	require.NoError(t, jpeg.Encode(&want, img, &jpeg.Options{Quality: 90}))
+	require.NoError(t, Encode(&got, img, &Options{Quality: 90}))
+	require.Greater(t, got.Len(), 2*flushAt)
+	require.True(t, bytes.Equal(want.Bytes(), got.Bytes()))
+}
+
+// The reciprocal division is image/jpeg's div for every divisor a quality
+// can give and every value the DCT can produce.
+func TestQuantizeIsExact(t *testing.T) {
+	div := func(a, b int32) int32 {
+		if a >= 0 {
+			return (a + (b >> 1)) / b
+		}
+		return -((-a + (b >> 1)) / b)
+	}
+	for q := int32(1); q <= 255; q++ {
+		d := uint64(8 * q)
+		recip, half := (1<<recipShift+d-1)/d, d>>1
+		for a := int32(-1 << 15); a < 1<<15; a++ {
+			if got, want := quantize(a, recip, half), div(a, 8*q); got != want {
+				t.Fatalf("%d / %d: %d, want %d", a, 8*q, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkEncode12MP(b *testing.B) {
+	img := asYCbCr(photo(4032, 3024), image.YCbCrSubsampleRatio420)
+	for _, enc := range []struct {
+		name string
+		fn   func(*bytes.Buffer) error
+	}{
+		{"image/jpeg", func(w *bytes.Buffer) error { return jpeg.Encode(w, img, &jpeg.Options{Quality: 85}) }},
+		{"jpegenc", func(w *bytes.Buffer) error { return Encode(w, img, &Options{Quality: 85}) }},
+	} {
+		b.Run(enc.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := enc.fn(&buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
