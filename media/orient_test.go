@@ -91,3 +91,92 @@ func TestEXIFOrientation(t *testing.T) {
 		assert.Equal(t, 1, exifOrientation(bytes.NewReader(data)), name)
 	}
 }
+
+// shrinkYCbCr averages each box's luma and the chroma samples covering it
+// (checked against that definition computed pixel by pixel) for every
+// subsampling, sizes that are not whole boxes, and a sub-image.
+func TestShrinkYCbCrAveragesBoxes(t *testing.T) {
+	cases := map[string]*image.YCbCr{}
+	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		cases[r.String()] = noisyYCbCr(47, 31, r)
+	}
+	cases["sub-image"] = noisyYCbCr(60, 40, image.YCbCrSubsampleRatio420).SubImage(image.Rect(3, 5, 50, 37)).(*image.YCbCr)
+	for name, m := range cases {
+		for _, k := range []int{2, 3, 5} {
+			got := shrinkYCbCr(m, k)
+			b := m.Bounds()
+			require.Equal(t, image.Rect(0, 0, (b.Dx()+k-1)/k, (b.Dy()+k-1)/k), got.Bounds(), "%s k=%d", name, k)
+			for oy := 0; oy < got.Rect.Dy(); oy++ {
+				for ox := 0; ox < got.Rect.Dx(); ox++ {
+					var ySum, n, cbSum, crSum int
+					chroma := map[int]bool{}
+					for y := b.Min.Y + oy*k; y < min(b.Min.Y+oy*k+k, b.Max.Y); y++ {
+						for x := b.Min.X + ox*k; x < min(b.Min.X+ox*k+k, b.Max.X); x++ {
+							ySum += int(m.Y[m.YOffset(x, y)])
+							n++
+							if c := m.COffset(x, y); !chroma[c] {
+								chroma[c] = true
+								cbSum += int(m.Cb[c])
+								crSum += int(m.Cr[c])
+							}
+						}
+					}
+					nc := len(chroma)
+					r, g, bl := color.YCbCrToRGB(uint8((ySum+n/2)/n), uint8((cbSum+nc/2)/nc), uint8((crSum+nc/2)/nc))
+					if p, want := got.NRGBAAt(ox, oy), (color.NRGBA{r, g, bl, 255}); p != want {
+						t.Fatalf("%s k=%d (%d,%d): %v, want %v", name, k, ox, oy, p, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func noisyNRGBA(w, h int) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range m.Pix {
+		m.Pix[i] = byte(rng.IntN(256))
+		if i%4 == 3 {
+			m.Pix[i] = 255
+		}
+	}
+	return m
+}
+
+// resample is imaging's CatmullRom resize in fixed point: within one level
+// of it on every channel, for reductions and enlargements alike.
+func TestResampleMatchesImagingCatmullRom(t *testing.T) {
+	src := noisyNRGBA(134, 101)
+	for _, size := range []image.Point{{128, 96}, {67, 50}, {134, 60}, {200, 150}, {1, 1}} {
+		got := resample(src, size.X, size.Y)
+		want := imaging.Resize(src, size.X, size.Y, imaging.CatmullRom)
+		require.Equal(t, want.Bounds(), got.Bounds())
+		for i := range want.Pix {
+			d := int(got.Pix[i]) - int(want.Pix[i])
+			if d < -1 || d > 1 {
+				t.Fatalf("%v: byte %d is %d, imaging gives %d", size, i, got.Pix[i], want.Pix[i])
+			}
+		}
+	}
+}
+
+// fit gives imaging.Fit's size, an opaque image, and transparency on white.
+func TestFitSizesAndFlattens(t *testing.T) {
+	for _, size := range []image.Point{{4032, 3024}, {3024, 4032}, {1600, 900}, {1281, 5}, {5, 1281}, {300, 200}, {2561, 2560}} {
+		src := image.NewYCbCr(image.Rect(0, 0, size.X, size.Y), image.YCbCrSubsampleRatio420)
+		for _, side := range []int{PostSide, ThumbSide} {
+			got := fit(src, side)
+			want := imaging.Fit(image.NewGray(image.Rect(0, 0, size.X, size.Y)), side, side, imaging.Box)
+			assert.Equal(t, want.Bounds(), got.Bounds(), "%v in %d", size, side)
+			assert.True(t, got.Opaque())
+		}
+	}
+	clear := image.NewNRGBA(image.Rect(0, 0, 700, 700))
+	clear.SetNRGBA(0, 0, color.NRGBA{0, 0, 0, 128})
+	got := fit(clear, ThumbSide)
+	assert.Equal(t, color.NRGBA{255, 255, 255, 255}, got.NRGBAAt(200, 200), "transparent is white")
+	assert.True(t, got.Opaque())
+	assert.Equal(t, uint8(0), clear.Pix[3+4*1], "the source is left alone")
+}

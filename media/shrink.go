@@ -32,7 +32,7 @@ func fit(img image.Image, side int) *image.NRGBA {
 		}
 	}
 	if small.Rect.Dx() != tw || small.Rect.Dy() != th {
-		small = imaging.Resize(small, tw, th, imaging.CatmullRom)
+		small = resample(small, tw, th)
 	}
 	return small
 }
@@ -100,11 +100,13 @@ func chromaFactors(r image.YCbCrSubsampleRatio) (int, int) {
 // shrinkYCbCr averages m over k×k boxes into an NRGBA of about a k-th of
 // its width and height: luma over each box's pixels, chroma over the
 // chroma samples that cover them, then one conversion to RGB per result
-// pixel.
+// pixel. Each band of k rows is first summed down the columns (a plain
+// pass over the plane's bytes), then across.
 func shrinkYCbCr(m *image.YCbCr, k int) *image.NRGBA {
 	b := m.Bounds()
+	w := b.Dx()
 	sx, sy := chromaFactors(m.SubsampleRatio)
-	xs, ys := boxes(b.Dx(), k), boxes(b.Dy(), k)
+	xs, ys := boxes(w, k), boxes(b.Dy(), k)
 	ow, oh := len(xs)-1, len(ys)-1
 	// Each result column's chroma samples, in m.Cb's row coordinates.
 	cx0, cx1 := make([]int, ow), make([]int, ow)
@@ -112,42 +114,52 @@ func shrinkYCbCr(m *image.YCbCr, k int) *image.NRGBA {
 		x0, x1 := b.Min.X+xs[i], b.Min.X+xs[i+1]
 		cx0[i], cx1[i] = x0/sx-b.Min.X/sx, (x1-1)/sx+1-b.Min.X/sx
 	}
+	cw := cx1[ow-1]
+	// Averages divide by a count of at most (k+1)² samples, by multiplying
+	// with its reciprocal: with m = ⌈2^32/n⌉, (x·m)>>32 is exactly x/n for
+	// x·(m·n − 2^32) < 2^32, far beyond 255·n.
+	recip := make([]uint64, (k+1)*(k+1)+1)
+	for n := 1; n < len(recip); n++ {
+		recip[n] = (1<<32 + uint64(n) - 1) / uint64(n)
+	}
+	avg := func(sum, n uint32) uint8 { return uint8((uint64(sum+n/2) * recip[n]) >> 32) }
 	out := image.NewNRGBA(image.Rect(0, 0, ow, oh))
-	ySum, cbSum, crSum := make([]uint32, ow), make([]uint32, ow), make([]uint32, ow)
+	colY, colCb, colCr := make([]uint32, w), make([]uint32, cw), make([]uint32, cw)
 	for oy := range oh {
 		y0, y1 := b.Min.Y+ys[oy], b.Min.Y+ys[oy+1]
-		clear(ySum)
+		clear(colY)
 		for y := y0; y < y1; y++ {
-			row := m.Y[m.YOffset(b.Min.X, y):]
-			for i := range ow {
-				var s uint32
-				for _, v := range row[xs[i]:xs[i+1]] {
-					s += uint32(v)
-				}
-				ySum[i] += s
+			row := m.Y[m.YOffset(b.Min.X, y):][:w]
+			col := colY[:len(row)]
+			for x := range row {
+				col[x] += uint32(row[x])
 			}
 		}
-		clear(cbSum)
-		clear(crSum)
+		clear(colCb)
+		clear(colCr)
 		c0, c1 := y0/sy-b.Min.Y/sy, (y1-1)/sy+1-b.Min.Y/sy
 		for cy := c0; cy < c1; cy++ {
-			cb, cr := m.Cb[cy*m.CStride:], m.Cr[cy*m.CStride:]
-			for i := range ow {
-				var s, t uint32
-				for c := cx0[i]; c < cx1[i]; c++ {
-					s += uint32(cb[c])
-					t += uint32(cr[c])
-				}
-				cbSum[i] += s
-				crSum[i] += t
+			for x, v := range m.Cb[cy*m.CStride:][:cw] {
+				colCb[x] += uint32(v)
+			}
+			for x, v := range m.Cr[cy*m.CStride:][:cw] {
+				colCr[x] += uint32(v)
 			}
 		}
 		pix := out.Pix[oy*out.Stride:]
 		rows, crows := uint32(y1-y0), uint32(c1-c0)
 		for i := range ow {
+			var sy, scb, scr uint32
+			for _, v := range colY[xs[i]:xs[i+1]] {
+				sy += v
+			}
+			for c := cx0[i]; c < cx1[i]; c++ {
+				scb += colCb[c]
+				scr += colCr[c]
+			}
 			n := rows * uint32(xs[i+1]-xs[i])
 			nc := crows * uint32(cx1[i]-cx0[i])
-			r, g, bl := color.YCbCrToRGB(uint8((ySum[i]+n/2)/n), uint8((cbSum[i]+nc/2)/nc), uint8((crSum[i]+nc/2)/nc))
+			r, g, bl := color.YCbCrToRGB(avg(sy, n), avg(scb, nc), avg(scr, nc))
 			pix[4*i], pix[4*i+1], pix[4*i+2], pix[4*i+3] = r, g, bl, 255
 		}
 	}

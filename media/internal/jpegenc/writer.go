@@ -239,6 +239,9 @@ type encoder struct {
 	quant [nQuantIndex][blockSize]byte
 	recip [nQuantIndex][blockSize]uint64
 	half  [nQuantIndex][blockSize]uint64
+	// zero is 8·quant/2 - 1: a coefficient a quantizes to zero exactly
+	// when -zero <= a <= zero.
+	zero [nQuantIndex][blockSize]int32
 }
 
 func (e *encoder) flush() {
@@ -382,12 +385,16 @@ func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 	e.emitHuffRLE(theHuffmanLUT[2*q+0], 0, dc-prevDC)
 	// Emit the AC components.
 	h, runLength := theHuffmanLUT[2*q+1], int32(0)
+	zero := &e.zero[q]
 	for zig := 1; zig < blockSize; zig++ {
-		ac := quantize(b[unzig[zig]], recip[zig], half[zig])
-		if ac == 0 {
+		a := b[unzig[zig]]
+		// Most high-frequency coefficients quantize to zero: a comparison
+		// tells without the multiplication.
+		if uint32(a+zero[zig]) <= uint32(2*zero[zig]) {
 			runLength++
 			continue
 		}
+		ac := quantize(a, recip[zig], half[zig])
 		for runLength > 15 {
 			e.emitHuff(h[0xf0])
 			runLength -= 16
@@ -674,6 +681,7 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 			d := uint64(8 * x)
 			e.recip[i][j] = (1<<recipShift + d - 1) / d
 			e.half[i][j] = d >> 1
+			e.zero[i][j] = int32(d>>1) - 1
 		}
 	}
 	// Compute number of components based on input image type.
