@@ -173,10 +173,10 @@ func TestFitSizesAndFlattens(t *testing.T) {
 			assert.True(t, got.Opaque())
 		}
 	}
-	clear := image.NewNRGBA(image.Rect(0, 0, 700, 700))
-	clear.SetNRGBA(0, 0, color.NRGBA{0, 0, 0, 128})
-	got := fit(clear, ThumbSide)
+	transparent := image.NewNRGBA(image.Rect(0, 0, 700, 700))
+	transparent.SetNRGBA(0, 0, color.NRGBA{0, 0, 0, 128})
+	got := fit(transparent, ThumbSide)
 	assert.Equal(t, color.NRGBA{255, 255, 255, 255}, got.NRGBAAt(200, 200), "transparent is white")
 	assert.True(t, got.Opaque())
-	assert.Equal(t, uint8(0), clear.Pix[3+4*1], "the source is left alone")
+	assert.Equal(t, uint8(0), transparent.Pix[3+4*1], "the source is left alone")
 }

