@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/disintegration/imaging"
+
+	"inkwell/media/internal/jpegenc"
 )
 
 // exifOrientation reads the EXIF Orientation (1–8) of a JPEG from its
@@ -114,18 +116,25 @@ func orient(img image.Image, o int) image.Image {
 	}
 }
 
-// An orientation as a transform of the pixel grid: optionally transposed
-// (x and y swapped), then mirrored along x and/or y.
-type transform struct{ swap, flipX, flipY bool }
+// orientations are the EXIF orientations as transforms of the pixel grid:
+// optionally transposed (x and y swapped), then mirrored along x and/or y.
+var orientations = [9]jpegenc.Transform{
+	2: {FlipX: true},
+	3: {FlipX: true, FlipY: true},
+	4: {FlipY: true},
+	5: {Swap: true},
+	6: {Swap: true, FlipX: true}, // 90° clockwise
+	7: {Swap: true, FlipX: true, FlipY: true},
+	8: {Swap: true, FlipY: true}, // 90° counter-clockwise
+}
 
-var orientations = [9]transform{
-	2: {flipX: true},
-	3: {flipX: true, flipY: true},
-	4: {flipY: true},
-	5: {swap: true},
-	6: {swap: true, flipX: true}, // 90° clockwise
-	7: {swap: true, flipX: true, flipY: true},
-	8: {swap: true, flipY: true}, // 90° counter-clockwise
+// encodesTurned reports whether jpegenc.EncodeTransformed takes m: 4:2:0,
+// at the origin, an even size, and no larger than MaxSide (a larger one is
+// scaled down, as a whole, first).
+func encodesTurned(m *image.YCbCr) bool {
+	b := m.Rect
+	return m.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min == (image.Point{}) &&
+		b.Dx()%2 == 0 && b.Dy()%2 == 0 && b.Dx() <= MaxSide && b.Dy() <= MaxSide
 }
 
 // subsampling is a chroma subsampling ratio's horizontal and vertical factors.
@@ -157,7 +166,7 @@ func orientYCbCr(m *image.YCbCr, o int) *image.YCbCr {
 	w, h := b.Dx(), b.Dy()
 	cw, ch := w/s[0], h/s[1]
 	dw, dh, dcw, dch, ds := w, h, cw, ch, s
-	if t.swap {
+	if t.Swap {
 		dw, dh, dcw, dch, ds = h, w, ch, cw, [2]int{s[1], s[0]}
 	}
 	out := &image.YCbCr{
@@ -175,19 +184,19 @@ func orientYCbCr(m *image.YCbCr, o int) *image.YCbCr {
 // when swapped. It works in tiles so a transposition reads and writes
 // within a few cache lines instead of striding through the whole plane for
 // every pixel.
-func orientPlane(dst []byte, dw, dh int, src []byte, srcStride int, t transform) {
+func orientPlane(dst []byte, dw, dh int, src []byte, srcStride int, t jpegenc.Transform) {
 	const tile = 64
 	// The source offset of dst(0, y') before flipping, and how it moves
 	// with x and with y.
 	stepX, stepY := 1, srcStride
-	if t.swap {
+	if t.Swap {
 		stepX, stepY = srcStride, 1
 	}
 	originX, originY := 0, 0
-	if t.flipX {
+	if t.FlipX {
 		originX, stepX = (dw-1)*stepX, -stepX
 	}
-	if t.flipY {
+	if t.FlipY {
 		originY, stepY = (dh-1)*stepY, -stepY
 	}
 	for ty := 0; ty < dh; ty += tile {

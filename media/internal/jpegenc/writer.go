@@ -485,27 +485,6 @@ func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block
 	}
 }
 
-// planeBlock copies the 8x8 samples of a w×h plane whose top-left corner
-// is (x, y) into b, repeating the last column and row past the edges (as
-// the other converters do with pixels).
-func planeBlock(plane []byte, stride, w, h, x, y int, b *block) {
-	if x+8 <= w && y+8 <= h {
-		for j := 0; j < 8; j++ {
-			row := plane[(y+j)*stride+x : (y+j)*stride+x+8]
-			d := b[8*j : 8*j+8]
-			d[0], d[1], d[2], d[3] = int32(row[0]), int32(row[1]), int32(row[2]), int32(row[3])
-			d[4], d[5], d[6], d[7] = int32(row[4]), int32(row[5]), int32(row[6]), int32(row[7])
-		}
-		return
-	}
-	for j := 0; j < 8; j++ {
-		row := plane[min(y+j, h-1)*stride:]
-		for i := 0; i < 8; i++ {
-			b[8*j+i] = int32(row[min(x+i, w-1)])
-		}
-	}
-}
-
 // scale scales the 16x16 region represented by the 4 src blocks to the 8x8
 // dst block.
 func scale(dst *block, src *[4]block) {
@@ -546,58 +525,127 @@ var sosHeaderYCbCr = []byte{
 	0x11, 0x03, 0x11, 0x00, 0x3f, 0x00,
 }
 
-// writeSOS writes the StartOfScan marker.
-func (e *encoder) writeSOS(m image.Image) {
-	switch m.(type) {
-	case *image.Gray:
-		e.write(sosHeaderY)
-	default:
-		e.write(sosHeaderYCbCr)
-	}
-	var (
-		// A scratch block, in natural (not zig-zag) order.
-		b block
-		// DC components are delta-encoded.
-		prevDCY, prevDCCb, prevDCCr int32
-	)
-	bounds := m.Bounds()
+// writeSOS writes the StartOfScan marker, and the image data: m through
+// t when t is not nil (m is then a 4:2:0 YCbCr at the origin).
+func (e *encoder) writeSOS(m image.Image, t *Transform) {
 	switch m := m.(type) {
 	case *image.Gray:
+		e.write(sosHeaderY)
+		var b block // in natural (not zig-zag) order
+		var prevDCY int32
+		bounds := m.Bounds()
 		for y := bounds.Min.Y; y < bounds.Max.Y; y += 8 {
 			for x := bounds.Min.X; x < bounds.Max.X; x += 8 {
-				p := image.Pt(x, y)
-				grayToY(m, p, &b)
+				grayToY(m, image.Pt(x, y), &b)
 				prevDCY = e.writeBlock(&b, 0, prevDCY)
 			}
 			e.flushIfFull()
 		}
 	case *image.YCbCr:
-		if m.SubsampleRatio != image.YCbCrSubsampleRatio420 || bounds.Min != (image.Point{}) {
+		e.write(sosHeaderYCbCr)
+		switch {
+		case t != nil:
+			e.writePlanes(m, *t)
+		case m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect.Min == (image.Point{}):
+			e.writePlanes(m, Transform{})
+		default:
 			e.writeMCUs(m)
-			break
-		}
-		// The planes as they are: 16x16 luma and 8x8 chroma per MCU.
-		w, h := bounds.Dx(), bounds.Dy()
-		cw, ch := (w+1)/2, (h+1)/2
-		for y := 0; y < h; y += 16 {
-			for x := 0; x < w; x += 16 {
-				for i := 0; i < 4; i++ {
-					planeBlock(m.Y, m.YStride, w, h, x+(i&1)*8, y+(i&2)*4, &b)
-					prevDCY = e.writeBlock(&b, 0, prevDCY)
-				}
-				planeBlock(m.Cb, m.CStride, cw, ch, x/2, y/2, &b)
-				prevDCCb = e.writeBlock(&b, 1, prevDCCb)
-				planeBlock(m.Cr, m.CStride, cw, ch, x/2, y/2, &b)
-				prevDCCr = e.writeBlock(&b, 1, prevDCCr)
-			}
-			e.flushIfFull()
 		}
 	default:
+		e.write(sosHeaderYCbCr)
 		e.writeMCUs(m)
 	}
 	// Pad the last byte with 1's.
 	e.emit(0x7f, 7)
 	e.emitBytes()
+}
+
+// writePlanes writes a 4:2:0 m (at the origin) read through t: 16x16 luma
+// and 8x8 chroma per MCU, straight from the planes.
+func (e *encoder) writePlanes(m *image.YCbCr, t Transform) {
+	var (
+		b                           block
+		prevDCY, prevDCCb, prevDCCr int32
+	)
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	cw, ch := (w+1)/2, (h+1)/2
+	luma := newView(m.Y, m.YStride, w, h, t)
+	cb, cr := newView(m.Cb, m.CStride, cw, ch, t), newView(m.Cr, m.CStride, cw, ch, t)
+	for y := 0; y < luma.h; y += 16 {
+		for x := 0; x < luma.w; x += 16 {
+			for i := 0; i < 4; i++ {
+				luma.block(x+(i&1)*8, y+(i&2)*4, &b)
+				prevDCY = e.writeBlock(&b, 0, prevDCY)
+			}
+			cb.block(x/2, y/2, &b)
+			prevDCCb = e.writeBlock(&b, 1, prevDCCb)
+			cr.block(x/2, y/2, &b)
+			prevDCCr = e.writeBlock(&b, 1, prevDCCr)
+		}
+		e.flushIfFull()
+	}
+}
+
+// Transform is how EncodeTransformed reads an image: transposed (x and y
+// swapped) when Swap, then mirrored along x and/or y. The eight EXIF
+// orientations are the eight combinations.
+type Transform struct{ Swap, FlipX, FlipY bool }
+
+// view is a plane as seen through a Transform: the sample at (x, y) of the
+// w×h result is pix[origin + x·stepX + y·stepY].
+type view struct {
+	pix                  []byte
+	w, h                 int
+	origin, stepX, stepY int
+}
+
+// newView sees the sw×sh plane pix (rows stride apart) through t.
+func newView(pix []byte, stride, sw, sh int, t Transform) view {
+	v := view{pix: pix, w: sw, h: sh, stepX: 1, stepY: stride}
+	if t.Swap {
+		v.w, v.h, v.stepX, v.stepY = sh, sw, stride, 1
+	}
+	if t.FlipX {
+		v.origin += (v.w - 1) * v.stepX
+		v.stepX = -v.stepX
+	}
+	if t.FlipY {
+		v.origin += (v.h - 1) * v.stepY
+		v.stepY = -v.stepY
+	}
+	return v
+}
+
+// block copies the 8x8 samples whose top-left corner is (x, y) into b,
+// repeating the last column and row past the edges.
+func (v *view) block(x, y int, b *block) {
+	if x+8 > v.w || y+8 > v.h {
+		for j := 0; j < 8; j++ {
+			row := v.origin + min(y+j, v.h-1)*v.stepY
+			for i := 0; i < 8; i++ {
+				b[8*j+i] = int32(v.pix[row+min(x+i, v.w-1)*v.stepX])
+			}
+		}
+		return
+	}
+	start := v.origin + x*v.stepX + y*v.stepY
+	if v.stepX == 1 {
+		for j := 0; j < 8; j++ {
+			row := v.pix[start+j*v.stepY : start+j*v.stepY+8]
+			d := b[8*j : 8*j+8]
+			d[0], d[1], d[2], d[3] = int32(row[0]), int32(row[1]), int32(row[2]), int32(row[3])
+			d[4], d[5], d[6], d[7] = int32(row[4]), int32(row[5]), int32(row[6]), int32(row[7])
+		}
+		return
+	}
+	for j := 0; j < 8; j++ {
+		si := start + j*v.stepY
+		d := b[8*j : 8*j+8]
+		for i := range d {
+			d[i] = int32(v.pix[si])
+			si += v.stepX
+		}
+	}
 }
 
 // writeMCUs writes m's pixels converted to YCbCr and subsampled 4:2:0,
@@ -654,7 +702,26 @@ type Options struct {
 // Encode writes the Image m to w in JPEG 4:2:0 baseline format with the given
 // options. Default parameters are used if a nil *[Options] is passed.
 func Encode(w io.Writer, m image.Image, o *Options) error {
+	return encode(w, m, nil, o)
+}
+
+// EncodeTransformed writes m as Encode would write m transformed by t,
+// without making the transformed copy: the encoder reads m's planes through
+// t. m must be 4:2:0, at the origin, with an even width and height (else a
+// mirrored chroma plane would be off by a pixel).
+func EncodeTransformed(w io.Writer, m *image.YCbCr, t Transform, o *Options) error {
+	if m.SubsampleRatio != image.YCbCrSubsampleRatio420 || m.Rect.Min != (image.Point{}) || m.Rect.Dx()%2 != 0 || m.Rect.Dy()%2 != 0 {
+		return errors.New("jpegenc: EncodeTransformed takes a 4:2:0 image at the origin with an even size")
+	}
+	return encode(w, m, &t, o)
+}
+
+// encode writes m, through t when t is not nil (m is then a 4:2:0 YCbCr).
+func encode(w io.Writer, m image.Image, t *Transform, o *Options) error {
 	b := m.Bounds()
+	if t != nil && t.Swap {
+		b = image.Rect(0, 0, b.Dy(), b.Dx())
+	}
 	if b.Dx() >= 1<<16 || b.Dy() >= 1<<16 {
 		return errors.New("jpeg: image is too large to encode")
 	}
@@ -700,7 +767,7 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 	// Write the Huffman tables.
 	e.writeDHT(nComponent)
 	// Write the image data.
-	e.writeSOS(m)
+	e.writeSOS(m, t)
 	// Write the End Of Image marker.
 	e.buf[0] = 0xff
 	e.buf[1] = 0xd9

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -141,4 +142,56 @@ func BenchmarkEncode12MP(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// transformed is m turned by t pixel by pixel: the reference for
+// EncodeTransformed.
+func transformed(m *image.YCbCr, t Transform) *image.YCbCr {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	dw, dh := w, h
+	if t.Swap {
+		dw, dh = h, w
+	}
+	out := image.NewYCbCr(image.Rect(0, 0, dw, dh), m.SubsampleRatio)
+	// Luma per pixel, chroma per chroma sample (the planes turn alike).
+	turn := func(dst, src []byte, dstStride, srcStride, dw, dh int) {
+		for y := 0; y < dh; y++ {
+			for x := 0; x < dw; x++ {
+				ux, uy := x, y
+				if t.FlipX {
+					ux = dw - 1 - x
+				}
+				if t.FlipY {
+					uy = dh - 1 - y
+				}
+				if t.Swap {
+					ux, uy = uy, ux
+				}
+				dst[y*dstStride+x] = src[uy*srcStride+ux]
+			}
+		}
+	}
+	turn(out.Y, m.Y, out.YStride, m.YStride, dw, dh)
+	turn(out.Cb, m.Cb, out.CStride, m.CStride, dw/2, dh/2)
+	turn(out.Cr, m.Cr, out.CStride, m.CStride, dw/2, dh/2)
+	return out
+}
+
+// EncodeTransformed writes exactly what encoding the turned copy writes,
+// for all eight transforms, whole MCUs or not.
+func TestEncodeTransformedMatchesTurnedCopy(t *testing.T) {
+	for _, size := range []image.Point{{64, 48}, {38, 22}, {2, 2}, {130, 18}} {
+		m := asYCbCr(photo(size.X, size.Y), image.YCbCrSubsampleRatio420)
+		for n := range 8 {
+			tr := Transform{Swap: n&4 != 0, FlipX: n&2 != 0, FlipY: n&1 != 0}
+			var want, got bytes.Buffer
+			require.NoError(t, Encode(&want, transformed(m, tr), &Options{Quality: 85}))
+			require.NoError(t, EncodeTransformed(&got, m, tr, &Options{Quality: 85}))
+			require.True(t, bytes.Equal(want.Bytes(), got.Bytes()), "%v %+v", size, tr)
+		}
+	}
+	odd := asYCbCr(photo(5, 4), image.YCbCrSubsampleRatio420)
+	require.Error(t, EncodeTransformed(io.Discard, odd, Transform{Swap: true}, nil), "an odd size is refused")
+	full := asYCbCr(photo(4, 4), image.YCbCrSubsampleRatio444)
+	require.Error(t, EncodeTransformed(io.Discard, full, Transform{}, nil), "4:4:4 is refused")
 }
