@@ -28,6 +28,8 @@ func catmullRomTaps(dst, src int) []taps {
 	support := math.Ceil(scale * imaging.CatmullRom.Support)
 	out := make([]taps, dst)
 	var f []float64
+	// All the weights in one array: about 5 per result sample.
+	all := make([]int32, 0, dst*(2*int(support)+1))
 	for v := range out {
 		center := (float64(v)+0.5)*du - 0.5
 		begin := max(int(math.Ceil(center-support)), 0)
@@ -46,7 +48,8 @@ func catmullRomTaps(dst, src int) []taps {
 		for len(f) > 1 && f[len(f)-1] == 0 {
 			f = f[:len(f)-1]
 		}
-		ws := make([]int32, len(f))
+		all = append(all, make([]int32, len(f))...)
+		ws := all[len(all)-len(f):]
 		var total, largest int32
 		for i, w := range f {
 			ws[i] = int32(math.Round(w / sum * (1 << weightBits)))
