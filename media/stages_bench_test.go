@@ -63,8 +63,14 @@ func BenchmarkStages12MP(b *testing.B) {
 				b.Fatal(err)
 			}
 		}},
-		{"orient6", func() { orient(img, 6) }},
 		{"encode-full", func() { encode(img) }},
+		{"encode-full-orientation6", func() {
+			var buf bytes.Buffer
+			if err := jpegenc.EncodeTransformed(&buf, img, orientations[6], &jpegenc.Options{Quality: JPEGQuality}); err != nil {
+				b.Fatal(err)
+			}
+		}},
+		{"turn-whole-frame-orientation6", func() { orient(img, 6) }},
 		{"encode-full-image-jpeg", func() {
 			var buf bytes.Buffer
 			if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: JPEGQuality}); err != nil {
