@@ -288,9 +288,15 @@ func quadrants(w, h int) *image.NRGBA {
 // rendering and the thumbnail, with width and height swapped for the four
 // that turn by a quarter (the pipeline turns a phone photo's planes while
 // encoding and its variants once small; this checks all eight against
-// imaging's transforms of the source).
+// imaging's transforms of the source). An odd size, which the encoder
+// cannot read turned, takes the other way and must agree.
 func TestProcess_EveryOrientationComesOutUpright(t *testing.T) {
-	src := quadrants(1600, 800)
+	for _, size := range []image.Point{{1600, 800}, {1301, 651}} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) { everyOrientationUpright(t, quadrants(size.X, size.Y)) })
+	}
+}
+
+func everyOrientationUpright(t *testing.T, src *image.NRGBA) {
 	upright := map[uint16]func(image.Image) *image.NRGBA{
 		1: imaging.Clone, 2: imaging.FlipH, 3: imaging.Rotate180, 4: imaging.FlipV,
 		5: imaging.Transpose, 6: imaging.Rotate270, 7: imaging.Transverse, 8: imaging.Rotate90,
