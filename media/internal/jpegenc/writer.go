@@ -383,26 +383,35 @@ func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 	// Emit the DC delta.
 	dc := quantize(b[0], recip[0], half[0])
 	e.emitHuffRLE(theHuffmanLUT[2*q+0], 0, dc-prevDC)
-	// Emit the AC components.
-	h, runLength := theHuffmanLUT[2*q+1], int32(0)
+	// Quantize the AC components in zig-zag order, noting which are not
+	// zero, then emit them by that mask: runs of zeros are the distances
+	// between its bits, with no branch per zero coefficient.
+	var coef [blockSize]int32
+	var nonzero uint64
 	zero := &e.zero[q]
 	for zig := 1; zig < blockSize; zig++ {
 		a := b[unzig[zig]]
 		// Most high-frequency coefficients quantize to zero: a comparison
 		// tells without the multiplication.
 		if uint32(a+zero[zig]) <= uint32(2*zero[zig]) {
-			runLength++
 			continue
 		}
-		ac := quantize(a, recip[zig], half[zig])
+		coef[zig] = quantize(a, recip[zig], half[zig])
+		nonzero |= 1 << zig
+	}
+	h, last := theHuffmanLUT[2*q+1], 0
+	for nonzero != 0 {
+		zig := bits.TrailingZeros64(nonzero)
+		nonzero &= nonzero - 1
+		runLength := int32(zig - last - 1)
 		for runLength > 15 {
 			e.emitHuff(h[0xf0])
 			runLength -= 16
 		}
-		e.emitHuffRLE(h, runLength, ac)
-		runLength = 0
+		e.emitHuffRLE(h, runLength, coef[zig])
+		last = zig
 	}
-	if runLength > 0 {
+	if last != blockSize-1 {
 		e.emitHuff(h[0x00])
 	}
 	return dc
