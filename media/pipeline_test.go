@@ -292,7 +292,7 @@ func quadrants(w, h int) *image.NRGBA {
 // cannot read turned, takes the other way and must agree.
 func TestProcess_EveryOrientationComesOutUpright(t *testing.T) {
 	for _, size := range []image.Point{{1600, 800}, {1301, 651}} {
-		t.Run(fmt.Sprint(size), func(t *testing.T) { everyOrientationUpright(t, quadrants(size.X, size.Y)) })
+		t.Run(size.String(), func(t *testing.T) { everyOrientationUpright(t, quadrants(size.X, size.Y)) })
 	}
 }
 
