@@ -60,6 +60,10 @@ const (
 	// MaxPerPost bounds the URLs one post's run handles (bounded work per
 	// request); more are reported as failed with a reason.
 	MaxPerPost = 200
+	// FetchReserve is the time a copy may take (the outbound client's
+	// whole-request timeout, 6 s, plus storing): under a deadline (an API
+	// request's REQUEST_TIMEOUT), no copy starts later than this before it.
+	FetchReserve = 7 * time.Second
 )
 
 // Options configure a Service.
@@ -361,7 +365,13 @@ func (s *Service) runJobs(ctx context.Context, jobs []job, progress func(done, t
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = s.copyOne(ctx, jobs[i])
+				if tooLate(ctx) {
+					// Under a request's deadline, what starts must be able
+					// to end before it; the rest waits for the next call.
+					results[i] = result{url: jobs[i].row.URL, reason: "not started within this request's time; run the backup again to continue"}
+				} else {
+					results[i] = s.copyOne(ctx, jobs[i])
+				}
 				if progress != nil {
 					mu.Lock()
 					done++
@@ -381,6 +391,12 @@ func (s *Service) runJobs(ctx context.Context, jobs []job, progress func(done, t
 	close(next)
 	wg.Wait()
 	return results
+}
+
+// tooLate says whether ctx's deadline leaves less than FetchReserve.
+func tooLate(ctx context.Context) bool {
+	deadline, bounded := ctx.Deadline()
+	return bounded && time.Until(deadline) < FetchReserve
 }
 
 // copyOne claims, fetches, stores and records one row.

@@ -376,3 +376,19 @@ func TestPost_429RetryAfterIsHonouredForTheWholeHost(t *testing.T) {
 		assert.Equal(t, 1, s.Total())
 	})
 }
+
+func TestPost_UnderADeadlineNoCopyStartsThatCouldNotEndBeforeIt(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		s := newSite(t, map[string]http.HandlerFunc{"/a.jpg": bytesOf("image/jpeg", mediatest.EncodeJPEG(t, mediatest.Halves(9, 9)))})
+		id := e.post(t, e.alice, "published", "![a]("+s.base+"/a.jpg)")
+		ctx, cancel := context.WithTimeout(context.Background(), backup.FetchReserve-time.Second)
+		defer cancel()
+		rep, err := e.backup(1).Post(ctx, id, e.alice, backup.RunOptions{})
+		require.NoError(t, err)
+		assert.Contains(t, reasons(rep)[s.base+"/a.jpg"], "run the backup again to continue")
+		assert.Zero(t, s.Total())
+		rep, err = e.backup(1).Post(context.Background(), id, e.alice, backup.RunOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.Copied)
+	})
+}
