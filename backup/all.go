@@ -42,18 +42,17 @@ func (s *Service) All(ctx context.Context, only int64, opts RunOptions) (Summary
 	if opts.Progress != nil {
 		progress = func(int, int) { opts.Progress(done, total) }
 	}
-	for {
+	for first := true; ; first = false {
 		var batch []models.PostSource
 		var err error
 		if only > 0 {
-			if after >= only {
+			if !first {
 				break
 			}
 			batch, err = models.PostSourcesAfter(ctx, o, only-1, 1)
 			if len(batch) == 1 && batch[0].ID != only {
 				batch = nil
 			}
-			after = only
 		} else {
 			batch, err = models.PostSourcesAfter(ctx, o, after, postBatch)
 		}

@@ -70,8 +70,11 @@ func EnsureExternalMedia(ctx context.Context, q orm.QueryExecutor, owner int64, 
 	if !IsDuplicate(err) {
 		return 0, fmt.Errorf("external media: insert: %w", err)
 	}
-	if err := load(); err != nil || len(ids) == 0 {
-		return 0, fmt.Errorf("external media: load after duplicate: %v", err)
+	if err := load(); err != nil {
+		return 0, fmt.Errorf("external media: load after duplicate: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("external media: no row after a duplicate insert for owner %d", owner)
 	}
 	return ids[0], nil
 }
