@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -390,5 +391,87 @@ func TestPost_UnderADeadlineNoCopyStartsThatCouldNotEndBeforeIt(t *testing.T) {
 		rep, err = e.backup(1).Post(context.Background(), id, e.alice, backup.RunOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, 1, rep.Copied)
+	})
+}
+
+func TestRunDue_TheWorkerRecordsNewPostsCopiesAndRetriesWithBackoff(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		var failing atomic.Bool
+		failing.Store(true)
+		img := mediatest.EncodeJPEG(t, mediatest.Halves(11, 11))
+		s := newSite(t, map[string]http.HandlerFunc{
+			"/a.jpg": bytesOf("image/jpeg", img),
+			"/flaky.jpg": func(w http.ResponseWriter, r *http.Request) {
+				if failing.Load() {
+					http.Error(w, "down", http.StatusBadGateway)
+					return
+				}
+				bytesOf("image/jpeg", mediatest.EncodeJPEG(t, mediatest.Halves(12, 12)))(w, r)
+			},
+		})
+		svc := e.backup(2)
+		id := e.post(t, e.alice, "published", "![a]("+s.base+"/a.jpg) ![f]("+s.base+"/flaky.jpg)")
+		after, err := svc.NewPosts(ctx, 0)
+		require.NoError(t, err)
+		assert.Equal(t, id, after)
+		assert.Zero(t, s.Total(), "recording fetches nothing")
+
+		n, err := svc.RunDue(ctx, 20)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+		p, err := e.posts.Get(ctx, id, e.alice)
+		require.NoError(t, err)
+		assert.NotContains(t, p.BodyHTML, `src="`+s.base+"/a.jpg")
+		assert.Contains(t, p.BodyHTML, `src="`+s.base+"/flaky.jpg", "not copied yet")
+
+		flakyID, err := models.EnsureExternalMedia(ctx, e.o, e.alice, s.base+"/flaky.jpg", time.Now())
+		require.NoError(t, err)
+		row, err := models.ExternalMediaByID(ctx, e.o, flakyID)
+		require.NoError(t, err)
+		assert.Equal(t, models.ExternalPending, row.Status)
+		assert.Equal(t, 1, row.Attempts)
+		assert.Equal(t, "the site answered 502", *row.LastError)
+		assert.WithinDuration(t, time.Now().Add(backup.Backoff[0]), row.NextAttemptAt, 30*time.Second)
+
+		// Not due yet: nothing runs, nothing is fetched.
+		hits := s.Total()
+		n, err = svc.RunDue(ctx, 20)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		assert.Equal(t, hits, s.Total())
+
+		// Due (its wait over) and the site back: copied, the post swapped.
+		_, err = e.o.Raw("UPDATE external_media SET next_attempt_at = ? WHERE id = ?", "2000-01-01 00:00:00.000000", flakyID).Exec()
+		require.NoError(t, err)
+		failing.Store(false)
+		n, err = svc.RunDue(ctx, 20)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		p, err = e.posts.Get(ctx, id, e.alice)
+		require.NoError(t, err)
+		assert.NotContains(t, p.BodyHTML, `src="`+s.base)
+	})
+}
+
+func TestPost_ACopyTheAuthorDeletedIsCopiedAgain(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		s := newSite(t, map[string]http.HandlerFunc{"/a.jpg": bytesOf("image/jpeg", mediatest.EncodeJPEG(t, mediatest.Halves(9, 9)))})
+		id := e.post(t, e.alice, "published", "![a]("+s.base+"/a.jpg)")
+		_, err := e.backup(1).Post(ctx, id, e.alice, backup.RunOptions{})
+		require.NoError(t, err)
+		var itemID int64
+		require.NoError(t, e.o.Raw("SELECT id FROM media_items WHERE owner_id = ?", e.alice).QueryRow(&itemID))
+		require.NoError(t, e.media.Delete(ctx, e.alice, itemID))
+
+		rep, err := e.backup(1).Post(ctx, id, e.alice, backup.RunOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 1, rep.Copied)
+		assert.Equal(t, 2, s.Hits("/a.jpg"))
+		assert.Equal(t, 1, mediaCount(t, e.o, e.alice))
+		p, err := e.posts.Get(ctx, id, e.alice)
+		require.NoError(t, err)
+		assert.Contains(t, p.BodyHTML, "http://inkwell.test/media/u/")
 	})
 }
