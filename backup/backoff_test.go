@@ -2,6 +2,8 @@ package backup
 
 import (
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 // A transient failure waits 1 m, 10 m, 1 h, 6 h, 24 h, then the row fails
 // for good; what cannot get better fails at once; refusals are skipped.
 func TestFailure_BackoffThenFailedAndTheKindsOfFailure(t *testing.T) {
-	s := &Service{}
+	s := &Service{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	transient := &outbound.UpstreamError{Host: "x", StatusCode: 503}
 	row := models.ExternalMedia{URL: "http://x/a.jpg", Status: models.ExternalPending}

@@ -495,6 +495,9 @@ func (s *Service) fetchAndStore(ctx context.Context, j job) (models.ExternalMedi
 // Backoff, and a Retry-After is respected.
 func (s *Service) failure(r models.ExternalMedia, err error, status *int64, now time.Time) (models.ExternalMediaOutcome, result) {
 	reason, kind, wait := classify(err)
+	if kind == transient && reason == "the copy could not be stored" {
+		s.log.Warn("media backup: copy failed", "url", r.URL, "err", err)
+	}
 	out := models.ExternalMediaOutcome{LastStatus: status, CountTry: true}
 	short := reason
 	if len(short) > 300 {
@@ -554,6 +557,12 @@ func classify(err error) (string, failureKind, time.Duration) {
 		return reason, permanent, 0
 	case errors.As(err, &upstream):
 		return "the site could not be reached (" + upstreamCause(upstream) + ")", transient, 0
+	}
+	var timeout interface{ Timeout() bool }
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timeout) && timeout.Timeout() {
+		// The outbound client's whole-request deadline ended while the
+		// body was being read (a slow drip).
+		return "the transfer timed out", transient, 0
 	}
 	return "the copy could not be stored", transient, 0
 }

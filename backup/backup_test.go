@@ -59,6 +59,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 				PublicBase: media.PublicBase(bucket, "", "http://inkwell.test"), Log: quiet})
 			p := outbound.Defaults
 			p.AllowCIDRs = outboundtest.AllowCIDRs
+			p.RequestTimeout = 2 * time.Second // the drip test waits for it
 			e.client = outbound.New(p)
 			e.alice = testsupport.NewUser(t, e.o, "alice")
 			e.bob = testsupport.NewUser(t, e.o, "bob")
@@ -473,5 +474,45 @@ func TestPost_ACopyTheAuthorDeletedIsCopiedAgain(t *testing.T) {
 		p, err := e.posts.Get(ctx, id, e.alice)
 		require.NoError(t, err)
 		assert.Contains(t, p.BodyHTML, "http://inkwell.test/media/u/")
+	})
+}
+
+func TestPost_ASlowDripTimesOutAndABodyOverTheCapIsRefused(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		head := mediatest.EncodeJPEG(t, mediatest.Halves(9, 9))
+		s := newSite(t, map[string]http.HandlerFunc{
+			"/drip.jpg": func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "image/jpeg")
+				for i := 0; i < len(head); i++ {
+					if _, err := w.Write(head[i : i+1]); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush()
+					select {
+					case <-r.Context().Done():
+						return
+					case <-time.After(200 * time.Millisecond):
+					}
+				}
+			},
+			"/huge.jpg": func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "image/jpeg")
+				_, _ = w.Write(head[:len(head)-2])
+				zeros := make([]byte, 1<<20)
+				for i := 0; i < 30; i++ { // 30 MiB, over the 20 MiB cap
+					if _, err := w.Write(zeros); err != nil {
+						return
+					}
+				}
+			},
+		})
+		id := e.post(t, e.alice, "published", "![d]("+s.base+"/drip.jpg) ![h]("+s.base+"/huge.jpg)")
+		rep, err := e.backup(2).Post(ctx, id, e.alice, backup.RunOptions{})
+		require.NoError(t, err)
+		why := reasons(rep)
+		assert.Equal(t, "the transfer timed out", why[s.base+"/drip.jpg"])
+		assert.Equal(t, "larger than the library's upload limit", why[s.base+"/huge.jpg"])
+		assert.Zero(t, mediaCount(t, e.o, e.alice))
 	})
 }
