@@ -71,6 +71,9 @@ func runMediaBackup(ctx context.Context, args []string) error {
 	}
 	sum, err := svc.All(ctx, *post, backup.RunOptions{DryRun: *dryRun, Progress: show})
 	stop()
+	if err == nil && *post > 0 && sum.Posts == 0 {
+		return fmt.Errorf("media backup: no post %d", *post)
+	}
 	for _, f := range sum.Failures {
 		fmt.Printf("  post %d: %s: %s\n", f.PostID, f.URL, f.Reason)
 	}

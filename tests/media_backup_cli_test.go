@@ -71,6 +71,10 @@ func TestMediaBackupCLI_DryRunThenCopyThenNothingMore(t *testing.T) {
 			require.Equal(t, 0, code, out)
 			assert.Contains(t, out, "1 media found, 0 copied, 1 already copied")
 			assert.Equal(t, int64(1), hits.Load())
+
+			out, code = apptest.Run(t, env, "media", "backup", "--post", fmt.Sprint(p.ID+1))
+			assert.Equal(t, 1, code, out)
+			assert.Contains(t, out, fmt.Sprintf("no post %d", p.ID+1))
 		})
 	}
 }
