@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"inkwell/backup"
@@ -107,4 +109,40 @@ func startProfiles() (stop func()) {
 			_ = f.Close()
 		}
 	}
+}
+
+// runOutbound downloads every URL through the outbound client (its checks,
+// per-host slots and breakers) and discards the bodies: the fetching part
+// of a backup without the pipeline, to split the cost between the two.
+func runOutbound(urls []string, concurrency int) (result, error) {
+	policy := outbound.Defaults
+	policy.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	client := outbound.New(policy)
+	next := make(chan string)
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range next {
+				resp, err := client.Get(context.Background(), u, outbound.Fetch{Accept: "image/*", MaxBytes: 20 << 20})
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close() // read to the end; closing reports to the host's breaker
+				}
+				if err != nil || resp.StatusCode != 200 {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	for _, u := range urls {
+		next <- u
+	}
+	close(next)
+	wg.Wait()
+	return result{Side: "outbound", Items: len(urls) - int(failed.Load()), Failed: int(failed.Load()),
+		Seconds: time.Since(start).Seconds()}, nil
 }
