@@ -118,9 +118,12 @@ func (s *Service) All(ctx context.Context, only int64, opts RunOptions) (Summary
 		progress(0, 0)
 		results := s.runJobs(ctx, jobs, func(int, int) { done++; progress(0, 0) }, 0, 0)
 		for i, res := range results {
-			if res.copied {
+			switch {
+			case res.copied:
 				sum.Copied++
-			} else {
+			case res.already:
+				sum.Already++
+			default:
 				sum.Failures = append(sum.Failures, PostFailure{jobs[i].post, Failure{URL: res.url, Reason: res.reason}})
 			}
 		}

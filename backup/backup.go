@@ -236,9 +236,12 @@ func (s *Service) runPost(ctx context.Context, p models.PostSource, opts RunOpti
 	}
 	results := s.runJobs(ctx, jobs, opts.Progress, rep.Already, len(rows))
 	for _, res := range results {
-		if res.copied {
+		switch {
+		case res.copied:
 			rep.Copied++
-		} else {
+		case res.already:
+			rep.Already++
+		default:
 			rep.Failed = append(rep.Failed, Failure{URL: res.url, Reason: res.reason})
 		}
 	}
@@ -346,7 +349,9 @@ type job struct {
 type result struct {
 	url    string
 	copied bool
-	reason string
+	// already: copied by another run meanwhile (this one fetched nothing).
+	already bool
+	reason  string
 }
 
 // runJobs copies jobs with at most Concurrency at once, in order of
@@ -442,7 +447,7 @@ func (s *Service) unclaimed(ctx context.Context, r models.ExternalMedia) result 
 	}
 	switch {
 	case cur.Status == models.ExternalOK && cur.ItemKey != nil:
-		return result{url: r.URL, copied: true}
+		return result{url: r.URL, already: true}
 	case cur.LeaseUntil != nil && cur.LeaseUntil.After(s.now()):
 		return result{url: r.URL, reason: "another backup run is copying it"}
 	case cur.Status == models.ExternalSkipped:
