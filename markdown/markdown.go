@@ -136,7 +136,12 @@ type limits struct {
 	shapes bool
 }
 
-func render(ctx context.Context, source string, lim limits) (_ string, err error) {
+func render(ctx context.Context, source string, lim limits) (string, error) {
+	return renderWith(ctx, source, lim, RenderOptions{})
+}
+
+// renderWith is render with the caller's RenderOptions (urlmap.go).
+func renderWith(ctx context.Context, source string, lim limits, opts RenderOptions) (_ string, err error) {
 	if len(source) > MaxInputBytes {
 		return "", &RefusedError{Reason: fmt.Sprintf("is %d bytes long; at most %d are accepted", len(source), MaxInputBytes)}
 	}
@@ -176,6 +181,11 @@ func render(ctx context.Context, source string, lim limits) (_ string, err error
 	out, err := prefixIDs(sanitized.Bytes(), g)
 	if err != nil {
 		return "", fmt.Errorf("markdown: prefix ids: %w", err)
+	}
+	if len(opts.URLMap) > 0 {
+		if out, err = swapURLs(out, opts.URLMap, g); err != nil {
+			return "", fmt.Errorf("markdown: swap urls: %w", err)
+		}
 	}
 	if len(out) > MaxOutputBytes {
 		g.refuse(tooMuchHTML)

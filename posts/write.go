@@ -114,7 +114,12 @@ func payPublication(ctx context.Context, tx orm.TxOrmer, p *models.Post) error {
 // body_markdown with the reason. A render that found no free slot, or
 // whose request was cancelled, is 503.
 func renderBody(ctx context.Context, body string) (string, error) {
-	html, err := markdown.RenderContext(ctx, body)
+	return renderBodyWith(ctx, body, markdown.RenderOptions{})
+}
+
+// renderBodyWith is renderBody with render options (rerender.go).
+func renderBodyWith(ctx context.Context, body string, opts markdown.RenderOptions) (string, error) {
+	html, err := markdown.RenderWithOptions(ctx, body, opts)
 	var refused *markdown.RefusedError
 	switch {
 	case err == nil:
@@ -161,7 +166,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 	}
 	var html string
 	if in.BodyMarkdown != nil {
-		if html, err = renderBody(ctx, *in.BodyMarkdown); err != nil {
+		if html, err = s.renderPostBody(ctx, id, *in.BodyMarkdown); err != nil {
 			return nil, fmt.Errorf("posts: update %d: %w", id, err)
 		}
 	}
