@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"inkwell/auth"
+	"inkwell/backup"
 	"inkwell/cache"
 	"inkwell/comments"
 	"inkwell/config"
@@ -137,6 +138,14 @@ func runServe(ctx context.Context, args []string) error {
 	postService := posts.NewService(db, postCache, log)
 	// A bare link on its own line in a post renders as its preview card.
 	postService.UseLinkCards(linkPreviews)
+	mediaBackup := backup.New(db, postService, library, outboundClient, backup.Options{PublicBaseURL: cfg.PublicBaseURL,
+		MediaBaseURL: library.PublicBaseURL(), Log: log})
+	if cfg.MediaBackup == "auto" {
+		log.Info("media backup worker on", "interval", cfg.MediaBackupInterval.String())
+		workerCtx, stopWorker := context.WithCancel(ctx)
+		defer stopWorker()
+		go mediaBackup.Worker(workerCtx, cfg.MediaBackupInterval)
+	}
 	liveService, closeLive, err := live.Open(ctx, live.Options{RedisURL: cfg.RedisURL, KeyPrefix: cfg.CacheKeyPrefix,
 		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
 		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
@@ -157,7 +166,7 @@ func runServe(ctx context.Context, args []string) error {
 	// One posts.Service serves posts and carries the comments' hooks (a
 	// post's visibility change retires its cached comments).
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
-		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews,
+		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews, Backup: mediaBackup,
 		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil, Limiter: limiter, Live: liveService})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	// The server span starts once the client is known (Forwarded) and

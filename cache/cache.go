@@ -40,8 +40,14 @@ type Cache interface {
 	// GetVersioned reads, in one step, the token stored at versionKey and
 	// then the keys prefix+token+suffix, one per suffix (nil where absent).
 	// An absent token gives "" and no values. The token is always current:
-	// once a write that replaced it has returned, no replica reads the old one.
+	// once a ReplaceToken has returned, no replica reads the old one.
 	GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error)
+	// ReplaceToken stores token at versionKey for ttl (a nil token deletes
+	// it). Version keys change only through it (and through Add, which
+	// creates an absent one): with Redis, replicas hold tokens in their own
+	// memory, and ReplaceToken returns only once every replica has dropped
+	// its copy of the old one.
+	ReplaceToken(ctx context.Context, versionKey string, token []byte, ttl time.Duration) error
 	// Delete removes keys; absent keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 	// Close releases connections.

@@ -82,6 +82,14 @@ func (m *Memory) Set(_ context.Context, key string, value []byte, ttl time.Durat
 	return nil
 }
 
+// ReplaceToken implements Cache: one process has no other copies to drop.
+func (m *Memory) ReplaceToken(ctx context.Context, versionKey string, token []byte, ttl time.Duration) error {
+	if token == nil {
+		return m.Delete(ctx, versionKey)
+	}
+	return m.Set(ctx, versionKey, token, ttl)
+}
+
 // Add implements Cache.
 func (m *Memory) Add(_ context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	m.mu.Lock()

@@ -11,7 +11,7 @@ import (
 )
 
 // Redis is a cache shared by every replica pointing at the same server,
-// with each replica keeping the keys it reads in its own memory.
+// with each replica keeping what it reads hot in its own memory.
 //
 // Entries under a version token (GetVersioned) use Redis's server-assisted
 // client-side caching (RESP3 CLIENT TRACKING, through rueidis): the first
@@ -20,13 +20,18 @@ import (
 // entries never change once written (a write replaces the token instead),
 // so a local copy is never stale; Redis's invalidations only free memory
 // when one is deleted or expires. A broken connection drops every local
-// copy it held (rueidis closes the connection's cache). Tokens and every
-// other key are read from Redis each time, and writes always go to Redis.
+// copy it held (rueidis closes the connection's cache). The tokens
+// themselves are held in memory too, under a write fence (redis_tokens.go):
+// ReplaceToken returns only once every replica has dropped the old one, so
+// a hot versioned read makes no round trip and is still never stale. Every
+// other key is read from Redis each time, and writes always go to Redis.
 type Redis struct {
 	client rueidis.Client
 	// prefix namespaces every key, so deployments (or test runs) sharing
 	// one Redis never read each other's entries.
 	prefix string
+	// fence holds this replica's version tokens (see redis_tokens.go).
+	fence *tokenFence
 }
 
 const (
@@ -51,6 +56,11 @@ func NewRedis(ctx context.Context, url, prefix string, with ...Option) (*Redis, 
 		return nil, fmt.Errorf("redis: parse REDIS_URL: %w", err)
 	}
 	opts.CacheSizeEachConn = localBytesPerConn
+	// One connection: a versioned read's keys then go out as one batch
+	// (with several, rueidis splits a batch across connections with a
+	// goroutine each, which cost more than the read itself), and the
+	// invalidation subscription shares the order of everything else.
+	opts.PipelineMultiplex = -1
 	// Commands fail fast rather than hold a request when Redis is
 	// unreachable (reads then use the database).
 	opts.Dialer.Timeout = 2 * time.Second
@@ -81,7 +91,7 @@ func NewRedis(ctx context.Context, url, prefix string, with ...Option) (*Redis, 
 		client.Close() // the ping failed: that is the error to report
 		return nil, fmt.Errorf("redis: %v does not answer: %w", opts.InitAddress, err)
 	}
-	return &Redis{client: client, prefix: prefix}, nil
+	return &Redis{client: client, prefix: prefix, fence: newTokenFence(client, prefix)}, nil
 }
 
 // Get implements Cache with one MGET: a key that may change is always
@@ -129,39 +139,51 @@ func (r *Redis) getHeld(ctx context.Context, keys ...string) ([][]byte, error) {
 	return out, nil
 }
 
-// GetVersioned implements Cache in one round trip: the token is read from
-// Redis on every call, and the entries under it from local memory when
-// this replica holds them.
-//
-// Entries under a token never change (a write replaces the token), so a
-// local copy of one is never stale; the token is what changes, and reading
-// it from Redis is what makes a write answered by one replica visible at
-// once on every other. Client-side caching of the token itself would save
-// that round trip but leave a window, between Redis sending the
-// invalidation and this replica's reader goroutine taking it in, in which
-// an old token could be served after the writer had answered
-// (TestRedis_WriteOnOneReplicaIsReadFreshOnTheOthers caught it).
+// GetVersioned implements Cache. The token comes from this replica's
+// memory while it holds it (redis_tokens.go explains why that is never
+// stale once a ReplaceToken has returned), else from Redis; the entries
+// under it from local memory when held (they never change), else from
+// Redis. A hot read makes no round trip at all.
 func (r *Redis) GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error) {
-	tok, err := value(r.client.Do(ctx, r.client.B().Get().Key(r.prefix+versionKey).Build()))
-	if err != nil {
-		return "", nil, fmt.Errorf("redis: versioned get %s: %w", versionKey, err)
-	}
-	if tok == nil {
-		return "", nil, nil
+	full := r.prefix + versionKey
+	tok, held := r.fence.get(full)
+	if !held {
+		gen := r.fence.gen.Load()
+		v, err := value(r.client.Do(ctx, r.client.B().Get().Key(full).Build()))
+		if err != nil {
+			return "", nil, fmt.Errorf("redis: versioned get %s: %w", versionKey, err)
+		}
+		if v == nil {
+			return "", nil, nil
+		}
+		tok = string(v)
+		r.fence.store(full, tok, gen)
 	}
 	keys := make([]string, len(suffixes))
 	for i, s := range suffixes {
-		keys[i] = prefix + string(tok) + s
+		keys[i] = prefix + tok + s
 	}
 	vals, err := r.getHeld(ctx, keys...)
 	if err != nil {
 		return "", nil, err
 	}
-	return string(tok), vals, nil
+	return tok, vals, nil
+}
+
+// ReplaceToken implements Cache: it returns once every replica has dropped
+// its copy of the old token (or can no longer serve it).
+func (r *Redis) ReplaceToken(ctx context.Context, versionKey string, token []byte, ttl time.Duration) error {
+	if err := r.fence.replace(ctx, r.prefix+versionKey, token, ttl); err != nil {
+		return fmt.Errorf("redis: replace token %s: %w", versionKey, err)
+	}
+	return nil
 }
 
 // Set implements Cache.
 func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	// Other replicas learn of a changed version key only from
+	// ReplaceToken; this one at least reads its own writes.
+	r.fence.invalidate(r.prefix + key)
 	cmd := r.client.B().Set().Key(r.prefix + key).Value(rueidis.BinaryString(value)).Px(ttl).Build()
 	if err := r.client.Do(ctx, cmd).Error(); err != nil {
 		return fmt.Errorf("redis: set %s: %w", key, err)
@@ -171,6 +193,7 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Add implements Cache with SET NX.
 func (r *Redis) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	r.fence.invalidate(r.prefix + key)
 	cmd := r.client.B().Set().Key(r.prefix + key).Value(rueidis.BinaryString(value)).Nx().Px(ttl).Build()
 	err := r.client.Do(ctx, cmd).Error()
 	if rueidis.IsRedisNil(err) {
@@ -187,6 +210,9 @@ func (r *Redis) Delete(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	for _, k := range keys {
+		r.fence.invalidate(r.prefix + k)
+	}
 	if err := r.client.Do(ctx, r.client.B().Del().Key(r.keys(keys)...).Build()).Error(); err != nil {
 		return fmt.Errorf("redis: delete %d keys: %w", len(keys), err)
 	}
@@ -195,6 +221,7 @@ func (r *Redis) Delete(ctx context.Context, keys ...string) error {
 
 // Close implements Cache.
 func (r *Redis) Close() error {
+	r.fence.close()
 	r.client.Close()
 	return nil
 }

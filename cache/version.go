@@ -47,5 +47,5 @@ func Token(ctx context.Context, c Cache, versionKey string, ttl time.Duration) (
 // Retire replaces the token at versionKey, retiring every entry stored
 // under the old one; call it after the write has committed.
 func Retire(ctx context.Context, c Cache, versionKey string, ttl time.Duration) error {
-	return c.Set(ctx, versionKey, NewToken(), ttl)
+	return c.ReplaceToken(ctx, versionKey, NewToken(), ttl)
 }

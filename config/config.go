@@ -76,6 +76,12 @@ type Config struct {
 	// OutboundAllowCIDRs open otherwise blocked ranges (private, loopback,
 	// …) to the outbound client, on any port: private deployments and tests.
 	OutboundAllowCIDRs []netip.Prefix
+	// MediaBackup is MEDIA_BACKUP: "off" (default) or "auto", which runs
+	// the media backup worker in the server (docs/backup.md).
+	MediaBackup string
+	// MediaBackupInterval is MEDIA_BACKUP_INTERVAL (default 1m): how often
+	// the worker looks for new posts and due copies.
+	MediaBackupInterval time.Duration
 	// MetricsAddr is the listener for Prometheus's /metrics, apart from
 	// the public port; "" when METRICS_ADDR=off.
 	MetricsAddr string
@@ -161,6 +167,8 @@ func Load(src Source) (Config, error) {
 	cfg.MySQL.WriteTimeout = r.duration("DB_WRITE_TIMEOUT", 0)
 	cfg.OutboundAllowCIDRs = r.cidrs("OUTBOUND_ALLOW_CIDRS")
 	cfg.MaxUploadBytes = int64(r.integer("MAX_UPLOAD_BYTES", 20<<20))
+	cfg.MediaBackup = strings.ToLower(r.str("MEDIA_BACKUP", "off"))
+	cfg.MediaBackupInterval = r.duration("MEDIA_BACKUP_INTERVAL", time.Minute)
 	cfg.LiveSaveIdle = r.duration("LIVE_SAVE_IDLE", 2*time.Second)
 	cfg.LiveSaveEveryOps = r.integer("LIVE_SAVE_EVERY_OPS", 100)
 	cfg.MetricsAddr = r.str("METRICS_ADDR", "127.0.0.1:9090")
@@ -235,6 +243,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: MAX_BODY_BYTES must be at least 1024, got %d", c.MaxBodyBytes)
+	}
+	if c.MediaBackup != "off" && c.MediaBackup != "auto" {
+		return fmt.Errorf("config: MEDIA_BACKUP must be off or auto, got %q", c.MediaBackup)
+	}
+	if c.MediaBackup == "auto" && c.MediaBackupInterval <= 0 {
+		return fmt.Errorf("config: MEDIA_BACKUP_INTERVAL must be positive, got %s", c.MediaBackupInterval)
 	}
 	if c.MaxUploadBytes < 1024 {
 		return fmt.Errorf("config: MAX_UPLOAD_BYTES must be at least 1024, got %d", c.MaxUploadBytes)

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
@@ -22,17 +23,38 @@ func New(w io.Writer, runMode string) *slog.Logger {
 	if runMode == "prod" {
 		level = slog.LevelInfo
 	}
-	return slog.New(WithTraceIDs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+	out := &lineWriter{w: w}
+	return slog.New(traceHandler{Handler: slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), out: out})
 }
+
+// lineWriter serialises whole lines onto w, for the JSON handler and the
+// access log's own encoder alike.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lineWriter) write(p []byte) { _, _ = l.Write(p) }
 
 // WithTraceIDs adds trace_id and span_id to every record logged with a
 // context that carries a span (tracing on: OTEL_EXPORTER_OTLP_ENDPOINT),
 // so a log line leads to its trace and a trace to its lines. trace_sampled
 // says whether the trace was kept: only sampled traces reach the backend,
 // but the ids of the others still tie a request's lines to its caller's.
-func WithTraceIDs(h slog.Handler) slog.Handler { return traceHandler{h} }
+func WithTraceIDs(h slog.Handler) slog.Handler { return traceHandler{Handler: h} }
 
-type traceHandler struct{ slog.Handler }
+type traceHandler struct {
+	slog.Handler
+	// out is set on the logger New makes (not on ones derived with
+	// attributes or groups): LogAccess then writes its line there itself.
+	out *lineWriter
+}
 
 func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
@@ -43,11 +65,11 @@ func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return traceHandler{h.Handler.WithAttrs(attrs)}
+	return traceHandler{Handler: h.Handler.WithAttrs(attrs)}
 }
 
 func (h traceHandler) WithGroup(name string) slog.Handler {
-	return traceHandler{h.Handler.WithGroup(name)}
+	return traceHandler{Handler: h.Handler.WithGroup(name)}
 }
 
 // WithRequestID stores id in ctx.

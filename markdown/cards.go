@@ -51,9 +51,10 @@ const (
 )
 
 // RenderWithCards is RenderContext with bare links rendered as cards from
-// cards (nil: no cards, as RenderContext).
+// cards (nil: no cards, as RenderContext); RenderOptions.Cards does the
+// same alongside the other options.
 func RenderWithCards(ctx context.Context, source string, cards CardSource) (string, error) {
-	return render(ctx, source, limits{budget: RenderBudget, shapes: true, cards: cards})
+	return RenderWithOptions(ctx, source, RenderOptions{Cards: cards})
 }
 
 // kindCard is the AST node that replaces a bare link's paragraph.

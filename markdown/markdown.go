@@ -135,11 +135,14 @@ func RenderContext(ctx context.Context, source string) (string, error) {
 type limits struct {
 	budget time.Duration
 	shapes bool
-	// cards, when set, renders bare links as preview cards (cards.go).
-	cards CardSource
 }
 
-func render(ctx context.Context, source string, lim limits) (_ string, err error) {
+func render(ctx context.Context, source string, lim limits) (string, error) {
+	return renderWith(ctx, source, lim, RenderOptions{})
+}
+
+// renderWith is render with the caller's RenderOptions (urlmap.go).
+func renderWith(ctx context.Context, source string, lim limits, opts RenderOptions) (_ string, err error) {
 	if len(source) > MaxInputBytes {
 		return "", &RefusedError{Reason: fmt.Sprintf("is %d bytes long; at most %d are accepted", len(source), MaxInputBytes)}
 	}
@@ -166,8 +169,8 @@ func render(ctx context.Context, source string, lim limits) (_ string, err error
 	pc.Set(guardKey, g)
 	doc := renderer.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	g.check()
-	if lim.cards != nil {
-		applyCards(budgetCtx, doc, src, lim.cards)
+	if opts.Cards != nil {
+		applyCards(budgetCtx, doc, src, opts.Cards)
 	}
 	var rendered bytes.Buffer
 	// Before sanitizing, the HTML may hold what the sanitizer drops (raw
@@ -182,6 +185,11 @@ func render(ctx context.Context, source string, lim limits) (_ string, err error
 	out, err := prefixIDs(sanitized.Bytes(), g)
 	if err != nil {
 		return "", fmt.Errorf("markdown: prefix ids: %w", err)
+	}
+	if len(opts.URLMap) > 0 {
+		if out, err = swapURLs(out, opts.URLMap, g); err != nil {
+			return "", fmt.Errorf("markdown: swap urls: %w", err)
+		}
 	}
 	if len(out) > MaxOutputBytes {
 		g.refuse(tooMuchHTML)

@@ -1,11 +1,11 @@
 package media
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -16,6 +16,7 @@ import (
 	_ "golang.org/x/image/webp" // registers WebP with image.Decode
 
 	"inkwell/apperror"
+	"inkwell/media/internal/jpegenc"
 )
 
 // Limits of the pipeline.
@@ -164,16 +165,17 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 		return nil, ctx.Err()
 	}
 
-	var img image.Image
-	switch kind.ContentType {
-	case "image/gif":
-		// Kept as sent (animation included); the first frame makes the thumbnails.
-		img, err = gif.Decode(u.Reader())
-	default:
-		img, err = imaging.Decode(u.Reader(), imaging.AutoOrientation(true))
-	}
+	img, orientation, err := decode(kind, u)
 	if err != nil {
-		return nil, apperror.New(apperror.CodeUnsupportedMedia, "the file starts like "+kind.ContentType+" but is not a readable image")
+		return nil, err
+	}
+	// A phone photo (4:2:0, even size, within MaxSide) is never turned as a
+	// whole: the encoder reads its planes turned, and the variants are
+	// turned once small. Anything else is turned first.
+	frame, lazy := img.(*image.YCbCr)
+	lazy = lazy && orientation > 1 && encodesTurned(frame)
+	if !lazy {
+		img, orientation = orient(img, orientation), 1
 	}
 	if b := img.Bounds(); b.Dx() > MaxSide || b.Dy() > MaxSide {
 		if kind.ContentType == "image/jpeg" || kind.ContentType == "image/png" {
@@ -184,34 +186,71 @@ func (p *Pipeline) Process(ctx context.Context, u *Upload) (*Result, error) {
 	switch kind.ContentType {
 	case "image/jpeg", "image/png":
 		var buf bytes.Buffer
-		if kind.ContentType == "image/jpeg" {
-			err = jpeg.Encode(&buf, opaqueRGBA(img), &jpeg.Options{Quality: JPEGQuality})
-		} else {
+		opts := &jpegenc.Options{Quality: JPEGQuality}
+		switch {
+		case kind.ContentType == "image/png":
 			err = png.Encode(&buf, img)
+		case lazy:
+			buf.Grow(int(u.Size))
+			err = jpegenc.EncodeTransformed(&buf, frame, orientations[orientation], opts)
+		default:
+			buf.Grow(int(u.Size))
+			err = jpegenc.Encode(&buf, opaqueRGBA(img), opts)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("media: encode %s: %w", kind.ContentType, err)
 		}
 		res.Body, res.Size = bytes.NewReader(buf.Bytes()), int64(buf.Len())
 		res.Width, res.Height = img.Bounds().Dx(), img.Bounds().Dy()
+		if orientations[orientation].Swap {
+			res.Width, res.Height = res.Height, res.Width
+		}
 	case "image/gif":
 		res.Width, res.Height = cfg.Width, cfg.Height
 	}
 
 	// The thumbnail is made from the post rendering when there is one: a
-	// sixteenth of the pixels to filter, and the same result to the eye.
+	// sixteenth of the pixels to read, and the same result to the eye.
 	source := img
 	if b := img.Bounds(); b.Dx() > PostSide || b.Dy() > PostSide {
 		var small image.Image
-		if res.Post, small, err = variant(img, PostSide); err != nil {
+		if res.Post, small, err = variant(img, PostSide, orientation); err != nil {
 			return nil, err
 		}
-		source = small
+		source, orientation = small, 1
 	}
-	if res.Thumb, _, err = variant(source, ThumbSide); err != nil {
+	if res.Thumb, _, err = variant(source, ThumbSide, orientation); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// decode reads the upload's pixels once, with the EXIF orientation of a
+// JPEG (read from its header segments; 1 for anything else). A JPEG
+// decodes to *image.YCbCr and stays in its planes: turned, encoded again
+// and reduced for the variants without a whole-frame conversion to RGB.
+func decode(kind Kind, u *Upload) (image.Image, int, error) {
+	// The spool file is read through one buffer large enough that the
+	// decoder's small reads do not each become a system call.
+	r := bufio.NewReaderSize(u.Reader(), 64<<10)
+	var img image.Image
+	var err error
+	orientation := 1
+	switch kind.ContentType {
+	case "image/gif":
+		// Kept as sent (animation included); the first frame makes the thumbnails.
+		img, err = gif.Decode(r)
+	case "image/jpeg":
+		if img, err = jpeg.Decode(r); err == nil {
+			orientation = exifOrientation(u.Reader())
+		}
+	default:
+		img, _, err = image.Decode(r)
+	}
+	if err != nil {
+		return nil, 0, apperror.New(apperror.CodeUnsupportedMedia, "the file starts like "+kind.ContentType+" but is not a readable image")
+	}
+	return img, orientation, nil
 }
 
 // opaqueRGBA lets the JPEG encoder take its fast path: an NRGBA image
@@ -227,16 +266,16 @@ func opaqueRGBA(img image.Image) image.Image {
 }
 
 // variant renders img within side×side as a JPEG, flattened onto white so
-// transparent PNG, GIF and WebP thumbnails do not turn black. It returns
-// the scaled image too, for smaller variants to start from.
-func variant(img image.Image, side int) (*Variant, image.Image, error) {
-	small := imaging.Fit(img, side, side, imaging.CatmullRom)
+// transparent PNG, GIF and WebP thumbnails do not turn black, and turned
+// by orientation (a square box fits a turned image as it fits the image,
+// so turning the small result is the same as turning first). It returns
+// the scaled, upright image too, for smaller variants to start from.
+func variant(img image.Image, side, orientation int) (*Variant, image.Image, error) {
+	small := orient(fit(img, side), orientation)
 	b := small.Bounds()
-	flat := imaging.New(b.Dx(), b.Dy(), color.White)
-	flat = imaging.Overlay(flat, small, image.Pt(0, 0), 1)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, opaqueRGBA(flat), &jpeg.Options{Quality: JPEGQuality}); err != nil {
+	if err := jpegenc.Encode(&buf, opaqueRGBA(small), &jpegenc.Options{Quality: JPEGQuality}); err != nil {
 		return nil, nil, fmt.Errorf("media: encode thumbnail: %w", err)
 	}
-	return &Variant{Suffix: fmt.Sprintf("_w%d", side), Width: b.Dx(), Height: b.Dy(), Data: buf.Bytes()}, flat, nil
+	return &Variant{Suffix: fmt.Sprintf("_w%d", side), Width: b.Dx(), Height: b.Dy(), Data: buf.Bytes()}, small, nil
 }

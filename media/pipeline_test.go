@@ -3,13 +3,16 @@ package media_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"io"
 	"os"
 	"runtime"
 	"testing"
 
+	"github.com/disintegration/imaging"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -259,4 +262,66 @@ func TestProcess_AnimatedWebPIsKeptWithoutMetadataOrThumbnail(t *testing.T) {
 	assert.NotContains(t, string(out), gpsMarker)
 	assert.Contains(t, string(out), "ANMF")
 	assert.Equal(t, byte(0x12), out[20], "animation and alpha flags kept, EXIF flag cleared")
+}
+
+// quadrants is a w×h image of four colours, one per quadrant, so any
+// turn or mirror shows in where they end up.
+func quadrants(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	colours := [4]color.NRGBA{{220, 20, 20, 255}, {20, 200, 20, 255}, {20, 20, 220, 255}, {230, 230, 30, 255}}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			q := 0
+			if x >= w/2 {
+				q++
+			}
+			if y >= h/2 {
+				q += 2
+			}
+			img.SetNRGBA(x, y, colours[q])
+		}
+	}
+	return img
+}
+
+// Every EXIF orientation comes out upright in the stored image, the post
+// rendering and the thumbnail, with width and height swapped for the four
+// that turn by a quarter (the pipeline turns a phone photo's planes while
+// encoding and its variants once small; this checks all eight against
+// imaging's transforms of the source). An odd size, which the encoder
+// cannot read turned, takes the other way and must agree.
+func TestProcess_EveryOrientationComesOutUpright(t *testing.T) {
+	for _, size := range []image.Point{{1600, 800}, {1301, 651}} {
+		t.Run(size.String(), func(t *testing.T) { everyOrientationUpright(t, quadrants(size.X, size.Y)) })
+	}
+}
+
+func everyOrientationUpright(t *testing.T, src *image.NRGBA) {
+	upright := map[uint16]func(image.Image) *image.NRGBA{
+		1: imaging.Clone, 2: imaging.FlipH, 3: imaging.Rotate180, 4: imaging.FlipV,
+		5: imaging.Transpose, 6: imaging.Rotate270, 7: imaging.Transverse, 8: imaging.Rotate90,
+	}
+	plain := encodeJPEG(t, src)
+	for o := uint16(1); o <= 8; o++ {
+		want := upright[o](src)
+		res, out, err := process(t, withOrientation(plain, o))
+		require.NoError(t, err, "orientation %d", o)
+		assert.Equal(t, [2]int{want.Rect.Dx(), want.Rect.Dy()}, [2]int{res.Width, res.Height}, "orientation %d", o)
+		stored, err := jpeg.Decode(bytes.NewReader(out))
+		require.NoError(t, err)
+		require.NotNil(t, res.Post)
+		post, err := jpeg.Decode(bytes.NewReader(res.Post.Data))
+		require.NoError(t, err)
+		thumb, err := jpeg.Decode(bytes.NewReader(res.Thumb.Data))
+		require.NoError(t, err)
+		for name, img := range map[string]image.Image{"stored": stored, "post": post, "thumb": thumb} {
+			b := img.Bounds()
+			assert.InDelta(t, float64(want.Rect.Dx())/float64(want.Rect.Dy()), float64(b.Dx())/float64(b.Dy()), 0.01, "%s, orientation %d", name, o)
+			for _, f := range [][2]float64{{0.25, 0.25}, {0.75, 0.25}, {0.25, 0.75}, {0.75, 0.75}} {
+				c := want.NRGBAAt(int(f[0]*float64(want.Rect.Dx())), int(f[1]*float64(want.Rect.Dy())))
+				near(t, img, int(f[0]*float64(b.Dx())), int(f[1]*float64(b.Dy())), uint32(c.R), uint32(c.G), uint32(c.B),
+					fmt.Sprintf("%s, orientation %d, at %v", name, o, f))
+			}
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +53,9 @@ type Options struct {
 	MaxUploadBytes int64
 	// TempDir holds uploads being processed ("" for the system's).
 	TempDir string
-	// ConcurrentDecodes bounds images decoded at once (2 when 0).
+	// ConcurrentDecodes bounds images decoded and processed at once
+	// (GOMAXPROCS when 0: the work is CPU-bound, so more at once would
+	// only hold more frames in memory without finishing any sooner).
 	ConcurrentDecodes int
 	Log               *slog.Logger
 }
@@ -77,7 +80,7 @@ func NewService(db *database.DB, bucket *storage.Bucket, c cache.Cache, opts Opt
 		opts.MaxUploadBytes = DefaultMaxUploadBytes
 	}
 	if opts.ConcurrentDecodes <= 0 {
-		opts.ConcurrentDecodes = 2
+		opts.ConcurrentDecodes = runtime.GOMAXPROCS(0)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()

@@ -101,6 +101,10 @@ func (c *instrumentedCache) Set(ctx context.Context, key string, value []byte, t
 	return c.failed("set", c.Cache.Set(ctx, key, value, ttl))
 }
 
+func (c *instrumentedCache) ReplaceToken(ctx context.Context, versionKey string, token []byte, ttl time.Duration) error {
+	return c.failed("set", c.Cache.ReplaceToken(ctx, versionKey, token, ttl))
+}
+
 func (c *instrumentedCache) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	ok, err := c.Cache.Add(ctx, key, value, ttl)
 	return ok, c.failed("add", err)

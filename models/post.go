@@ -101,6 +101,7 @@ func DeletePost(ctx context.Context, q orm.QueryExecutor, id int64) error {
 	// children explicitly keeps both databases identical whatever the pragma.
 	for _, stmt := range []string{"DELETE FROM post_likes WHERE post_id = ?", "DELETE FROM post_tags WHERE post_id = ?",
 		"DELETE FROM post_collaborators WHERE post_id = ?", "DELETE FROM post_live_revisions WHERE post_id = ?",
+		"DELETE FROM post_external_media WHERE post_id = ?",
 		"DELETE FROM posts WHERE id = ?"} {
 		if _, err := q.RawWithCtx(ctx, stmt, id).Exec(); err != nil {
 			return fmt.Errorf("posts: delete %d: %w", id, err)

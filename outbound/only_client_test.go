@@ -30,6 +30,8 @@ var allowedOutsideOutbound = map[string]struct {
 	"auth/google.go": {[]string{"Client", "DefaultTransport"},
 		"fetches Google's signing keys from GOOGLE_CERTS_URL, set by the operator, never by a user; " +
 			"certsTransport only lets that one URL through"},
+	"bench/backup/plain.go": {[]string{"Client", "Transport"},
+		"the backup benchmark's baseline downloads from the servers it starts on loopback with a plain http.Client"},
 	"bench/media/http.go": {[]string{"Client", "DefaultClient", "Transport"},
 		"the benchmark's load generator uploads to the servers it starts on loopback (inkwell and a plain net/http baseline)"},
 }

@@ -2,24 +2,20 @@ package posts
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/beego/beego/v2/client/orm"
-
 	"inkwell/markdown"
-	"inkwell/models"
 )
 
 // Link preview cards in posts (issue 18, F13; docs/previews.md "Cards").
 // A bare link on its own line renders as a card from the previews already
 // cached; no page is fetched while a post is saved. After the save, the
 // previews of its uncached bare links are fetched in the background
-// (bounded), and when any arrives the post's body_html is rendered again,
-// without touching updated_at, and its cache token retired, so the API,
-// the public page and the feeds show the card.
+// (bounded), and when any arrives the post is rendered again (Rerender,
+// rerender.go: body_html only, updated_at untouched, the cache token
+// retired; an edit made meanwhile wins), so the API, the public page and
+// the feeds show the card.
 
 // LinkCards is what posts need of link previews; *previews.Service is one.
 type LinkCards interface {
@@ -76,18 +72,6 @@ func (r *cardRecorder) Cards(ctx context.Context, urls []string) map[string]mark
 	return cards
 }
 
-// renderWithCards renders body as renderBody does, with the cached cards
-// of its bare links, and answers the bare links with nothing cached.
-func (s *Service) renderWithCards(ctx context.Context, body string) (string, []string, error) {
-	if s.cards == nil {
-		html, err := renderBody(ctx, body)
-		return html, nil, err
-	}
-	rec := &cardRecorder{src: s.cards.src}
-	html, err := renderBodyWith(ctx, body, rec)
-	return html, rec.uncached, err
-}
-
 // fetchCardsLater fetches the previews of post id's uncached bare links in
 // the background, then renders the post again if any made a card. Call it
 // after the save committed.
@@ -116,51 +100,8 @@ func (s *Service) fetchCardsLater(id int64, urls []string) {
 		if !fetched {
 			return
 		}
-		if err := s.RerenderCards(ctx, id); err != nil {
+		if err := s.Rerender(ctx, id); err != nil {
 			s.log.Warn("posts: render after card fetch", "post", id, "error", err)
 		}
 	}()
-}
-
-// RerenderCards renders post id's markdown again with the cards now cached
-// and stores body_html when it changed, without touching updated_at (the
-// author changed nothing), then retires the post's cache token. The post
-// is locked while its markdown is compared, so a save that came meanwhile
-// is never overwritten with the render of older markdown.
-func (s *Service) RerenderCards(ctx context.Context, id int64) error {
-	o := s.db.Orm()
-	p, err := models.PostWithAuthorByID(ctx, o, id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	html, _, err := s.renderWithCards(ctx, p.BodyMarkdown)
-	if err != nil {
-		return err
-	}
-	changed := false
-	err = models.InTx(ctx, o, func(ctx context.Context, tx orm.TxOrmer) error {
-		changed = false
-		cur, err := models.PostForUpdate(ctx, tx, id)
-		if errors.Is(err, models.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if cur.BodyMarkdown != p.BodyMarkdown || cur.BodyHTML == html {
-			return nil
-		}
-		changed = true
-		return models.SetPostBodyHTML(ctx, tx, id, html)
-	})
-	if err != nil {
-		return fmt.Errorf("posts: render cards of %d: %w", id, err)
-	}
-	if changed {
-		return s.invalidate(ctx, id)
-	}
-	return nil
 }

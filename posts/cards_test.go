@@ -142,3 +142,36 @@ func TestCards_AnEditDuringTheFetchIsNotOverwritten(t *testing.T) {
 		assert.Equal(t, "Changed my mind.", got.BodyMarkdown)
 	})
 }
+
+// fixedURLMap is a media backup's URL map for every post: an external
+// image → its copy.
+type fixedURLMap map[string]string
+
+func (m fixedURLMap) URLMap(context.Context, int64) (map[string]string, error) { return m, nil }
+
+func TestCards_TheCardRenderKeepsTheBackupsURLMapAndTheOtherWayRound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, o := context.Background(), db.Orm()
+		s := newCardService(t, db)
+		copyURL := "http://localhost:8080/media/u/1/ab/copy.jpg"
+		s.SetURLMaps(fixedURLMap{"https://images.example/a.jpg": copyURL})
+		site := newCardSite(t)
+		alice := testsupport.NewUser(t, o, "alice")
+
+		p, err := s.Create(ctx, alice, CreateInput{Title: "Both", BodyMarkdown: "![a](https://images.example/a.jpg)\n\n<" + site.url + "/page>"})
+		require.NoError(t, err)
+		assert.Contains(t, p.BodyHTML, "https://images.example/a.jpg", "a new post has no copies yet")
+		close(site.release)
+		s.WaitForCards()
+		got, err := s.Get(ctx, p.ID, alice)
+		require.NoError(t, err)
+		assert.Contains(t, got.BodyHTML, `class="link-card"`)
+		assert.Contains(t, got.BodyHTML, `src="`+copyURL+`"`, "the card's re-render applies the URL map")
+
+		// The backup's own re-render keeps the card.
+		require.NoError(t, s.Rerender(ctx, p.ID))
+		again, err := s.Get(ctx, p.ID, alice)
+		require.NoError(t, err)
+		assert.Equal(t, got.BodyHTML, again.BodyHTML)
+	})
+}

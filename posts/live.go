@@ -27,7 +27,7 @@ func (s *Service) SaveLiveText(ctx context.Context, id int64, text string, rev i
 	if err != nil {
 		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
 	}
-	html, uncachedCards, err := s.renderWithCards(ctx, *in.BodyMarkdown)
+	html, uncachedCards, err := s.renderPostBody(ctx, id, *in.BodyMarkdown)
 	if err != nil {
 		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
 	}

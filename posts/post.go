@@ -57,6 +57,9 @@ type Service struct {
 	// post (its status, or its deletion): caches of things shown under a
 	// post (its comments) carry its visibility and must hear of it.
 	visibilityHooks []func(ctx context.Context, id int64) error
+	// urlMaps, when set (SetURLMaps, rerender.go), gives each render of
+	// an existing post the addresses of its backed-up media.
+	urlMaps URLMapSource
 	// cards renders bare links as preview cards (cards.go); nil: no cards.
 	cards *linkCards
 }

@@ -187,6 +187,15 @@ func init() {
 			Filters:          nil,
 			Params:           nil})
 
+	beego.GlobalControllerRouter["inkwell/controllers:MediaBackupController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MediaBackupController"],
+		beego.ControllerComments{
+			Method:           "Run",
+			Router:           `/:id/media-backup`,
+			AllowHTTPMethods: []string{"post"},
+			MethodParams:     param.Make(),
+			Filters:          nil,
+			Params:           nil})
+
 	beego.GlobalControllerRouter["inkwell/controllers:MediaController"] = append(beego.GlobalControllerRouter["inkwell/controllers:MediaController"],
 		beego.ControllerComments{
 			Method:           "Upload",

@@ -18,6 +18,7 @@ import (
 	beecontext "github.com/beego/beego/v2/server/web/context"
 
 	"inkwell/auth"
+	"inkwell/backup"
 	"inkwell/comments"
 	"inkwell/config"
 	"inkwell/controllers"
@@ -61,6 +62,8 @@ type Deps struct {
 	Media *media.Service
 	// Previews answers link previews.
 	Previews *previews.Service
+	// Backup copies posts' external media into their authors' libraries.
+	Backup *backup.Service
 	// Comments holds the comment rules and cache; it is built on the same
 	// Posts instance (comment counts, post visibility).
 	Comments *comments.Service
@@ -200,7 +203,8 @@ func New(d Deps) *App {
 		ns.NSNamespace("/me", ns.NSInclude(&controllers.MeController{Users: d.Users})),
 		ns.NSNamespace("/posts", ns.NSInclude(&controllers.PostsController{Posts: d.Posts},
 			&controllers.PostCommentsController{Comments: d.Comments},
-			&controllers.LiveController{Live: d.Live}, &controllers.LiveSocketController{Live: d.Live})),
+			&controllers.LiveController{Live: d.Live}, &controllers.LiveSocketController{Live: d.Live},
+			&controllers.MediaBackupController{Backup: d.Backup})),
 		ns.NSNamespace("/comments", ns.NSInclude(&controllers.CommentsController{Comments: d.Comments})),
 		ns.NSNamespace("/wallet", ns.NSInclude(&controllers.WalletController{Ledger: d.Ledger})),
 		ns.NSNamespace("/transfers", ns.NSInclude(&controllers.TransfersController{Ledger: d.Ledger})),

@@ -86,17 +86,12 @@ func MiddlewareWith(log *slog.Logger, limits BodyLimits, obs Observer, next http
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			// Typed attributes: this line is written for every request, and
-			// LogAttrs skips the boxing and reflection of key/value pairs.
-			attrs := make([]slog.Attr, 0, 10)
-			attrs = append(attrs, slog.String("request_id", id), slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", status),
-				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-				slog.Int64("bytes", rec.bytes), slog.String("remote", r.RemoteAddr))
+			line := logging.Access{RequestID: id, Method: r.Method, Path: r.URL.Path, Status: status,
+				Duration: elapsed, Bytes: rec.bytes, Remote: r.RemoteAddr}
 			if c, ok := ClientFrom(r.Context()); ok {
-				attrs = append(attrs, slog.String("client_ip", c.IP), slog.String("scheme", c.Scheme))
+				line.ClientIP, line.Scheme = c.IP, c.Scheme
 			}
-			log.LogAttrs(r.Context(), level, "request", attrs...)
+			logging.LogAccess(r.Context(), log, level, &line)
 		}()
 		if r.ContentLength > maxBodyBytes {
 			writeRawError(rec, http.StatusRequestEntityTooLarge, "too_large",

@@ -81,6 +81,9 @@ var requiredInputs = map[string][]string{
 	"posts.CreateInput":           {"title"},
 	"ledger.TransferInput":        {"to_user_id", "amount"},
 	"controllers.DevLoginRequest": {"name"},
+	// An answer with an optional field: source_rewritten only with
+	// apply_to_source.
+	"backup.Report": {"found", "copied", "already", "failed"},
 }
 
 var (
@@ -104,9 +107,10 @@ var enums = map[string]map[string][]string{
 var examples = map[string]any{
 	"posts.CreateInput": map[string]any{"title": "Hello, Inkwell", "body_markdown": "# Hello\n\nMy **first** post.",
 		"tags": []string{"intro"}, "status": "draft"},
-	"posts.UpdateInput":           map[string]any{"status": "published"},
-	"ledger.TransferInput":        map[string]any{"to_user_id": 2, "amount": 5, "memo": "thanks for the post"},
-	"controllers.DevLoginRequest": map[string]any{"name": "alice"},
+	"posts.UpdateInput":            map[string]any{"status": "published"},
+	"ledger.TransferInput":         map[string]any{"to_user_id": 2, "amount": 5, "memo": "thanks for the post"},
+	"controllers.DevLoginRequest":  map[string]any{"name": "alice"},
+	"controllers.MediaBackupInput": map[string]any{"apply_to_source": false},
 }
 
 var errorBody = map[string]any{

@@ -168,4 +168,18 @@ func TestMetrics_ServedOnTheirOwnListenerOnly(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	// Go's profiler is on the private listener too, and only there.
+	pprofURL := strings.TrimSuffix(app.MetricsURL, "/metrics") + "/debug/pprof/goroutine?debug=1"
+	resp, err = http.Get(pprofURL)
+	require.NoError(t, err)
+	body, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "goroutine profile:")
+	resp, err = http.Get(app.URL + "/debug/pprof/goroutine?debug=1")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }

@@ -19,6 +19,7 @@ import (
 
 	"inkwell/auth"
 	"inkwell/auth/authtest"
+	"inkwell/backup"
 	"inkwell/cache"
 	"inkwell/comments"
 	"inkwell/config"
@@ -119,7 +120,9 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,
-		Previews: linkPreviews, Limiter: opts.Limiter, Live: liveService})
+		Previews: linkPreviews, Limiter: opts.Limiter, Live: liveService,
+		Backup: backup.New(db, postService, library, client, backup.Options{PublicBaseURL: cfg.PublicBaseURL,
+			MediaBaseURL: library.PublicBaseURL(), Log: log})})
 	if opts.Routes != nil {
 		opts.Routes(app.Server)
 	}

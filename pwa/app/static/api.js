@@ -132,6 +132,15 @@ export async function deletePost(id) {
   await request('DELETE', `/api/v1/posts/${encodeURIComponent(id)}`);
 }
 
+/**
+ * Copies the post's external images and videos into its author's library
+ * (folder backup/{id}): {found, copied, already, failed: [{url, reason}]}.
+ */
+export async function mediaBackup(id) {
+  const { data } = await request('POST', `/api/v1/posts/${encodeURIComponent(id)}/media-backup`);
+  return data;
+}
+
 export async function setLike(id, liked) {
   const { data } = await request(liked ? 'PUT' : 'DELETE', `/api/v1/posts/${encodeURIComponent(id)}/like`);
   return data;

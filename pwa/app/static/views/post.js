@@ -45,6 +45,8 @@ export async function render(main, ctx) {
       // Kudos go to someone else: never offered on your own post.
       !mine && me && p.author?.id && p.status !== 'draft' ? kudosButton(p.author) : null,
       mine ? h('a', { class: 'button button-secondary', href: `/posts/${p.id}/edit` }, 'Edit post') : null,
+      mine ? h('button', { type: 'button', class: 'button button-secondary',
+        onclick: (e) => backUpMedia(p, e.currentTarget, main, ctx) }, 'Back up media') : null,
       mine && p.status === 'published' ? h('button', { type: 'button', class: 'button button-secondary',
         onclick: (e) => unpublish(p, e.currentTarget, main, ctx) }, 'Unpublish') : null,
       mine ? h('button', { type: 'button', class: 'button button-danger',
@@ -68,6 +70,39 @@ async function unpublish(p, button, main, ctx) {
     button.disabled = false;
     toast(api.describe(err));
   }
+}
+
+/**
+ * Copies the post's external images and videos into the author's library
+ * and says what happened, URL by URL for failures; the post is shown again
+ * (its images now come from the library).
+ */
+async function backUpMedia(p, button, main, ctx) {
+  button.disabled = true;
+  const label = button.textContent;
+  button.textContent = 'Backing up media…';
+  try {
+    const r = await api.mediaBackup(p.id);
+    if (!ctx.alive()) return;
+    if (r.copied > 0) await render(main, ctx);
+    if (!ctx.alive()) return;
+    main.querySelector('.post')?.append(backupReport(r));
+    toast(r.found === 0 ? 'This post shows no external media.' : `Media backup: ${r.copied} copied, ${r.already} already copied, ${r.failed.length} not copied.`);
+  } catch (err) {
+    toast(api.describe(err));
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+}
+
+function backupReport(r) {
+  return h('section', { class: 'backup-report', role: 'status', 'aria-label': 'Media backup result' },
+    h('h2', {}, 'Media backup'),
+    h('p', {}, `${r.found} found · ${r.copied} copied · ${r.already} already copied · ${r.failed.length} not copied`),
+    r.copied + r.already > 0 ? h('p', {}, 'Copies are in your Media library, folder ', h('code', {}, 'backup/…'), '; the post now shows them.') : null,
+    r.failed.length ? h('ul', { class: 'backup-failures' },
+      ...r.failed.map((f) => h('li', {}, h('span', { class: 'backup-url' }, f.url), ': ', f.reason))) : null);
 }
 
 /** Deletes the post for good, after the author confirms. */
