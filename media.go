@@ -12,17 +12,23 @@ import (
 
 const mediaUsage = `usage: inkwell media reindex
        inkwell media backup [--post ID] [--dry-run]
+       inkwell media export DIR
 
 reindex   rebuild the media library's table from STORAGE_URL (disaster
           recovery; rows that exist are kept; docs/media.md)
 backup    copy posts' external images and videos into their authors'
           libraries (docs/backup.md)
+export    write every original into DIR by owner and folder, with a
+          manifest; resumable (docs/media.md "Export")
 `
 
 // runMedia is `inkwell media …`.
 func runMedia(ctx context.Context, args []string) error {
 	if len(args) >= 1 && args[0] == "backup" {
 		return runMediaBackup(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "export" {
+		return runMediaExport(ctx, args[1:])
 	}
 	if len(args) != 1 || args[0] != "reindex" {
 		return fmt.Errorf("media needs a command\n\n%s", mediaUsage)

@@ -136,6 +136,8 @@ func runServe(ctx context.Context, args []string) error {
 	outboundClient := outbound.New(outbound.PolicyFromConfig(cfg))
 	linkPreviews := previews.NewService(outboundClient, postCache, library.PreviewImages(outboundClient), log)
 	postService := posts.NewService(db, postCache, log)
+	// A bare link on its own line in a post renders as its preview card.
+	postService.UseLinkCards(linkPreviews)
 	mediaBackup := backup.New(db, postService, library, outboundClient, backup.Options{PublicBaseURL: cfg.PublicBaseURL,
 		MediaBaseURL: library.PublicBaseURL(), Log: log})
 	if cfg.MediaBackup == "auto" {

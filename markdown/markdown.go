@@ -76,7 +76,7 @@ var (
 		// dropped, so harmless inline HTML (<sub>, <abbr>) survives while
 		// everything dangerous is removed by the policy below.
 		goldmark.WithRendererOptions(html.WithUnsafe(),
-			gmrenderer.WithNodeRenderers(util.Prioritized(taskBoxRenderer{}, 1))),
+			gmrenderer.WithNodeRenderers(util.Prioritized(taskBoxRenderer{}, 1), util.Prioritized(cardRenderer{}, 1))),
 	)
 	policy = newPolicy()
 	// slots holds one token per render running; its size is the number of
@@ -110,6 +110,7 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^(footnote-ref|footnote-backref)$`)).OnElements("a")
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^footnotes$`)).OnElements("div")
 	p.AllowAttrs("role").Matching(regexp.MustCompile(`^(doc-noteref|doc-backlink|doc-endnotes)$`)).OnElements("a", "div")
+	allowCards(p)
 	return p
 }
 
@@ -168,6 +169,9 @@ func renderWith(ctx context.Context, source string, lim limits, opts RenderOptio
 	pc.Set(guardKey, g)
 	doc := renderer.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	g.check()
+	if opts.Cards != nil {
+		applyCards(budgetCtx, doc, src, opts.Cards)
+	}
 	var rendered bytes.Buffer
 	// Before sanitizing, the HTML may hold what the sanitizer drops (raw
 	// HTML the author typed), so it gets twice the room.

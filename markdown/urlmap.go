@@ -24,6 +24,8 @@ type RenderOptions struct {
 	// Text is never touched: a URL inside a code span or fence is text in
 	// the HTML, not an attribute.
 	URLMap map[string]string
+	// Cards, when set, renders bare links as preview cards (cards.go).
+	Cards CardSource
 }
 
 // RenderWithOptions is RenderContext with options (see RenderOptions).

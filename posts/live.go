@@ -27,7 +27,7 @@ func (s *Service) SaveLiveText(ctx context.Context, id int64, text string, rev i
 	if err != nil {
 		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
 	}
-	html, err := s.renderPostBody(ctx, id, *in.BodyMarkdown)
+	html, uncachedCards, err := s.renderPostBody(ctx, id, *in.BodyMarkdown)
 	if err != nil {
 		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
 	}
@@ -53,7 +53,10 @@ func (s *Service) SaveLiveText(ctx context.Context, id int64, text string, rev i
 		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)
 	}
 	if changed {
-		return s.invalidate(ctx, id)
+		if err := s.invalidate(ctx, id); err != nil {
+			return err
+		}
+		s.fetchCardsLater(id, uncachedCards)
 	}
 	return nil
 }

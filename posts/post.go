@@ -60,6 +60,8 @@ type Service struct {
 	// urlMaps, when set (SetURLMaps, rerender.go), gives each render of
 	// an existing post the addresses of its backed-up media.
 	urlMaps URLMapSource
+	// cards renders bare links as preview cards (cards.go); nil: no cards.
+	cards *linkCards
 }
 
 // OnVisibilityChange registers fn to run after every committed write that

@@ -24,18 +24,29 @@ type URLMapSource interface {
 // saves, Rerender) apply src's map. Set once at start, before serving.
 func (s *Service) SetURLMaps(src URLMapSource) { s.urlMaps = src }
 
-// renderPostBody renders body as post id's HTML, with the post's URL map
-// when one is set.
-func (s *Service) renderPostBody(ctx context.Context, id int64, body string) (string, error) {
+// renderPostBody renders body as post id's HTML (id 0: a post not stored
+// yet), with the post's URL map when one is set and its bare links as the
+// cached preview cards when link cards are on (cards.go). It also answers
+// the bare links with nothing cached, for fetchCardsLater.
+func (s *Service) renderPostBody(ctx context.Context, id int64, body string) (string, []string, error) {
 	var opts markdown.RenderOptions
-	if s.urlMaps != nil {
+	if s.urlMaps != nil && id != 0 {
 		m, err := s.urlMaps.URLMap(ctx, id)
 		if err != nil {
-			return "", fmt.Errorf("posts: url map of %d: %w", id, err)
+			return "", nil, fmt.Errorf("posts: url map of %d: %w", id, err)
 		}
 		opts.URLMap = m
 	}
-	return renderBodyWith(ctx, body, opts)
+	var cards *cardRecorder
+	if s.cards != nil {
+		cards = &cardRecorder{src: s.cards.src}
+		opts.Cards = cards
+	}
+	html, err := renderBodyWith(ctx, body, opts)
+	if err != nil || cards == nil {
+		return html, nil, err
+	}
+	return html, cards.uncached, nil
 }
 
 // AuthorPost loads post id for an action only its author may take: 404
@@ -72,7 +83,7 @@ func (s *Service) Rerender(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	html, err := s.renderPostBody(ctx, id, before.BodyMarkdown)
+	html, _, err := s.renderPostBody(ctx, id, before.BodyMarkdown)
 	if err != nil {
 		return fmt.Errorf("posts: rerender %d: %w", id, err)
 	}

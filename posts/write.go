@@ -68,7 +68,8 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if err != nil {
 		return nil, err
 	}
-	html, err := renderBody(ctx, v.body)
+	// A new post has no URL map yet (nothing of it is backed up).
+	html, uncachedCards, err := s.renderPostBody(ctx, 0, v.body)
 	if err != nil {
 		return nil, fmt.Errorf("posts: create: %w", err)
 	}
@@ -98,6 +99,7 @@ func (s *Service) create(ctx context.Context, o orm.Ormer, author int64, in Crea
 	if err != nil {
 		return nil, fmt.Errorf("posts: create for author %d: %w", author, err)
 	}
+	s.fetchCardsLater(p.ID, uncachedCards)
 	return s.Get(ctx, p.ID, author)
 }
 
@@ -109,15 +111,11 @@ func payPublication(ctx context.Context, tx orm.TxOrmer, p *models.Post) error {
 	return err
 }
 
-// renderBody renders a post's markdown. Markdown the renderer refuses
+// renderBodyWith renders a post's markdown with opts (the URL map and
+// the cards: renderPostBody, rerender.go). Markdown the renderer refuses
 // (too deeply nested, too much HTML, …) is the author's to fix: 400 on
 // body_markdown with the reason. A render that found no free slot, or
 // whose request was cancelled, is 503.
-func renderBody(ctx context.Context, body string) (string, error) {
-	return renderBodyWith(ctx, body, markdown.RenderOptions{})
-}
-
-// renderBodyWith is renderBody with render options (rerender.go).
 func renderBodyWith(ctx context.Context, body string, opts markdown.RenderOptions) (string, error) {
 	html, err := markdown.RenderWithOptions(ctx, body, opts)
 	var refused *markdown.RefusedError
@@ -165,8 +163,9 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 		return nil, err
 	}
 	var html string
+	var uncachedCards []string
 	if in.BodyMarkdown != nil {
-		if html, err = s.renderPostBody(ctx, id, *in.BodyMarkdown); err != nil {
+		if html, uncachedCards, err = s.renderPostBody(ctx, id, *in.BodyMarkdown); err != nil {
 			return nil, fmt.Errorf("posts: update %d: %w", id, err)
 		}
 	}
@@ -237,6 +236,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 		if err := s.invalidate(ctx, id); err != nil {
 			return nil, err
 		}
+		s.fetchCardsLater(id, uncachedCards)
 	}
 	if statusChanged {
 		if err := s.visibilityChanged(ctx, id); err != nil {

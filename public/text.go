@@ -24,7 +24,8 @@ var blockish = map[string]bool{"p": true, "li": true, "h1": true, "h2": true, "h
 func Excerpt(bodyHTML string, maxChars int) string {
 	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(bodyHTML))
-	depth := 0 // inside skipped elements
+	depth := 0    // inside skipped elements
+	card := false // inside a link preview card (another page's text)
 	space := false
 	for b.Len() < maxChars*4 {
 		tt := z.Next()
@@ -32,7 +33,13 @@ func Excerpt(bodyHTML string, maxChars int) string {
 		case html.ErrorToken:
 			return cut(b.String(), maxChars)
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
+			name, hasAttr := z.TagName()
+			if string(name) == "p" && (card || tt == html.StartTagToken && isLinkCard(z, hasAttr)) {
+				// A card holds no other paragraph: its </p> ends it.
+				card = tt == html.StartTagToken
+				space = true
+				continue
+			}
 			if skipped[string(name)] {
 				if tt == html.StartTagToken {
 					depth++
@@ -46,7 +53,7 @@ func Excerpt(bodyHTML string, maxChars int) string {
 				space = true
 			}
 		case html.TextToken:
-			if depth > 0 {
+			if depth > 0 || card {
 				continue
 			}
 			for _, r := range string(z.Text()) {
@@ -91,17 +98,36 @@ func FirstImage(bodyHTML, base string) string {
 			if string(name) != "img" {
 				continue
 			}
+			src, card := "", false
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
-				if string(k) == "src" {
-					if u := absolute(string(v), base); u != "" {
-						return u
-					}
+				switch string(k) {
+				case "src":
+					src = string(v)
+				case "class":
+					// A link preview card's image pictures another page.
+					card = string(v) == "link-card-image"
 				}
+			}
+			if u := absolute(src, base); u != "" && !card {
+				return u
 			}
 		}
 	}
+}
+
+// isLinkCard reports whether the start tag being read is a link preview
+// card's (markdown/cards.go: <p class="link-card">).
+func isLinkCard(z *html.Tokenizer, hasAttr bool) bool {
+	for hasAttr {
+		var k, v []byte
+		k, v, hasAttr = z.TagAttr()
+		if string(k) == "class" && string(v) == "link-card" {
+			return true
+		}
+	}
+	return false
 }
 
 func absolute(ref, base string) string {

@@ -43,3 +43,18 @@ func TestFirstImage_IsTheFirstHTTPImageMadeAbsolute(t *testing.T) {
 	assert.Equal(t, "", FirstImage(`<p>no image</p>`, base))
 	assert.Equal(t, "", FirstImage(`<img src="javascript:alert(1)">`, base))
 }
+
+// A link preview card shows another page: its text is not the post's
+// excerpt and its image is not the post's picture.
+func TestExcerptAndFirstImage_LeaveLinkCardsOut(t *testing.T) {
+	card := `<p class="link-card"><a href="https://x.example/p" rel="nofollow noopener" target="_blank">` +
+		`<img class="link-card-image" src="https://ink.example.org/media/u/0/ab/c.jpg" alt="" loading="lazy"><br>` +
+		`<strong class="link-card-title">Their title</strong><br><span class="link-card-description">Their words</span></a></p>`
+	body := "<p>Before.</p>\n" + card + "\n<p>After.</p>\n"
+	assert.Equal(t, "Before. After.", Excerpt(body, ExcerptChars))
+	assert.Equal(t, "", FirstImage(body, "https://ink.example.org"))
+	own := body + `<p><img src="/media/u/1/ab/own.jpg" alt="mine"></p>`
+	assert.Equal(t, "https://ink.example.org/media/u/1/ab/own.jpg", FirstImage(own, "https://ink.example.org"))
+	// An ordinary paragraph after a card is read again.
+	assert.Equal(t, "x y", Excerpt(`<p class="link-card"><a href="https://x.example">t</a></p><p>x</p><p>y</p>`, ExcerptChars))
+}

@@ -49,6 +49,9 @@ type App struct {
 	Routes *web.HttpServer
 	// Live is the instance's live co-editing (its sockets, its saver).
 	Live *live.Service
+	// Posts is the instance's post service (tests wait for its background
+	// link-card fetches with Posts.WaitForCards).
+	Posts *posts.Service
 }
 
 // Options adjust an instance before it serves.
@@ -107,6 +110,9 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		PublicBase: media.PublicBase(bucket, cfg.MediaPublicBaseURL, cfg.PublicBaseURL), MaxUploadBytes: cfg.MaxUploadBytes, Log: log})
 	client := outbound.New(outbound.PolicyFromConfig(cfg))
 	postService := posts.NewService(db, postCache, log)
+	linkPreviews := previews.NewService(client, postCache, library.PreviewImages(client), log)
+	postService.UseLinkCards(linkPreviews)
+	t.Cleanup(postService.WaitForCards)
 	liveService, closeLive, err := live.Open(context.Background(), live.Options{RedisURL: opts.LiveRedisURL, KeyPrefix: opts.LiveKeyPrefix,
 		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
 		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
@@ -114,7 +120,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,
-		Previews: previews.NewService(client, postCache, library.PreviewImages(client), log), Limiter: opts.Limiter, Live: liveService,
+		Previews: linkPreviews, Limiter: opts.Limiter, Live: liveService,
 		Backup: backup.New(db, postService, library, client, backup.Options{PublicBaseURL: cfg.PublicBaseURL,
 			MediaBaseURL: library.PublicBaseURL(), Log: log})})
 	if opts.Routes != nil {
@@ -127,7 +133,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		srv.Close()
 		_ = closeLive()
 	})
-	return &App{URL: srv.URL, DB: db, Google: google, Auth: authn, Config: cfg, Routes: app.Server, Live: liveService}
+	return &App{URL: srv.URL, DB: db, Google: google, Auth: authn, Config: cfg, Routes: app.Server, Live: liveService, Posts: postService}
 }
 
 // Do sends method path with the Authorization header (omitted when empty)

@@ -5,6 +5,7 @@ import { h, replace, toast } from '/static/dom.js';
 import * as api from '/static/api.js';
 import * as autosave from '/static/autosave.js';
 import * as markdown from '/static/markdown.js';
+import * as linkCards from '/static/link-cards.js';
 import * as outbox from '/static/outbox.js';
 import * as liveEditor from '/static/live-editor.js';
 import * as session from '/static/session.js';
@@ -153,6 +154,7 @@ export async function render(main, ctx) {
   const renderPreview = () => {
     const src = body.value.trim() ? body.value : '_Nothing to preview yet._';
     markdown.show(preview, markdown.render(src));
+    linkCards.enhance(preview);
   };
   // Wide screens show the text and its preview side by side (app.css), the
   // preview following the typing.
