@@ -9,11 +9,14 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Limiter bounds how many live ops a user may submit (API.md: live-editing
-// ops are limited separately and more loosely than other writes). The
-// rate-limit package implements it when wired; nil means no limit.
+// Limiter bounds how many live ops a user may send over sockets (API.md:
+// live-editing ops are limited separately and more loosely than other
+// writes). routers.New sets controllers.LiveOpLimiter, which spends from
+// the same per-user budget as POST …/edits (RATE_LIMIT_LIVE_EDITS; that
+// route is limited by the HTTP filter); nil means no limit.
 type Limiter interface {
-	// AllowOp answers nil, or the 429 rate_limited error to send.
+	// AllowOp answers nil, or the 429 rate_limited error (with its
+	// RetryAfter) to send.
 	AllowOp(ctx context.Context, userID int64) error
 }
 
@@ -25,7 +28,7 @@ type Service struct {
 	Seq       *Sequencer
 	Persister *Persister
 	Tickets   *Tickets
-	// Limiter bounds ops per user (nil: none).
+	// Limiter bounds socket ops per user (nil: none).
 	Limiter Limiter
 	Log     *slog.Logger
 
@@ -35,15 +38,11 @@ type Service struct {
 	serving   sync.WaitGroup // ServeSocket calls still running
 }
 
-// Submit applies caller's op to post postID.
+// Submit applies caller's op to post postID (the HTTP door, whose rate
+// limit the HTTP filter applies).
 func (s *Service) Submit(ctx context.Context, postID, caller int64, sub Submission) (Applied, error) {
 	if err := CheckEditor(ctx, s.DB, postID, caller); err != nil {
 		return Applied{}, err
-	}
-	if s.Limiter != nil {
-		if err := s.Limiter.AllowOp(ctx, caller); err != nil {
-			return Applied{}, err
-		}
 	}
 	return s.Seq.Submit(ctx, postID, sub)
 }

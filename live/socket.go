@@ -31,8 +31,9 @@ import (
 //     revision, in order, each once, the client's own included.
 //   - {"type":"presence","editors":[{"user_id","name","client_id","pos","end"}]}:
 //     who has the post open on this replica, whenever it changes.
-//   - {"type":"error","code","message","seq"}: a submission was refused
-//     (the socket stays open), or, before a close, why.
+//   - {"type":"error","code","message","seq","retry_after"}: a submission
+//     was refused (the socket stays open; retry_after, in seconds, with
+//     rate_limited), or, before a close, why.
 type socketIn struct {
 	Type     string          `json:"type"`
 	Rev      int64           `json:"rev"`
@@ -73,6 +74,9 @@ type socketError struct {
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Seq     int64             `json:"seq,omitempty"`
+	// RetryAfter is, for rate_limited, the seconds to wait before sending
+	// the op again (HTTP's Retry-After).
+	RetryAfter int64 `json:"retry_after,omitempty"`
 }
 
 // Socket limits.
@@ -222,7 +226,8 @@ func (s *Service) submitFromSocket(ctx context.Context, so *socket, in socketIn)
 			s.log().Error("live: socket submit", "post", so.postID, "err", err)
 			e = apperror.Unavailable("the live session cannot be reached", err)
 		}
-		writeJSON(ctx, so.conn, socketError{Type: "error", Code: e.Code, Message: e.Message, Fields: e.Fields, Seq: in.Seq})
+		writeJSON(ctx, so.conn, socketError{Type: "error", Code: e.Code, Message: e.Message, Fields: e.Fields, Seq: in.Seq,
+			RetryAfter: int64((e.RetryAfter + time.Second - 1) / time.Second)})
 	}
 	op, err := ot.Parse(in.Op)
 	if err != nil {
