@@ -34,8 +34,8 @@ type Redis struct {
 
 	mu        sync.Mutex
 	pubsub    *redis.PubSub
-	listeners map[string]map[int]func(Entry) // by channel
-	waiting   map[string][]chan struct{}     // subscribe confirmations
+	listeners map[string]map[int]listener // by channel
+	waiting   map[string][]chan struct{}  // subscribe confirmations
 	nextID    int
 	done      chan struct{}
 }
@@ -47,7 +47,7 @@ func NewRedis(client *redis.Client, prefix string, log *slog.Logger) *Redis {
 		log = slog.Default()
 	}
 	return &Redis{client: client, prefix: prefix, log: log,
-		listeners: map[string]map[int]func(Entry){}, waiting: map[string][]chan struct{}{}}
+		listeners: map[string]map[int]listener{}, waiting: map[string][]chan struct{}{}}
 }
 
 func (r *Redis) keys(postID int64) []string {
@@ -290,11 +290,37 @@ func asString(v any) string {
 	return s
 }
 
+// listener is one subscriber of a channel: an op log's (entry) or a
+// presence channel's (raw).
+type listener struct {
+	entry func(Entry)
+	raw   func(string)
+}
+
 // subscribe shares one pub/sub connection among the replica's listeners
 // and returns once Redis confirmed the channel, so nothing published after
 // it returns is missed.
 func (r *Redis) subscribe(ctx context.Context, postID int64, deliver func(Entry)) (func(), error) {
-	channel := r.channel(postID)
+	return r.listen(ctx, r.channel(postID), listener{entry: deliver})
+}
+
+// presenceChannel carries the post's presence messages (presence.go).
+func (r *Redis) presenceChannel(postID int64) string {
+	return r.channel(postID) + ":presence"
+}
+
+func (r *Redis) publishPresence(ctx context.Context, postID int64, payload []byte) error {
+	if err := r.client.Publish(ctx, r.presenceChannel(postID), payload).Err(); err != nil {
+		return fmt.Errorf("live: publish presence of post %d: %w", postID, err)
+	}
+	return nil
+}
+
+func (r *Redis) subscribePresence(ctx context.Context, postID int64, deliver func([]byte)) (func(), error) {
+	return r.listen(ctx, r.presenceChannel(postID), listener{raw: func(s string) { deliver([]byte(s)) }})
+}
+
+func (r *Redis) listen(ctx context.Context, channel string, l listener) (func(), error) {
 	r.mu.Lock()
 	if r.pubsub == nil {
 		r.pubsub = r.client.Subscribe(context.Background())
@@ -305,9 +331,9 @@ func (r *Redis) subscribe(ctx context.Context, postID int64, deliver func(Entry)
 	id := r.nextID
 	first := len(r.listeners[channel]) == 0
 	if first {
-		r.listeners[channel] = map[int]func(Entry){}
+		r.listeners[channel] = map[int]listener{}
 	}
-	r.listeners[channel][id] = deliver
+	r.listeners[channel][id] = l
 	var confirmed chan struct{}
 	if first {
 		confirmed = make(chan struct{})
@@ -319,13 +345,13 @@ func (r *Redis) subscribe(ctx context.Context, postID int64, deliver func(Entry)
 	if first {
 		if err := ps.Subscribe(ctx, channel); err != nil {
 			cancel()
-			return nil, fmt.Errorf("live: subscribe post %d: %w", postID, err)
+			return nil, fmt.Errorf("live: subscribe %s: %w", channel, err)
 		}
 		select {
 		case <-confirmed:
 		case <-ctx.Done():
 			cancel()
-			return nil, fmt.Errorf("live: subscribe post %d: %w", postID, ctx.Err())
+			return nil, fmt.Errorf("live: subscribe %s: %w", channel, ctx.Err())
 		}
 	}
 	return cancel, nil
@@ -343,7 +369,8 @@ func (r *Redis) unsubscribe(channel string, id int) {
 	}
 }
 
-// fanOut hands each published entry to the replica's listeners of its post.
+// fanOut hands each published message to the replica's listeners of its
+// channel, an op log entry decoded once for all of them.
 func (r *Redis) fanOut(ch <-chan any, done chan struct{}) {
 	defer close(done)
 	for msg := range ch {
@@ -359,14 +386,23 @@ func (r *Redis) fanOut(ch <-chan any, done chan struct{}) {
 			delete(r.waiting, m.Channel)
 			r.mu.Unlock()
 		case *redis.Message:
-			e, err := decodeEntry(m.Payload)
-			if err != nil {
-				r.log.Warn("live: undecodable entry on "+m.Channel, "err", err)
-				continue
-			}
 			r.mu.Lock()
-			for _, deliver := range r.listeners[m.Channel] {
-				deliver(e)
+			var e Entry
+			decoded := false
+			for _, l := range r.listeners[m.Channel] {
+				if l.raw != nil {
+					l.raw(m.Payload)
+					continue
+				}
+				if !decoded {
+					var err error
+					if e, err = decodeEntry(m.Payload); err != nil {
+						r.log.Warn("live: undecodable entry on "+m.Channel, "err", err)
+						break
+					}
+					decoded = true
+				}
+				l.entry(e)
 			}
 			r.mu.Unlock()
 		}

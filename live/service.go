@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/beego/beego/v2/client/orm"
 	"github.com/coder/websocket"
@@ -32,8 +33,18 @@ type Service struct {
 	Limiter Limiter
 	Log     *slog.Logger
 
+	// PresenceHeartbeat and PresenceTTL: how often this replica repeats
+	// its editors to the others, and how long it keeps theirs without a
+	// repeat (zero: DefaultPresenceHeartbeat, DefaultPresenceTTL).
+	PresenceHeartbeat, PresenceTTL time.Duration
+	// bus shares presence between replicas (nil without Redis).
+	bus       presenceBus
+	replicaID string
+
 	socketsMu sync.Mutex
 	sockets   map[*socket]struct{}
+	rooms     map[int64]*room
+	roomsWG   sync.WaitGroup // shareRoom goroutines (their goodbyes)
 	closing   bool
 	serving   sync.WaitGroup // ServeSocket calls still running
 }
@@ -109,7 +120,9 @@ func (s *Service) RemoveCollaborator(ctx context.Context, postID, caller, userID
 // Shutdown closes every open socket with 1001 (going away), so clients
 // reconnect to another replica at once; http.Server.Shutdown does not
 // wait for or close hijacked connections. Sockets opened after it are
-// refused. It waits for their handlers to end, then saves what this replica has not saved yet.
+// refused. It waits for their handlers to end and for this replica's
+// presence goodbyes to be published, then saves what this replica has not
+// saved yet.
 func (s *Service) Shutdown(ctx context.Context) error {
 	s.socketsMu.Lock()
 	s.closing = true
@@ -128,7 +141,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	}
 	wg.Wait()
 	served := make(chan struct{})
-	go func() { s.serving.Wait(); close(served) }()
+	go func() { s.serving.Wait(); s.roomsWG.Wait(); close(served) }()
 	select {
 	case <-served:
 	case <-ctx.Done():

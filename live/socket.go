@@ -272,6 +272,7 @@ func (s *Service) register(so *socket) bool {
 		s.sockets = map[*socket]struct{}{}
 	}
 	s.sockets[so] = struct{}{}
+	s.joinRoom(so.postID)
 	s.serving.Add(1)
 	s.socketsMu.Unlock()
 	s.presenceChanged(so.postID)
@@ -281,14 +282,26 @@ func (s *Service) register(so *socket) bool {
 func (s *Service) unregister(so *socket) {
 	s.socketsMu.Lock()
 	delete(s.sockets, so)
+	s.leaveRoom(so.postID)
 	s.socketsMu.Unlock()
 	s.serving.Done()
 	s.presenceChanged(so.postID)
 }
 
 // presenceChanged tells every socket of the post on this replica to send
-// the editors again.
+// the editors again, and the other replicas this replica's editors.
 func (s *Service) presenceChanged(postID int64) {
+	s.socketsMu.Lock()
+	if rm := s.rooms[postID]; rm != nil {
+		markDirty(rm)
+	}
+	s.socketsMu.Unlock()
+	s.notifyLocal(postID)
+}
+
+// notifyLocal tells every socket of the post on this replica to send the
+// editors again.
+func (s *Service) notifyLocal(postID int64) {
 	s.socketsMu.Lock()
 	defer s.socketsMu.Unlock()
 	for so := range s.sockets {
@@ -301,8 +314,8 @@ func (s *Service) presenceChanged(postID int64) {
 	}
 }
 
-// presence lists the post's open sockets on this replica, by user.
-func (s *Service) presence(postID int64) []Editor {
+// localEditors lists the post's open sockets on this replica.
+func (s *Service) localEditors(postID int64) []Editor {
 	s.socketsMu.Lock()
 	defer s.socketsMu.Unlock()
 	out := []Editor{}
@@ -311,6 +324,23 @@ func (s *Service) presence(postID int64) []Editor {
 			out = append(out, so.editor)
 		}
 	}
+	return out
+}
+
+// presence lists the post's editors: this replica's sockets and the other
+// replicas' (presence.go), by user.
+func (s *Service) presence(postID int64) []Editor {
+	out := s.localEditors(postID)
+	s.socketsMu.Lock()
+	if rm := s.rooms[postID]; rm != nil {
+		now := time.Now()
+		for _, r := range rm.remote {
+			if now.Before(r.expires) {
+				out = append(out, r.editors...)
+			}
+		}
+	}
+	s.socketsMu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].UserID != out[j].UserID {
 			return out[i].UserID < out[j].UserID
