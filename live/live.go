@@ -129,6 +129,8 @@ type submitResult struct {
 type Backend interface {
 	// init stores st as the post's state unless one exists.
 	init(ctx context.Context, postID int64, st State) error
+	// exists says whether the post has a live state (a session).
+	exists(ctx context.Context, postID int64) (bool, error)
 	// submit transforms sub.Op past every entry after sub.Rev, checks it
 	// fits the text and keeps it within MaxTextChars, and appends it as
 	// the next revision, then publishes it; unless sub's client already

@@ -48,6 +48,13 @@ func (m *Memory) init(_ context.Context, postID int64, st State) error {
 	return nil
 }
 
+func (m *Memory) exists(_ context.Context, postID int64) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.docs[postID]
+	return d != nil && d.state.Rev >= 0, nil
+}
+
 func (m *Memory) read(_ context.Context, postID, since int64) (readResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

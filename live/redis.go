@@ -82,6 +82,14 @@ func (r *Redis) init(ctx context.Context, postID int64, st State) error {
 	return nil
 }
 
+func (r *Redis) exists(ctx context.Context, postID int64) (bool, error) {
+	n, err := r.client.Exists(ctx, r.keys(postID)[0]).Result()
+	if err != nil {
+		return false, fmt.Errorf("live: post %d: %w", postID, err)
+	}
+	return n > 0, nil
+}
+
 // readScript reads the head and the log after ARGV[1] in one consistent step.
 var readScript = redis.NewScript(`
 local st = redis.call('HMGET', KEYS[1], 'rev', 'base')

@@ -8,6 +8,8 @@ import (
 
 	"github.com/beego/beego/v2/client/orm"
 	"github.com/coder/websocket"
+
+	"inkwell/apperror"
 )
 
 // Limiter bounds how many live ops a user may send over sockets (API.md:
@@ -151,4 +153,34 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		return s.Persister.Flush(ctx)
 	}
 	return nil
+}
+
+// ReplaceLiveText implements posts.LiveText: while post postID has a live
+// session, a body written outside it (PATCH …/posts/{id}) becomes one op
+// from the session's head text to body, sequenced like an editor's (ops
+// made meanwhile are transformed and kept, and every editor sees the change
+// in place), and the session's text is saved into the post at once, so the
+// next live save cannot undo the edit. Without a session it does nothing.
+func (s *Service) ReplaceLiveText(ctx context.Context, postID int64, body string) error {
+	exists, err := s.Seq.backend.exists(ctx, postID)
+	if err != nil {
+		return apperror.Unavailable("the live session cannot be reached", err)
+	}
+	if !exists {
+		return nil
+	}
+	st, err := s.Seq.State(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if op := DiffOp(st.Text, body); len(op) > 0 {
+		sub := Submission{Rev: st.Rev, Op: op, ClientID: "body-" + newReplicaID(), Seq: 1}
+		if _, err := s.Seq.Submit(ctx, postID, sub); err != nil {
+			return err
+		}
+	}
+	if s.Persister == nil {
+		return nil
+	}
+	return s.Persister.save(ctx, postID)
 }

@@ -232,6 +232,58 @@ func TestLiveAPI_EditsAreSavedIntoThePost(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond, "a collaborator's edit is saved into the post, rendered")
 }
 
+// A PATCH of body_markdown while a live session is open reaches the
+// session as an op (the editors see it; an op made before it is kept) and
+// is saved at once, so the next live save does not overwrite it.
+func TestLiveAPI_PatchOfTheBodyGoesThroughTheSession(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, "sqlite", true)
+	google := authtest.NewProvider(t)
+	app := newAuthApp(t, db, google, func(c *config.Config) { c.LiveSaveIdle = time.Hour; c.LiveSaveEveryOps = 1 })
+	alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
+	post := livePost(t, alice, "hello world", "draft")
+	code, b := alice.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(post), bob.ID), nil, nil)
+	require.Equal(t, http.StatusNoContent, code, string(b))
+	code, _, b = submit(t, bob, post, 0, `["big "]`, "bob1", 1)
+	require.Equal(t, http.StatusOK, code, string(b))
+	body := func() string {
+		var p struct {
+			BodyMarkdown string `json:"body_markdown"`
+		}
+		code, b := alice.json(t, http.MethodGet, postPath(post), nil, &p)
+		require.Equal(t, http.StatusOK, code, string(b))
+		return p.BodyMarkdown
+	}
+	require.Eventually(t, func() bool { return body() == "big hello world" }, 10*time.Second, 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	bobWS, _, err := websocket.Dial(ctx, wsURL(app, post, issueTicket(t, bob, post), "&since=1"), nil)
+	require.NoError(t, err)
+	defer func() { _ = bobWS.CloseNow() }()
+
+	var patched struct {
+		BodyMarkdown string `json:"body_markdown"`
+	}
+	code, b = alice.json(t, http.MethodPatch, postPath(post), map[string]any{"body_markdown": "big hello there"}, &patched)
+	require.Equal(t, http.StatusOK, code, string(b))
+	assert.Equal(t, "big hello there", patched.BodyMarkdown)
+	m := readUntil(t, ctx, bobWS, "op", nil)
+	assert.Equal(t, int64(2), m.Rev, "the PATCH is the session's next op")
+	assert.JSONEq(t, `[10,{"d":5},"there"]`, string(m.Op))
+	rev, text := liveState(t, bob, post)
+	assert.Equal(t, int64(2), rev)
+	assert.Equal(t, "big hello there", text)
+
+	// Bob's op made before he saw the PATCH is transformed past it, and the
+	// live save that follows keeps the PATCH.
+	code, a, b := submit(t, bob, post, 1, `[3,"!"]`, "bob1", 2)
+	require.Equal(t, http.StatusOK, code, string(b))
+	assert.Equal(t, int64(3), a.Rev)
+	require.Eventually(t, func() bool { return body() == "big! hello there" }, 10*time.Second, 20*time.Millisecond)
+	_, text = liveState(t, alice, post)
+	assert.Equal(t, "big! hello there", text)
+}
+
 // wsURL is the socket address of post with ticket.
 func wsURL(app *authApp, post int64, ticket, extra string) string {
 	return "ws" + strings.TrimPrefix(app.URL, "http") + fmt.Sprintf("/api/v1/posts/%d/live?ticket=%s%s", post, ticket, extra)
