@@ -131,8 +131,9 @@ func (s *Sequencer) duplicate(ctx context.Context, postID int64, sub Submission,
 			return Applied{Rev: e.Rev, Op: e.Op}, nil
 		}
 	}
-	return Applied{}, apperror.New(apperror.CodeConflict,
-		"op "+strconv.FormatInt(sub.Seq, 10)+" of this client was applied long ago; reload the live state")
+	// fields.seq tells the client the op was applied (collab.js resync).
+	return Applied{}, &apperror.Error{Code: apperror.CodeConflict, Fields: map[string]string{"seq": "applied long ago"},
+		Message: "op " + strconv.FormatInt(sub.Seq, 10) + " of this client was applied long ago; reload the live state"}
 }
 
 // Since returns the ops after revision since (exclusive) and the head.
