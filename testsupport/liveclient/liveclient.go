@@ -36,6 +36,9 @@ type Message struct {
 	Message  string          `json:"message,omitempty"`
 	// RetryAfter comes with rate_limited, in seconds.
 	RetryAfter int64 `json:"retry_after,omitempty"`
+	// ReceivedAt is when the message was read off the socket (before
+	// this client's own processing, which the measurements leave out).
+	ReceivedAt time.Time `json:"-"`
 }
 
 // Editor is one editing session (one client_id).
@@ -104,10 +107,12 @@ func read(ctx context.Context, conn *websocket.Conn, ch chan<- Message) {
 		if err != nil {
 			return
 		}
+		at := time.Now()
 		var m Message
 		if json.Unmarshal(data, &m) != nil {
 			return
 		}
+		m.ReceivedAt = at
 		ch <- m
 	}
 }
@@ -218,7 +223,11 @@ func (e *Editor) Receive(ctx context.Context, m Message) error {
 		if m.Seq != e.inSeq || e.inflight == nil {
 			return fmt.Errorf("liveclient %s: acknowledged seq %d, in flight %d", e.ID, m.Seq, e.inSeq)
 		}
-		e.Latencies = append(e.Latencies, time.Since(e.sentAt))
+		at := m.ReceivedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		e.Latencies = append(e.Latencies, at.Sub(e.sentAt))
 		e.inflight, e.sent = nil, nil
 		if e.buffer != nil {
 			e.inflight, e.buffer = e.buffer, nil
