@@ -28,7 +28,6 @@ type Sequencer struct {
 
 	snapMu   sync.Mutex
 	snapping map[int64]bool // posts whose text is being stored
-	snapWG   sync.WaitGroup
 }
 
 // NewSequencer runs on backend and starts sessions from loader.
@@ -95,10 +94,8 @@ func (s *Sequencer) storeTextSoon(postID int64) {
 		return
 	}
 	s.snapping[postID] = true
-	s.snapWG.Add(1)
 	s.snapMu.Unlock()
 	go func() {
-		defer s.snapWG.Done()
 		defer func() {
 			s.snapMu.Lock()
 			delete(s.snapping, postID)
@@ -106,7 +103,13 @@ func (s *Sequencer) storeTextSoon(postID int64) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
 		defer cancel()
-		if _, err := s.State(ctx, postID); err != nil {
+		// A session that vanished meanwhile has nothing to store (and is
+		// not started again from here).
+		st, _, err := s.backend.state(ctx, postID)
+		if err == nil {
+			err = s.backend.snapshot(ctx, postID, st)
+		}
+		if err != nil && !errors.Is(err, errMissing) {
 			slog.Default().Warn("live: storing the text failed", "post", postID, "err", err)
 		}
 	}()
