@@ -65,11 +65,22 @@ func (r *Redis) channel(postID int64) string {
 
 // initScript creates the state unless there is one, dropping what an
 // expired session may have left of its log.
-var initScript = redis.NewScript(`
+//
+// A state of the previous layout (the whole head text in 'text', kept by
+// the compare-and-set design before 2026-11-29) is converted in place: its
+// text becomes the stored text at its head, so its log and clients stay
+// valid. The scripts below answer "missing" for such a state, which makes
+// the Sequencer call init.
+var initScript = redis.NewScript(luaOT + `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('DEL', KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'base', ARGV[1], 'len', ARGV[3], 'snaprev', ARGV[1], 'snaptext', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
+elseif redis.call('HEXISTS', KEYS[1], 'snaprev') == 0 then
+  local old = redis.call('HMGET', KEYS[1], 'rev', 'text')
+  local text = old[2] or ''
+  redis.call('HSET', KEYS[1], 'snaprev', old[1], 'snaptext', text, 'len', string.format('%d', cplen(text)))
+  redis.call('HDEL', KEYS[1], 'text')
 end
 return 1
 `)
@@ -127,7 +138,7 @@ func (r *Redis) read(ctx context.Context, postID, since int64) (readResult, erro
 // stateScript reads the stored text and the ops after it.
 var stateScript = redis.NewScript(`
 local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'snaprev', 'snaptext')
-if not st[1] then return {'missing'} end
+if not st[1] or not st[3] then return {'missing'} end
 local rev, base, snaprev = tonumber(st[1]), tonumber(st[2]), tonumber(st[3])
 local entries = {}
 if snaprev < rev then entries = redis.call('LRANGE', KEYS[2], snaprev - base, -1) end
@@ -164,7 +175,7 @@ func (r *Redis) state(ctx context.Context, postID int64) (State, int64, error) {
 // newer text allows (MaxLog entries, and none before the stored text).
 var snapshotScript = redis.NewScript(`
 local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'snaprev')
-if not st[1] then return 0 end
+if not st[1] or not st[3] then return 0 end
 local rev, base, snaprev, at = tonumber(st[1]), tonumber(st[2]), tonumber(st[3]), tonumber(ARGV[1])
 if at <= snaprev or at > rev then return 0 end
 redis.call('HSET', KEYS[1], 'snaprev', ARGV[1], 'snaptext', ARGV[2])
@@ -193,7 +204,7 @@ func (r *Redis) snapshot(ctx context.Context, postID int64, st State) error {
 // stored text lags, so the caller can store a newer one off this path.
 var submitScript = redis.NewScript(luaOT + `
 local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'len', 'snaprev')
-if not st[1] then return {'missing'} end
+if not st[1] or not st[4] then return {'missing'} end
 local head, base, len, snaprev = tonumber(st[1]), tonumber(st[2]), tonumber(st[3]), tonumber(st[4])
 local since, client, seq = tonumber(ARGV[1]), ARGV[3], tonumber(ARGV[4])
 local c = redis.call('HMGET', KEYS[3], 's:' .. client, 'e:' .. client)

@@ -130,3 +130,38 @@ func TestSubmit_OneRoundTripOfOpSizePerOp(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(2+writers*each), st.Rev)
 }
+
+// A session Redis holds in the previous layout (the head text whole in
+// 'text', before the one-round-trip design) is taken over: the next
+// submission converts it in place and its log and clients stay valid.
+func TestRedis_TakesOverASessionOfThePreviousLayout(t *testing.T) {
+	url := cachetest.RedisURL(t)
+	prefix := cachetest.Prefix()
+	cachetest.DeleteAfter(t, url, prefix)
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	client := redis.NewClient(opts)
+	defer func() { _ = client.Close() }()
+	r := NewRedis(client, prefix, nil)
+	defer func() { _ = r.Close() }()
+	ctx := context.Background()
+	keys := r.keys(4)
+	// As the previous commit script left it: head 2 after "ab" at rev 0.
+	require.NoError(t, client.HSet(ctx, keys[0], "rev", 2, "base", 0, "text", "x😅ab").Err())
+	require.NoError(t, client.RPush(ctx, keys[1],
+		`{"rev":1,"op":["😅"],"client_id":"old","seq":1}`, `{"rev":2,"op":["x"],"client_id":"old","seq":2}`).Err())
+	require.NoError(t, client.HSet(ctx, keys[2], "s:old", 2, "e:old", `{"rev":2,"op":["x"],"client_id":"old","seq":2}`).Err())
+	posts := newSavedPosts()
+	posts.text[4] = "never loaded"
+	seq := NewSequencer(r, posts)
+
+	a, err := seq.Submit(ctx, 4, Submission{Rev: 1, Op: ot.Op{ot.Retain(3), ot.Insert("!")}, ClientID: "new", Seq: 1})
+	require.NoError(t, err)
+	assert.Equal(t, Applied{Rev: 3, Op: ot.Op{ot.Retain(4), ot.Insert("!")}}, a, "transformed past the old log")
+	again, err := seq.Submit(ctx, 4, Submission{Rev: 1, Op: ot.Op{ot.Insert("x")}, ClientID: "old", Seq: 2})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), again.Rev, "the old clients' records still deduplicate")
+	st, err := seq.State(ctx, 4)
+	require.NoError(t, err)
+	assert.Equal(t, State{Rev: 3, Text: "x😅ab!"}, st)
+}
