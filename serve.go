@@ -152,8 +152,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	postService.SetLiveText(liveService)
 	if meter != nil {
-		meter.Counter("inkwell_live_submit_retries_total", "Live ops whose append was tried again because another submission moved the head first.",
+		meter.Counter("inkwell_live_submit_retries_total", "Live ops sent to the sequencer again because their session expired between its start and the append (the append itself is one atomic step and never retried).",
 			func() float64 { return float64(liveService.Seq.Retries()) })
 	}
 	defer func() {

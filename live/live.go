@@ -59,9 +59,9 @@ const (
 	// MaxLog is how many ops each post keeps for clients catching up; one
 	// further behind reloads the state.
 	MaxLog = 1000
-	// maxCommitAttempts bounds how often Submit retries after other
-	// replicas moved the head between its read and its append.
-	maxCommitAttempts = 50
+	// maxSubmitAttempts bounds how often Submit starts a session that
+	// vanished (expired) between its start and the submission.
+	maxSubmitAttempts = 3
 )
 
 // clientIDPattern bounds what a client may name its session.
@@ -69,13 +69,23 @@ var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Errors of the backends; Sequencer turns them into apperror answers.
 var (
-	// errConflict: the head moved since the submission was read.
-	errConflict = errors.New("live: head moved")
 	// errMissing: the post has no live state (never opened or expired).
 	errMissing = errors.New("live: no state")
 	// errTooOld: the ops after the asked revision were trimmed from the log.
 	errTooOld = errors.New("live: revision older than the op log")
+	// errAhead: the asked revision is past the head (the session restarted
+	// from the saved text).
+	errAhead = errors.New("live: revision ahead of the head")
+	// errNoFit: the op, transformed to the head, reaches past the text's end.
+	errNoFit = errors.New("live: the op does not fit the text")
+	// errTooLongText: the op would make the text longer than MaxTextChars.
+	errTooLongText = errors.New("live: the text would be too long")
 )
+
+// SnapshotEvery is how many ops the Redis backend lets pass after its
+// stored text before a replica stores the text again (off the submit path):
+// reading the state applies at most about this many ops to that text.
+const SnapshotEvery = 100
 
 // Loader gives the text a live session starts from: the post's saved
 // body_markdown and the revision it was saved at (0 before any live save).
@@ -92,38 +102,51 @@ type Saver interface {
 	SaveLiveText(ctx context.Context, postID int64, text string, rev int64) error
 }
 
-// readResult is one consistent read of a post: the head state (Text only
-// when asked), the entries after the asked revision, and what the log
-// holds about the asking client (its last Seq and that entry).
+// readResult is one consistent read of a post's op log: the head, the
+// revision the log starts after, and the entries after the asked revision.
 type readResult struct {
-	State State
-	// Base is the revision the op log starts after.
-	Base       int64
-	Entries    []Entry
-	ClientSeq  int64
-	ClientLast *Entry
+	Head    int64
+	Base    int64
+	Entries []Entry
 }
 
-// commitResult says how an append ended: done, a duplicate (the client's
-// seq was already applied; Last is its latest entry), or a conflict.
-type commitResult struct {
-	Duplicate bool
-	Last      *Entry
+// submitResult says how a submission ended: applied as Entry, or a
+// duplicate (the client's seq was already applied; Last is its latest
+// entry). Unsnapshotted is how many ops the backend's stored text lags the
+// head (0 for a backend that keeps the text current).
+type submitResult struct {
+	Entry         Entry
+	Duplicate     bool
+	Last          *Entry
+	Unsnapshotted int64
+	// Head is the head at the time of an errTooOld or errAhead answer.
+	Head int64
 }
 
 // Backend is the shared storage the Sequencer runs on (Memory or Redis).
+// Each submission is one atomic step of the backend: in Redis one script,
+// one round trip carrying the op, never the text.
 type Backend interface {
-	// init stores st as the post's state unless one exists, and returns
-	// the state that is there.
-	init(ctx context.Context, postID int64, st State) (State, error)
-	// read returns the head state and the entries with rev > since: none
-	// for since < 0, errTooOld (with State and Base) when since < Base,
-	// errMissing when there is no state; text says whether State.Text is
-	// wanted, clientID whose last op to report.
-	read(ctx context.Context, postID, since int64, clientID string, text bool) (readResult, error)
-	// commit appends e (e.Rev = base+1) and sets the text, if the head is
-	// still base and e's client has not sent e.Seq yet, then publishes e.
-	commit(ctx context.Context, postID, base int64, e Entry, text string) (commitResult, error)
+	// init stores st as the post's state unless one exists.
+	init(ctx context.Context, postID int64, st State) error
+	// exists says whether the post has a live state (a session).
+	exists(ctx context.Context, postID int64) (bool, error)
+	// submit transforms sub.Op past every entry after sub.Rev, checks it
+	// fits the text and keeps it within MaxTextChars, and appends it as
+	// the next revision, then publishes it; unless sub's client already
+	// sent sub.Seq (Duplicate). Errors: errMissing, errTooOld, errAhead,
+	// errNoFit, errTooLongText.
+	submit(ctx context.Context, postID int64, sub Submission) (submitResult, error)
+	// read returns the head and the entries with rev > since (none for
+	// since < 0); errTooOld (with Head and Base) when since < Base,
+	// errMissing when there is no state.
+	read(ctx context.Context, postID, since int64) (readResult, error)
+	// state returns the head text: a stored text and the ops after it
+	// applied; behind is how many ops were applied.
+	state(ctx context.Context, postID int64) (st State, behind int64, err error)
+	// snapshot stores st as the text to start state reads from, unless a
+	// newer one is stored; the log may then be trimmed up to st.Rev.
+	snapshot(ctx context.Context, postID int64, st State) error
 	// subscribe delivers the post's entries, in order, to deliver until
 	// the returned cancel runs; entries published after it returns reach
 	// deliver. deliver must not block.

@@ -2,7 +2,11 @@ package live
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"unicode/utf8"
+
+	"inkwell/ot"
 )
 
 // Memory is the in-process backend: one replica only (a second process
@@ -34,30 +38,31 @@ func (m *Memory) doc(postID int64) *memoryDoc {
 	return d
 }
 
-func (m *Memory) init(_ context.Context, postID int64, st State) (State, error) {
+func (m *Memory) init(_ context.Context, postID int64, st State) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.doc(postID)
 	if d.state.Rev < 0 {
 		d.state, d.base = st, st.Rev
 	}
-	return d.state, nil
+	return nil
 }
 
-func (m *Memory) read(_ context.Context, postID, since int64, clientID string, text bool) (readResult, error) {
+func (m *Memory) exists(_ context.Context, postID int64) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.docs[postID]
+	return d != nil && d.state.Rev >= 0, nil
+}
+
+func (m *Memory) read(_ context.Context, postID, since int64) (readResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.doc(postID)
 	if d.state.Rev < 0 {
 		return readResult{}, errMissing
 	}
-	r := readResult{State: State{Rev: d.state.Rev}, Base: d.base}
-	if text {
-		r.State.Text = d.state.Text
-	}
-	if last, ok := d.clients[clientID]; ok && clientID != "" {
-		r.ClientSeq, r.ClientLast = last.Seq, &last
-	}
+	r := readResult{Head: d.state.Rev, Base: d.base}
 	switch {
 	case since < 0:
 	case since < d.base:
@@ -68,21 +73,55 @@ func (m *Memory) read(_ context.Context, postID, since int64, clientID string, t
 	return r, nil
 }
 
-func (m *Memory) commit(_ context.Context, postID, base int64, e Entry, text string) (commitResult, error) {
+func (m *Memory) state(_ context.Context, postID int64) (State, int64, error) {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	d := m.doc(postID)
 	if d.state.Rev < 0 {
-		m.mu.Unlock()
-		return commitResult{}, errMissing
+		return State{}, 0, errMissing
 	}
-	if last, ok := d.clients[e.ClientID]; ok && e.Seq <= last.Seq {
-		m.mu.Unlock()
-		return commitResult{Duplicate: true, Last: &last}, nil
+	return d.state, 0, nil
+}
+
+// snapshot is a no-op: the in-process text is always the head's.
+func (m *Memory) snapshot(context.Context, int64, State) error { return nil }
+
+// submit is the Redis script's steps under the mutex.
+func (m *Memory) submit(_ context.Context, postID int64, sub Submission) (submitResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.doc(postID)
+	if d.state.Rev < 0 {
+		return submitResult{}, errMissing
 	}
-	if d.state.Rev != base {
-		m.mu.Unlock()
-		return commitResult{}, errConflict
+	if last, ok := d.clients[sub.ClientID]; ok && sub.Seq <= last.Seq {
+		return submitResult{Duplicate: true, Last: &last}, nil
 	}
+	switch {
+	case sub.Rev > d.state.Rev:
+		return submitResult{Head: d.state.Rev}, errAhead
+	case sub.Rev < d.base:
+		return submitResult{Head: d.state.Rev}, errTooOld
+	}
+	op := sub.Op
+	for _, e := range d.log[sub.Rev-d.base:] {
+		// Ops already sequenced go right: a submission's insert goes
+		// before theirs at one position, as ShareDB has it.
+		var err error
+		if op, err = ot.Transform(op, e.Op, ot.Left); err != nil {
+			return submitResult{}, err
+		}
+	}
+	text, err := ot.Apply(d.state.Text, op)
+	if errors.Is(err, ot.ErrTooLong) {
+		return submitResult{}, errNoFit
+	} else if err != nil {
+		return submitResult{}, err
+	}
+	if utf8.RuneCountInString(text) > MaxTextChars {
+		return submitResult{}, errTooLongText
+	}
+	e := Entry{Rev: d.state.Rev + 1, Op: op, ClientID: sub.ClientID, Seq: sub.Seq}
 	d.log = append(d.log, e)
 	if over := len(d.log) - MaxLog; over > 0 {
 		d.log = append([]Entry(nil), d.log[over:]...)
@@ -90,17 +129,12 @@ func (m *Memory) commit(_ context.Context, postID, base int64, e Entry, text str
 	}
 	d.state = State{Rev: e.Rev, Text: text}
 	d.clients[e.ClientID] = e
-	subs := make([]func(Entry), 0, len(d.subs))
-	for _, f := range d.subs {
-		subs = append(subs, f)
-	}
 	// Delivering under the lock keeps every listener's entries in revision
 	// order; deliver functions do not block (Subscribe's contract).
-	for _, f := range subs {
+	for _, f := range d.subs {
 		f(e)
 	}
-	m.mu.Unlock()
-	return commitResult{}, nil
+	return submitResult{Entry: e}, nil
 }
 
 func (m *Memory) subscribe(_ context.Context, postID int64, deliver func(Entry)) (func(), error) {

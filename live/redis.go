@@ -10,8 +10,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
+
+	"inkwell/ot"
 )
 
 // IdleTTL is how long Redis keeps a post's live state after its last op;
@@ -20,9 +23,10 @@ import (
 const IdleTTL = 24 * time.Hour
 
 // Redis is the backend shared by every replica on one Redis: per post a
-// hash with the head (rev, text, and base, the revision the log starts
-// after), the op log (a list of the last MaxLog entries) and each client's
-// last entry, all under one hash tag so the scripts also run on a cluster.
+// hash with the head (rev, its length, base: the revision the log starts
+// after, and a stored text with its revision), the op log (a list of the
+// last MaxLog entries at least) and each client's last entry, all under one
+// hash tag so the scripts also run on a cluster.
 type Redis struct {
 	client *redis.Client
 	prefix string
@@ -30,8 +34,8 @@ type Redis struct {
 
 	mu        sync.Mutex
 	pubsub    *redis.PubSub
-	listeners map[string]map[int]func(Entry) // by channel
-	waiting   map[string][]chan struct{}     // subscribe confirmations
+	listeners map[string]map[int]listener // by channel
+	waiting   map[string][]chan struct{}  // subscribe confirmations
 	nextID    int
 	done      chan struct{}
 }
@@ -43,7 +47,7 @@ func NewRedis(client *redis.Client, prefix string, log *slog.Logger) *Redis {
 		log = slog.Default()
 	}
 	return &Redis{client: client, prefix: prefix, log: log,
-		listeners: map[string]map[int]func(Entry){}, waiting: map[string][]chan struct{}{}}
+		listeners: map[string]map[int]listener{}, waiting: map[string][]chan struct{}{}}
 }
 
 func (r *Redis) keys(postID int64) []string {
@@ -55,50 +59,63 @@ func (r *Redis) channel(postID int64) string {
 	return r.prefix + "live:{" + strconv.FormatInt(postID, 10) + "}"
 }
 
+// The state hash holds rev (the head), base (the revision the log starts
+// after), len (the head text's length in code points) and a stored text,
+// snaptext at snaprev (snaprev >= base: the log keeps every op after it).
+
 // initScript creates the state unless there is one, dropping what an
 // expired session may have left of its log.
-var initScript = redis.NewScript(`
+//
+// A state of the previous layout (the whole head text in 'text', kept by
+// the compare-and-set design before 2026-11-29) is converted in place: its
+// text becomes the stored text at its head, so its log and clients stay
+// valid. The scripts below answer "missing" for such a state, which makes
+// the Sequencer call init.
+var initScript = redis.NewScript(luaOT + `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('DEL', KEYS[2], KEYS[3])
-  redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'base', ARGV[1], 'text', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'base', ARGV[1], 'len', ARGV[3], 'snaprev', ARGV[1], 'snaptext', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+elseif redis.call('HEXISTS', KEYS[1], 'snaprev') == 0 then
+  local old = redis.call('HMGET', KEYS[1], 'rev', 'text')
+  local text = old[2] or ''
+  redis.call('HSET', KEYS[1], 'snaprev', old[1], 'snaptext', text, 'len', string.format('%d', cplen(text)))
+  redis.call('HDEL', KEYS[1], 'text')
 end
-return redis.call('HMGET', KEYS[1], 'rev', 'text')
+return 1
 `)
 
-func (r *Redis) init(ctx context.Context, postID int64, st State) (State, error) {
-	res, err := initScript.Run(ctx, r.client, r.keys(postID), st.Rev, st.Text, IdleTTL.Milliseconds()).Slice()
+func (r *Redis) init(ctx context.Context, postID int64, st State) error {
+	err := initScript.Run(ctx, r.client, r.keys(postID), st.Rev, st.Text, utf8.RuneCountInString(st.Text), IdleTTL.Milliseconds()).Err()
 	if err != nil {
-		return State{}, fmt.Errorf("live: init post %d: %w", postID, err)
+		return fmt.Errorf("live: init post %d: %w", postID, err)
 	}
-	rev, _ := strconv.ParseInt(asString(res[0]), 10, 64)
-	return State{Rev: rev, Text: asString(res[1])}, nil
+	return nil
 }
 
-// readScript reads the head, the log after ARGV[1] and the client's last
-// op in one consistent step.
+func (r *Redis) exists(ctx context.Context, postID int64) (bool, error) {
+	n, err := r.client.Exists(ctx, r.keys(postID)[0]).Result()
+	if err != nil {
+		return false, fmt.Errorf("live: post %d: %w", postID, err)
+	}
+	return n > 0, nil
+}
+
+// readScript reads the head and the log after ARGV[1] in one consistent step.
 var readScript = redis.NewScript(`
-local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'text')
+local st = redis.call('HMGET', KEYS[1], 'rev', 'base')
 if not st[1] then return {'missing'} end
 local rev, base, since = tonumber(st[1]), tonumber(st[2]), tonumber(ARGV[1])
-local text = false
-if ARGV[3] == '1' then text = st[3] end
-local entries, tooOld = {}, '0'
+local entries = {}
 if since >= 0 then
-  if since < base then tooOld = '1'
-  elseif since < rev then entries = redis.call('LRANGE', KEYS[2], since - base, -1) end
+  if since < base then return {'tooold', st[1], st[2]} end
+  if since < rev then entries = redis.call('LRANGE', KEYS[2], since - base, -1) end
 end
-local c = {false, false}
-if ARGV[2] ~= '' then c = redis.call('HMGET', KEYS[3], 's:' .. ARGV[2], 'e:' .. ARGV[2]) end
-return {'ok', st[1], st[2], text, entries, c[1], c[2], tooOld}
+return {'ok', st[1], st[2], entries}
 `)
 
-func (r *Redis) read(ctx context.Context, postID, since int64, clientID string, text bool) (readResult, error) {
-	wantText := "0"
-	if text {
-		wantText = "1"
-	}
-	res, err := readScript.Run(ctx, r.client, r.keys(postID), since, clientID, wantText).Slice()
+func (r *Redis) read(ctx context.Context, postID, since int64) (readResult, error) {
+	res, err := readScript.Run(ctx, r.client, r.keys(postID)[:2], since).Slice()
 	if err != nil {
 		return readResult{}, fmt.Errorf("live: read post %d: %w", postID, err)
 	}
@@ -106,80 +123,177 @@ func (r *Redis) read(ctx context.Context, postID, since int64, clientID string, 
 		return readResult{}, errMissing
 	}
 	var out readResult
-	out.State.Rev, _ = strconv.ParseInt(asString(res[1]), 10, 64)
+	out.Head, _ = strconv.ParseInt(asString(res[1]), 10, 64)
 	out.Base, _ = strconv.ParseInt(asString(res[2]), 10, 64)
-	out.State.Text = asString(res[3])
-	if list, ok := res[4].([]any); ok {
-		out.Entries = make([]Entry, 0, len(list))
-		for _, raw := range list {
-			e, err := decodeEntry(asString(raw))
-			if err != nil {
-				return readResult{}, fmt.Errorf("live: read post %d: %w", postID, err)
-			}
-			out.Entries = append(out.Entries, e)
-		}
-	}
-	if seq := asString(res[5]); seq != "" {
-		out.ClientSeq, _ = strconv.ParseInt(seq, 10, 64)
-		if last, err := decodeEntry(asString(res[6])); err == nil {
-			out.ClientLast = &last
-		}
-	}
-	if asString(res[7]) == "1" {
+	if asString(res[0]) == "tooold" {
 		return out, errTooOld
+	}
+	out.Entries, err = decodeEntries(res[3])
+	if err != nil {
+		return readResult{}, fmt.Errorf("live: read post %d: %w", postID, err)
 	}
 	return out, nil
 }
 
-// commitScript is the compare-and-set of ShareDB's submit.lua: a client's
-// op already applied answers "duplicate"; a head other than the one the op
-// was transformed to answers "conflict"; else the entry is appended (the log
-// trimmed to ARGV[7]), the head and the client's last op set, and the entry
-// published, all in one step no other replica can interleave with.
-var commitScript = redis.NewScript(`
-local head = redis.call('HGET', KEYS[1], 'rev')
-if not head then return {'missing'} end
-local c = redis.call('HMGET', KEYS[3], 's:' .. ARGV[5], 'e:' .. ARGV[5])
-if c[1] and tonumber(ARGV[6]) <= tonumber(c[1]) then return {'duplicate', c[2]} end
-if tonumber(head) ~= tonumber(ARGV[1]) then return {'conflict', head} end
-local n = redis.call('RPUSH', KEYS[2], ARGV[3])
-local max = tonumber(ARGV[7])
-if n > max then
-  redis.call('LTRIM', KEYS[2], n - max, -1)
-  redis.call('HINCRBY', KEYS[1], 'base', n - max)
-end
-redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'text', ARGV[4])
-redis.call('HSET', KEYS[3], 's:' .. ARGV[5], ARGV[6], 'e:' .. ARGV[5], ARGV[3])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
-redis.call('PUBLISH', ARGV[9], ARGV[3])
-return {'ok'}
+// stateScript reads the stored text and the ops after it.
+var stateScript = redis.NewScript(`
+local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'snaprev', 'snaptext')
+if not st[1] or not st[3] then return {'missing'} end
+local rev, base, snaprev = tonumber(st[1]), tonumber(st[2]), tonumber(st[3])
+local entries = {}
+if snaprev < rev then entries = redis.call('LRANGE', KEYS[2], snaprev - base, -1) end
+return {'ok', st[3], st[4], entries}
 `)
 
-func (r *Redis) commit(ctx context.Context, postID, base int64, e Entry, text string) (commitResult, error) {
-	entry, err := json.Marshal(e)
+func (r *Redis) state(ctx context.Context, postID int64) (State, int64, error) {
+	res, err := stateScript.Run(ctx, r.client, r.keys(postID)[:2]).Slice()
 	if err != nil {
-		return commitResult{}, fmt.Errorf("live: encode entry: %w", err)
+		return State{}, 0, fmt.Errorf("live: state of post %d: %w", postID, err)
 	}
-	res, err := commitScript.Run(ctx, r.client, r.keys(postID),
-		base, e.Rev, entry, text, e.ClientID, e.Seq, MaxLog, IdleTTL.Milliseconds(), r.channel(postID)).Slice()
+	if asString(res[0]) == "missing" {
+		return State{}, 0, errMissing
+	}
+	st := State{Text: asString(res[2])}
+	st.Rev, _ = strconv.ParseInt(asString(res[1]), 10, 64)
+	entries, err := decodeEntries(res[3])
 	if err != nil {
-		return commitResult{}, fmt.Errorf("live: commit post %d rev %d: %w", postID, e.Rev, err)
+		return State{}, 0, fmt.Errorf("live: state of post %d: %w", postID, err)
 	}
+	for _, e := range entries {
+		if e.Rev != st.Rev+1 {
+			return State{}, 0, fmt.Errorf("live: state of post %d: entry %d after stored text %d", postID, e.Rev, st.Rev)
+		}
+		if st.Text, err = ot.Apply(st.Text, e.Op); err != nil {
+			return State{}, 0, fmt.Errorf("live: state of post %d: apply rev %d: %w", postID, e.Rev, err)
+		}
+		st.Rev = e.Rev
+	}
+	return st, int64(len(entries)), nil
+}
+
+// snapshotScript stores a newer text, and trims the log to what the
+// newer text allows (MaxLog entries, and none before the stored text).
+var snapshotScript = redis.NewScript(`
+local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'snaprev')
+if not st[1] or not st[3] then return 0 end
+local rev, base, snaprev, at = tonumber(st[1]), tonumber(st[2]), tonumber(st[3]), tonumber(ARGV[1])
+if at <= snaprev or at > rev then return 0 end
+redis.call('HSET', KEYS[1], 'snaprev', ARGV[1], 'snaptext', ARGV[2])
+local drop = math.min(rev - base - tonumber(ARGV[3]), at - base)
+if drop > 0 then
+  redis.call('LTRIM', KEYS[2], drop, -1)
+  redis.call('HSET', KEYS[1], 'base', string.format('%d', base + drop))
+end
+return 1
+`)
+
+func (r *Redis) snapshot(ctx context.Context, postID int64, st State) error {
+	if err := snapshotScript.Run(ctx, r.client, r.keys(postID)[:2], st.Rev, st.Text, MaxLog).Err(); err != nil {
+		return fmt.Errorf("live: store the text of post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// submitScript is ShareDB's submit (submit-request.js and submit.lua) in
+// one step no other replica can interleave with, so it never has to be
+// retried: a client's op already applied answers "duplicate"; else the op
+// is transformed past the log after its revision (luaOT), checked against
+// the head text's length, appended with the client's last entry, the log
+// trimmed (keeping MaxLog entries and everything after the stored text),
+// and the entry published. It answers the entry and how many ops the
+// stored text lags, so the caller can store a newer one off this path.
+var submitScript = redis.NewScript(luaOT + `
+local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'len', 'snaprev')
+if not st[1] or not st[4] then return {'missing'} end
+local head, base, len, snaprev = tonumber(st[1]), tonumber(st[2]), tonumber(st[3]), tonumber(st[4])
+local since, client, seq = tonumber(ARGV[1]), ARGV[3], tonumber(ARGV[4])
+local c = redis.call('HMGET', KEYS[3], 's:' .. client, 'e:' .. client)
+if c[1] and seq <= tonumber(c[1]) then return {'duplicate', c[2]} end
+if since > head then return {'ahead', st[1]} end
+if since < base then return {'tooold', st[1]} end
+local op = parse(cjson.decode(ARGV[2]))
+if since < head then
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[2], since - base, -1)) do
+    op = transform(op, parse(cjson.decode(raw).op), true)
+  end
+end
+local need, newlen = 0, len
+for _, p in ipairs(op) do
+  if p.k == 'i' then newlen = newlen + p.n
+  else
+    need = need + p.n
+    if p.k == 'd' then newlen = newlen - p.n end
+  end
+end
+if need > len then return {'nofit', st[1]} end
+if newlen > tonumber(ARGV[5]) then return {'toolong', st[1]} end
+local rev = string.format('%d', head + 1)
+local entry = '{"rev":' .. rev .. ',"op":' .. encode(op) .. ',"client_id":' .. cjson.encode(client) .. ',"seq":' .. string.format('%d', seq) .. '}'
+local n = redis.call('RPUSH', KEYS[2], entry)
+redis.call('HSET', KEYS[1], 'rev', rev, 'len', string.format('%d', newlen))
+local drop = math.min(n - tonumber(ARGV[6]), snaprev - base)
+if drop > 0 then
+  redis.call('LTRIM', KEYS[2], drop, -1)
+  redis.call('HSET', KEYS[1], 'base', string.format('%d', base + drop))
+end
+redis.call('HSET', KEYS[3], 's:' .. client, ARGV[4], 'e:' .. client, entry)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[7]) end
+redis.call('PUBLISH', ARGV[8], entry)
+return {'ok', entry, string.format('%d', head + 1 - snaprev)}
+`)
+
+func (r *Redis) submit(ctx context.Context, postID int64, sub Submission) (submitResult, error) {
+	op, err := json.Marshal(sub.Op)
+	if err != nil {
+		return submitResult{}, fmt.Errorf("live: encode op: %w", err)
+	}
+	res, err := submitScript.Run(ctx, r.client, r.keys(postID),
+		sub.Rev, op, sub.ClientID, sub.Seq, MaxTextChars, MaxLog, IdleTTL.Milliseconds(), r.channel(postID)).Slice()
+	if err != nil {
+		return submitResult{}, fmt.Errorf("live: submit to post %d: %w", postID, err)
+	}
+	var out submitResult
 	switch asString(res[0]) {
 	case "ok":
-		return commitResult{}, nil
-	case "missing":
-		return commitResult{}, errMissing
-	case "conflict":
-		return commitResult{}, errConflict
+		if out.Entry, err = decodeEntry(asString(res[1])); err != nil {
+			return submitResult{}, fmt.Errorf("live: submit to post %d: %w", postID, err)
+		}
+		out.Unsnapshotted, _ = strconv.ParseInt(asString(res[2]), 10, 64)
+		return out, nil
 	case "duplicate":
-		out := commitResult{Duplicate: true}
+		out.Duplicate = true
 		if last, err := decodeEntry(asString(res[1])); err == nil {
 			out.Last = &last
 		}
 		return out, nil
+	case "missing":
+		return out, errMissing
 	}
-	return commitResult{}, fmt.Errorf("live: commit post %d: unexpected answer %v", postID, res)
+	out.Head, _ = strconv.ParseInt(asString(res[1]), 10, 64)
+	switch asString(res[0]) {
+	case "ahead":
+		return out, errAhead
+	case "tooold":
+		return out, errTooOld
+	case "nofit":
+		return out, errNoFit
+	case "toolong":
+		return out, errTooLongText
+	}
+	return submitResult{}, fmt.Errorf("live: submit to post %d: unexpected answer %v", postID, res)
+}
+
+func decodeEntries(v any) ([]Entry, error) {
+	list, _ := v.([]any)
+	out := make([]Entry, 0, len(list))
+	for _, raw := range list {
+		e, err := decodeEntry(asString(raw))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 func decodeEntry(s string) (Entry, error) {
@@ -195,11 +309,37 @@ func asString(v any) string {
 	return s
 }
 
+// listener is one subscriber of a channel: an op log's (entry) or a
+// presence channel's (raw).
+type listener struct {
+	entry func(Entry)
+	raw   func(string)
+}
+
 // subscribe shares one pub/sub connection among the replica's listeners
 // and returns once Redis confirmed the channel, so nothing published after
 // it returns is missed.
 func (r *Redis) subscribe(ctx context.Context, postID int64, deliver func(Entry)) (func(), error) {
-	channel := r.channel(postID)
+	return r.listen(ctx, r.channel(postID), listener{entry: deliver})
+}
+
+// presenceChannel carries the post's presence messages (presence.go).
+func (r *Redis) presenceChannel(postID int64) string {
+	return r.channel(postID) + ":presence"
+}
+
+func (r *Redis) publishPresence(ctx context.Context, postID int64, payload []byte) error {
+	if err := r.client.Publish(ctx, r.presenceChannel(postID), payload).Err(); err != nil {
+		return fmt.Errorf("live: publish presence of post %d: %w", postID, err)
+	}
+	return nil
+}
+
+func (r *Redis) subscribePresence(ctx context.Context, postID int64, deliver func([]byte)) (func(), error) {
+	return r.listen(ctx, r.presenceChannel(postID), listener{raw: func(s string) { deliver([]byte(s)) }})
+}
+
+func (r *Redis) listen(ctx context.Context, channel string, l listener) (func(), error) {
 	r.mu.Lock()
 	if r.pubsub == nil {
 		r.pubsub = r.client.Subscribe(context.Background())
@@ -210,9 +350,9 @@ func (r *Redis) subscribe(ctx context.Context, postID int64, deliver func(Entry)
 	id := r.nextID
 	first := len(r.listeners[channel]) == 0
 	if first {
-		r.listeners[channel] = map[int]func(Entry){}
+		r.listeners[channel] = map[int]listener{}
 	}
-	r.listeners[channel][id] = deliver
+	r.listeners[channel][id] = l
 	var confirmed chan struct{}
 	if first {
 		confirmed = make(chan struct{})
@@ -224,13 +364,13 @@ func (r *Redis) subscribe(ctx context.Context, postID int64, deliver func(Entry)
 	if first {
 		if err := ps.Subscribe(ctx, channel); err != nil {
 			cancel()
-			return nil, fmt.Errorf("live: subscribe post %d: %w", postID, err)
+			return nil, fmt.Errorf("live: subscribe %s: %w", channel, err)
 		}
 		select {
 		case <-confirmed:
 		case <-ctx.Done():
 			cancel()
-			return nil, fmt.Errorf("live: subscribe post %d: %w", postID, ctx.Err())
+			return nil, fmt.Errorf("live: subscribe %s: %w", channel, ctx.Err())
 		}
 	}
 	return cancel, nil
@@ -248,7 +388,8 @@ func (r *Redis) unsubscribe(channel string, id int) {
 	}
 }
 
-// fanOut hands each published entry to the replica's listeners of its post.
+// fanOut hands each published message to the replica's listeners of its
+// channel, an op log entry decoded once for all of them.
 func (r *Redis) fanOut(ch <-chan any, done chan struct{}) {
 	defer close(done)
 	for msg := range ch {
@@ -264,14 +405,23 @@ func (r *Redis) fanOut(ch <-chan any, done chan struct{}) {
 			delete(r.waiting, m.Channel)
 			r.mu.Unlock()
 		case *redis.Message:
-			e, err := decodeEntry(m.Payload)
-			if err != nil {
-				r.log.Warn("live: undecodable entry on "+m.Channel, "err", err)
-				continue
-			}
 			r.mu.Lock()
-			for _, deliver := range r.listeners[m.Channel] {
-				deliver(e)
+			var e Entry
+			decoded := false
+			for _, l := range r.listeners[m.Channel] {
+				if l.raw != nil {
+					l.raw(m.Payload)
+					continue
+				}
+				if !decoded {
+					var err error
+					if e, err = decodeEntry(m.Payload); err != nil {
+						r.log.Warn("live: undecodable entry on "+m.Channel, "err", err)
+						break
+					}
+					decoded = true
+				}
+				l.entry(e)
 			}
 			r.mu.Unlock()
 		}

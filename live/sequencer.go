@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"inkwell/apperror"
 	"inkwell/ot"
@@ -21,123 +21,98 @@ type Sequencer struct {
 	// onApplied is told of every op this replica applied (the saver's
 	// debounce); nil for none.
 	onApplied func(postID int64, rev int64)
-	retries   atomic.Int64
+	// retries counts submissions sent again because their session had
+	// vanished (expired) after it was started: the backend's step is
+	// atomic, so nothing else is ever retried.
+	retries atomic.Int64
 
-	turnsMu sync.Mutex
-	turns   map[int64]*postTurn
-}
-
-// postTurn lets one Submit of a post at a time run on this replica. Without
-// it a replica's own concurrent submissions race each other to the
-// compare-and-set, and every loser reads the text again and retries: with
-// 20 editors on one post that was 4 retries per op and seconds of p99 (see
-// docs/live.md, "Figures"). Waiting here is cheaper; the compare-and-set
-// still decides between replicas.
-type postTurn struct {
-	ch      chan struct{}
-	waiters int
-}
-
-// takeTurn waits for post's turn on this replica; release gives it back.
-func (s *Sequencer) takeTurn(ctx context.Context, postID int64) (release func(), err error) {
-	s.turnsMu.Lock()
-	if s.turns == nil {
-		s.turns = map[int64]*postTurn{}
-	}
-	t := s.turns[postID]
-	if t == nil {
-		t = &postTurn{ch: make(chan struct{}, 1)}
-		s.turns[postID] = t
-	}
-	t.waiters++
-	s.turnsMu.Unlock()
-	done := func() {
-		s.turnsMu.Lock()
-		t.waiters--
-		if t.waiters == 0 {
-			delete(s.turns, postID)
-		}
-		s.turnsMu.Unlock()
-	}
-	select {
-	case t.ch <- struct{}{}:
-		return func() { <-t.ch; done() }, nil
-	case <-ctx.Done():
-		done()
-		return nil, ctx.Err()
-	}
+	snapMu   sync.Mutex
+	snapping map[int64]bool // posts whose text is being stored
 }
 
 // NewSequencer runs on backend and starts sessions from loader.
 func NewSequencer(backend Backend, loader Loader) *Sequencer {
-	return &Sequencer{backend: backend, loader: loader}
+	return &Sequencer{backend: backend, loader: loader, snapping: map[int64]bool{}}
 }
 
-// Retries is how many appends were tried again because another submission
-// (on any replica) moved the head first.
+// Retries is how many submissions were sent again (see the field).
 func (s *Sequencer) Retries() int64 { return s.retries.Load() }
 
 // Submit transforms sub.Op past every op sequenced after sub.Rev, appends it
-// as the next revision and publishes it. A resend of an already applied
+// as the next revision and publishes it, in one step of the backend (one
+// Redis round trip carrying the op). A resend of an already applied
 // (ClientID, Seq) changes nothing and answers what the first one did.
 func (s *Sequencer) Submit(ctx context.Context, postID int64, sub Submission) (Applied, error) {
 	if err := validateSubmission(sub); err != nil {
 		return Applied{}, err
 	}
-	release, err := s.takeTurn(ctx, postID)
-	if err != nil {
-		return Applied{}, apperror.Unavailable("the request ended while waiting for its turn", err)
-	}
-	defer release()
-	for attempt := 1; attempt <= maxCommitAttempts; attempt++ {
-		r, err := s.read(ctx, postID, sub.Rev, sub.ClientID, true)
-		if err != nil && !errors.Is(err, errTooOld) {
-			return Applied{}, err
-		}
-		if sub.Seq <= r.ClientSeq {
-			return s.duplicate(ctx, postID, sub, r.ClientLast)
-		}
-		if err != nil { // too old, and not a resend
-			return Applied{}, tooFarBehind(sub.Rev, r.State.Rev)
-		}
-		if sub.Rev > r.State.Rev {
-			return Applied{}, aheadOfHead(sub.Rev, r.State.Rev)
-		}
-		op := sub.Op
-		for _, e := range r.Entries {
-			// Ops already sequenced go right: a submission's insert goes
-			// before theirs at one position, as ShareDB has it.
-			if op, err = ot.Transform(op, e.Op, ot.Left); err != nil {
-				return Applied{}, fmt.Errorf("live: post %d: transform past rev %d: %w", postID, e.Rev, err)
+	for attempt := 1; attempt <= maxSubmitAttempts; attempt++ {
+		res, err := s.backend.submit(ctx, postID, sub)
+		switch {
+		case errors.Is(err, errMissing):
+			if attempt > 1 {
+				s.retries.Add(1)
 			}
-		}
-		text, err := ot.Apply(r.State.Text, op)
-		if err != nil {
+			if err := s.start(ctx, postID); err != nil {
+				return Applied{}, err
+			}
+			continue
+		case errors.Is(err, errTooOld):
+			return Applied{}, tooFarBehind(sub.Rev, res.Head)
+		case errors.Is(err, errAhead):
+			return Applied{}, aheadOfHead(sub.Rev, res.Head)
+		case errors.Is(err, errNoFit):
 			return Applied{}, apperror.Validation(map[string]string{
-				"op": fmt.Sprintf("does not fit the text at revision %d: %v", sub.Rev, err)})
-		}
-		if utf8.RuneCountInString(text) > MaxTextChars {
+				"op": fmt.Sprintf("does not fit the text at revision %d: %v", sub.Rev, ot.ErrTooLong)})
+		case errors.Is(err, errTooLongText):
 			return Applied{}, apperror.Validation(map[string]string{
 				"op": fmt.Sprintf("the text would be longer than %d characters", MaxTextChars)})
-		}
-		e := Entry{Rev: r.State.Rev + 1, Op: op, ClientID: sub.ClientID, Seq: sub.Seq}
-		res, err := s.backend.commit(ctx, postID, r.State.Rev, e, text)
-		switch {
-		case errors.Is(err, errConflict), errors.Is(err, errMissing):
-			s.retries.Add(1)
-			continue
 		case err != nil:
 			return Applied{}, apperror.Unavailable("the live session cannot be reached", err)
 		case res.Duplicate:
 			return s.duplicate(ctx, postID, sub, res.Last)
 		}
-		if s.onApplied != nil {
-			s.onApplied(postID, e.Rev)
+		if res.Unsnapshotted >= SnapshotEvery {
+			s.storeTextSoon(postID)
 		}
-		return Applied{Rev: e.Rev, Op: op}, nil
+		if s.onApplied != nil {
+			s.onApplied(postID, res.Entry.Rev)
+		}
+		return Applied{Rev: res.Entry.Rev, Op: res.Entry.Op}, nil
 	}
 	return Applied{}, &apperror.Error{Code: apperror.CodeUnavailable,
-		Message: "the post is too busy; send the op again"}
+		Message: "the live session keeps expiring; send the op again"}
+}
+
+// storeTextSoon stores the post's head text in the backend in the
+// background (one at a time per post), so state reads apply few ops and the
+// log can be trimmed.
+func (s *Sequencer) storeTextSoon(postID int64) {
+	s.snapMu.Lock()
+	if s.snapping[postID] {
+		s.snapMu.Unlock()
+		return
+	}
+	s.snapping[postID] = true
+	s.snapMu.Unlock()
+	go func() {
+		defer func() {
+			s.snapMu.Lock()
+			delete(s.snapping, postID)
+			s.snapMu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), saveTimeout)
+		defer cancel()
+		// A session that vanished meanwhile has nothing to store (and is
+		// not started again from here).
+		st, _, err := s.backend.state(ctx, postID)
+		if err == nil {
+			err = s.backend.snapshot(ctx, postID, st)
+		}
+		if err != nil && !errors.Is(err, errMissing) {
+			slog.Default().Warn("live: storing the text failed", "post", postID, "err", err)
+		}
+	}()
 }
 
 // duplicate answers a resend: the entry the first submission made, found
@@ -146,11 +121,11 @@ func (s *Sequencer) duplicate(ctx context.Context, postID int64, sub Submission,
 	if last != nil && last.Seq == sub.Seq {
 		return Applied{Rev: last.Rev, Op: last.Op}, nil
 	}
-	head, err := s.read(ctx, postID, -1, "", false)
+	head, err := s.read(ctx, postID, -1)
 	if err != nil {
 		return Applied{}, err
 	}
-	r, err := s.read(ctx, postID, head.Base, "", false)
+	r, err := s.read(ctx, postID, head.Base)
 	if err != nil && !errors.Is(err, errTooOld) { // trimmed again meanwhile: not found
 		return Applied{}, err
 	}
@@ -159,8 +134,9 @@ func (s *Sequencer) duplicate(ctx context.Context, postID int64, sub Submission,
 			return Applied{Rev: e.Rev, Op: e.Op}, nil
 		}
 	}
-	return Applied{}, apperror.New(apperror.CodeConflict,
-		"op "+strconv.FormatInt(sub.Seq, 10)+" of this client was applied long ago; reload the live state")
+	// fields.seq tells the client the op was applied (collab.js resync).
+	return Applied{}, &apperror.Error{Code: apperror.CodeConflict, Fields: map[string]string{"seq": "applied long ago"},
+		Message: "op " + strconv.FormatInt(sub.Seq, 10) + " of this client was applied long ago; reload the live state"}
 }
 
 // Since returns the ops after revision since (exclusive) and the head.
@@ -168,26 +144,38 @@ func (s *Sequencer) Since(ctx context.Context, postID, since int64) (int64, []En
 	if since < 0 {
 		return 0, nil, apperror.Validation(map[string]string{"since": "must be a revision (>= 0)"})
 	}
-	r, err := s.read(ctx, postID, since, "", false)
+	r, err := s.read(ctx, postID, since)
 	if errors.Is(err, errTooOld) {
-		return 0, nil, tooFarBehind(since, r.State.Rev)
+		return 0, nil, tooFarBehind(since, r.Head)
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	if since > r.State.Rev {
-		return 0, nil, aheadOfHead(since, r.State.Rev)
+	if since > r.Head {
+		return 0, nil, aheadOfHead(since, r.Head)
 	}
-	return r.State.Rev, r.Entries, nil
+	return r.Head, r.Entries, nil
 }
 
-// State returns the head revision and text.
+// State returns the head revision and text. When the backend had to apply
+// SnapshotEvery ops or more to its stored text, the result is stored.
 func (s *Sequencer) State(ctx context.Context, postID int64) (State, error) {
-	r, err := s.read(ctx, postID, -1, "", true)
-	if err != nil && !errors.Is(err, errTooOld) {
-		return State{}, err
+	st, behind, err := s.backend.state(ctx, postID)
+	if errors.Is(err, errMissing) {
+		if err := s.start(ctx, postID); err != nil {
+			return State{}, err
+		}
+		st, behind, err = s.backend.state(ctx, postID)
 	}
-	return r.State, nil
+	if err != nil {
+		return State{}, apperror.Unavailable("the live session cannot be reached", err)
+	}
+	if behind >= SnapshotEvery {
+		if err := s.backend.snapshot(ctx, postID, st); err != nil {
+			return State{}, apperror.Unavailable("the live session cannot be reached", err)
+		}
+	}
+	return st, nil
 }
 
 // Subscribe delivers every op applied to the post from now on, on any
@@ -204,13 +192,13 @@ func (s *Sequencer) Subscribe(ctx context.Context, postID int64, deliver func(En
 
 // read is backend.read that starts the session from the loader when the
 // post has no live state yet.
-func (s *Sequencer) read(ctx context.Context, postID, since int64, clientID string, text bool) (readResult, error) {
-	r, err := s.backend.read(ctx, postID, since, clientID, text)
+func (s *Sequencer) read(ctx context.Context, postID, since int64) (readResult, error) {
+	r, err := s.backend.read(ctx, postID, since)
 	if errors.Is(err, errMissing) {
 		if err := s.start(ctx, postID); err != nil {
 			return readResult{}, err
 		}
-		r, err = s.backend.read(ctx, postID, since, clientID, text)
+		r, err = s.backend.read(ctx, postID, since)
 	}
 	if err != nil && !errors.Is(err, errTooOld) {
 		return readResult{}, apperror.Unavailable("the live session cannot be reached", err)
@@ -223,7 +211,7 @@ func (s *Sequencer) start(ctx context.Context, postID int64) error {
 	if err != nil {
 		return fmt.Errorf("live: start post %d: %w", postID, err)
 	}
-	if _, err := s.backend.init(ctx, postID, State{Rev: rev, Text: text}); err != nil {
+	if err := s.backend.init(ctx, postID, State{Rev: rev, Text: text}); err != nil {
 		return apperror.Unavailable("the live session cannot be reached", err)
 	}
 	return nil

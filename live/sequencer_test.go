@@ -178,6 +178,10 @@ func TestSince_ClientsBeyondTheLogReload(t *testing.T) {
 		again, err := r.b.Submit(ctx, 5, Submission{Rev: 9, Op: op(t, `["x"]`), ClientID: "w", Seq: 10})
 		require.NoError(t, err)
 		assert.Equal(t, int64(10), again.Rev)
+		// The text is whole: on Redis, a stored text plus the ops after it.
+		st, err := r.b.State(ctx, 5)
+		require.NoError(t, err)
+		assert.Equal(t, State{Rev: MaxLog + 5, Text: strings.Repeat("x", MaxLog+5)}, st)
 	})
 }
 

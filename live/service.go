@@ -4,16 +4,22 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/beego/beego/v2/client/orm"
 	"github.com/coder/websocket"
+
+	"inkwell/apperror"
 )
 
-// Limiter bounds how many live ops a user may submit (API.md: live-editing
-// ops are limited separately and more loosely than other writes). The
-// rate-limit package implements it when wired; nil means no limit.
+// Limiter bounds how many live ops a user may send over sockets (API.md:
+// live-editing ops are limited separately and more loosely than other
+// writes). routers.New sets controllers.LiveOpLimiter, which spends from
+// the same per-user budget as POST …/edits (RATE_LIMIT_LIVE_EDITS; that
+// route is limited by the HTTP filter); nil means no limit.
 type Limiter interface {
-	// AllowOp answers nil, or the 429 rate_limited error to send.
+	// AllowOp answers nil, or the 429 rate_limited error (with its
+	// RetryAfter) to send.
 	AllowOp(ctx context.Context, userID int64) error
 }
 
@@ -25,25 +31,31 @@ type Service struct {
 	Seq       *Sequencer
 	Persister *Persister
 	Tickets   *Tickets
-	// Limiter bounds ops per user (nil: none).
+	// Limiter bounds socket ops per user (nil: none).
 	Limiter Limiter
 	Log     *slog.Logger
 
+	// PresenceHeartbeat and PresenceTTL: how often this replica repeats
+	// its editors to the others, and how long it keeps theirs without a
+	// repeat (zero: DefaultPresenceHeartbeat, DefaultPresenceTTL).
+	PresenceHeartbeat, PresenceTTL time.Duration
+	// bus shares presence between replicas (nil without Redis).
+	bus       presenceBus
+	replicaID string
+
 	socketsMu sync.Mutex
 	sockets   map[*socket]struct{}
+	rooms     map[int64]*room
+	roomsWG   sync.WaitGroup // shareRoom goroutines (their goodbyes)
 	closing   bool
 	serving   sync.WaitGroup // ServeSocket calls still running
 }
 
-// Submit applies caller's op to post postID.
+// Submit applies caller's op to post postID (the HTTP door, whose rate
+// limit the HTTP filter applies).
 func (s *Service) Submit(ctx context.Context, postID, caller int64, sub Submission) (Applied, error) {
 	if err := CheckEditor(ctx, s.DB, postID, caller); err != nil {
 		return Applied{}, err
-	}
-	if s.Limiter != nil {
-		if err := s.Limiter.AllowOp(ctx, caller); err != nil {
-			return Applied{}, err
-		}
 	}
 	return s.Seq.Submit(ctx, postID, sub)
 }
@@ -110,7 +122,9 @@ func (s *Service) RemoveCollaborator(ctx context.Context, postID, caller, userID
 // Shutdown closes every open socket with 1001 (going away), so clients
 // reconnect to another replica at once; http.Server.Shutdown does not
 // wait for or close hijacked connections. Sockets opened after it are
-// refused. It waits for their handlers to end, then saves what this replica has not saved yet.
+// refused. It waits for their handlers to end and for this replica's
+// presence goodbyes to be published, then saves what this replica has not
+// saved yet.
 func (s *Service) Shutdown(ctx context.Context) error {
 	s.socketsMu.Lock()
 	s.closing = true
@@ -129,7 +143,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	}
 	wg.Wait()
 	served := make(chan struct{})
-	go func() { s.serving.Wait(); close(served) }()
+	go func() { s.serving.Wait(); s.roomsWG.Wait(); close(served) }()
 	select {
 	case <-served:
 	case <-ctx.Done():
@@ -139,4 +153,34 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		return s.Persister.Flush(ctx)
 	}
 	return nil
+}
+
+// ReplaceLiveText implements posts.LiveText: while post postID has a live
+// session, a body written outside it (PATCH …/posts/{id}) becomes one op
+// from the session's head text to body, sequenced like an editor's (ops
+// made meanwhile are transformed and kept, and every editor sees the change
+// in place), and the session's text is saved into the post at once, so the
+// next live save cannot undo the edit. Without a session it does nothing.
+func (s *Service) ReplaceLiveText(ctx context.Context, postID int64, body string) error {
+	exists, err := s.Seq.backend.exists(ctx, postID)
+	if err != nil {
+		return apperror.Unavailable("the live session cannot be reached", err)
+	}
+	if !exists {
+		return nil
+	}
+	st, err := s.Seq.State(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if op := DiffOp(st.Text, body); len(op) > 0 {
+		sub := Submission{Rev: st.Rev, Op: op, ClientID: "body-" + newReplicaID(), Seq: 1}
+		if _, err := s.Seq.Submit(ctx, postID, sub); err != nil {
+			return err
+		}
+	}
+	if s.Persister == nil {
+		return nil
+	}
+	return s.Persister.save(ctx, postID)
 }

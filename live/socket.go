@@ -31,8 +31,9 @@ import (
 //     revision, in order, each once, the client's own included.
 //   - {"type":"presence","editors":[{"user_id","name","client_id","pos","end"}]}:
 //     who has the post open on this replica, whenever it changes.
-//   - {"type":"error","code","message","seq"}: a submission was refused
-//     (the socket stays open), or, before a close, why.
+//   - {"type":"error","code","message","seq","retry_after"}: a submission
+//     was refused (the socket stays open; retry_after, in seconds, with
+//     rate_limited), or, before a close, why.
 type socketIn struct {
 	Type     string          `json:"type"`
 	Rev      int64           `json:"rev"`
@@ -73,6 +74,9 @@ type socketError struct {
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Seq     int64             `json:"seq,omitempty"`
+	// RetryAfter is, for rate_limited, the seconds to wait before sending
+	// the op again (HTTP's Retry-After).
+	RetryAfter int64 `json:"retry_after,omitempty"`
 }
 
 // Socket limits.
@@ -222,7 +226,8 @@ func (s *Service) submitFromSocket(ctx context.Context, so *socket, in socketIn)
 			s.log().Error("live: socket submit", "post", so.postID, "err", err)
 			e = apperror.Unavailable("the live session cannot be reached", err)
 		}
-		writeJSON(ctx, so.conn, socketError{Type: "error", Code: e.Code, Message: e.Message, Fields: e.Fields, Seq: in.Seq})
+		writeJSON(ctx, so.conn, socketError{Type: "error", Code: e.Code, Message: e.Message, Fields: e.Fields, Seq: in.Seq,
+			RetryAfter: int64((e.RetryAfter + time.Second - 1) / time.Second)})
 	}
 	op, err := ot.Parse(in.Op)
 	if err != nil {
@@ -267,6 +272,7 @@ func (s *Service) register(so *socket) bool {
 		s.sockets = map[*socket]struct{}{}
 	}
 	s.sockets[so] = struct{}{}
+	s.joinRoom(so.postID)
 	s.serving.Add(1)
 	s.socketsMu.Unlock()
 	s.presenceChanged(so.postID)
@@ -276,14 +282,26 @@ func (s *Service) register(so *socket) bool {
 func (s *Service) unregister(so *socket) {
 	s.socketsMu.Lock()
 	delete(s.sockets, so)
+	s.leaveRoom(so.postID)
 	s.socketsMu.Unlock()
 	s.serving.Done()
 	s.presenceChanged(so.postID)
 }
 
 // presenceChanged tells every socket of the post on this replica to send
-// the editors again.
+// the editors again, and the other replicas this replica's editors.
 func (s *Service) presenceChanged(postID int64) {
+	s.socketsMu.Lock()
+	if rm := s.rooms[postID]; rm != nil {
+		markDirty(rm)
+	}
+	s.socketsMu.Unlock()
+	s.notifyLocal(postID)
+}
+
+// notifyLocal tells every socket of the post on this replica to send the
+// editors again.
+func (s *Service) notifyLocal(postID int64) {
 	s.socketsMu.Lock()
 	defer s.socketsMu.Unlock()
 	for so := range s.sockets {
@@ -296,8 +314,8 @@ func (s *Service) presenceChanged(postID int64) {
 	}
 }
 
-// presence lists the post's open sockets on this replica, by user.
-func (s *Service) presence(postID int64) []Editor {
+// localEditors lists the post's open sockets on this replica.
+func (s *Service) localEditors(postID int64) []Editor {
 	s.socketsMu.Lock()
 	defer s.socketsMu.Unlock()
 	out := []Editor{}
@@ -306,6 +324,23 @@ func (s *Service) presence(postID int64) []Editor {
 			out = append(out, so.editor)
 		}
 	}
+	return out
+}
+
+// presence lists the post's editors: this replica's sockets and the other
+// replicas' (presence.go), by user.
+func (s *Service) presence(postID int64) []Editor {
+	out := s.localEditors(postID)
+	s.socketsMu.Lock()
+	if rm := s.rooms[postID]; rm != nil {
+		now := time.Now()
+		for _, r := range rm.remote {
+			if now.Before(r.expires) {
+				out = append(out, r.editors...)
+			}
+		}
+	}
+	s.socketsMu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].UserID != out[j].UserID {
 			return out[i].UserID < out[j].UserID

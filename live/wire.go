@@ -46,6 +46,7 @@ func Open(ctx context.Context, o Options) (s *Service, closeBackend func() error
 		o.SaveEveryOps = DefaultSaveEveryOps
 	}
 	var backend Backend
+	var bus presenceBus
 	if o.RedisURL == "" {
 		backend = NewMemory()
 	} else {
@@ -62,7 +63,7 @@ func Open(ctx context.Context, o Options) (s *Service, closeBackend func() error
 			return nil, nil, fmt.Errorf("live: redis does not answer: %w", err)
 		}
 		r := NewRedis(client, o.KeyPrefix, o.Log)
-		backend = r
+		backend, bus = r, r
 		closeBackend = func() error { err := r.Close(); _ = client.Close(); return err }
 	}
 	if closeBackend == nil {
@@ -70,6 +71,7 @@ func Open(ctx context.Context, o Options) (s *Service, closeBackend func() error
 	}
 	seq := NewSequencer(backend, o.Loader)
 	return &Service{
+		bus: bus, replicaID: newReplicaID(),
 		DB: o.DB, Seq: seq, Tickets: NewTickets(o.Tickets), Limiter: o.Limiter, Log: o.Log,
 		Persister: NewPersister(seq, o.Saver, o.SaveIdle, o.SaveEveryOps, o.Log),
 	}, closeBackend, nil

@@ -62,7 +62,22 @@ type Service struct {
 	urlMaps URLMapSource
 	// cards renders bare links as preview cards (cards.go); nil: no cards.
 	cards *linkCards
+	// liveText carries a body edit into an open live session (nil: none).
+	liveText LiveText
 }
+
+// LiveText is live co-editing as a body edit sees it (live.Service).
+type LiveText interface {
+	// ReplaceLiveText, when post id has a live session, makes its text
+	// body by one op through the sequencer (editors see it in place;
+	// ops made meanwhile are kept) and saves the session's text into the
+	// post at once. Without a session it does nothing.
+	ReplaceLiveText(ctx context.Context, id int64, body string) error
+}
+
+// SetLiveText makes body edits (Update) go through lt while a post has a
+// live session, so the next live save does not overwrite them.
+func (s *Service) SetLiveText(lt LiveText) { s.liveText = lt }
 
 // OnVisibilityChange registers fn to run after every committed write that
 // changes a post's status or deletes it, before the write answers; an

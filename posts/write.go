@@ -243,6 +243,16 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 			return nil, err
 		}
 	}
+	// A live session of the post would overwrite this body at its next
+	// save: the body reaches the session as an op, and the session's text
+	// is saved at once (docs/live.md, "Editing the body outside the
+	// session"). Checked after the commit, so a session that started from
+	// the old body meanwhile gets it too.
+	if in.BodyMarkdown != nil && s.liveText != nil {
+		if err := s.liveText.ReplaceLiveText(ctx, id, *in.BodyMarkdown); err != nil {
+			return nil, fmt.Errorf("posts: update %d: live session: %w", id, err)
+		}
+	}
 	return s.Get(ctx, id, caller)
 }
 

@@ -174,6 +174,11 @@ func New(d Deps) *App {
 		limiter = ratelimit.NewLimiter(ratelimit.NewMemory(ratelimit.DefaultMemoryKeys), d.Log)
 	}
 	limits := d.Config.RateLimits
+	if d.Live != nil {
+		// Ops over the socket spend from the budget of POST …/edits
+		// (that route is limited by the filter below).
+		d.Live.Limiter = controllers.LiveOpLimiter(limiter, limits.LiveEdits)
+	}
 	// The one exception is the live socket's upgrade, which a browser
 	// cannot send a token with: it carries a single-use ticket instead,
 	// which its controller redeems first (controllers.IsLiveSocketUpgrade

@@ -17,6 +17,7 @@ import (
 	"inkwell/config"
 	"inkwell/database"
 	"inkwell/database/dbtest"
+	"inkwell/ratelimit"
 )
 
 // livePost creates a post by author and returns its id.
@@ -231,6 +232,58 @@ func TestLiveAPI_EditsAreSavedIntoThePost(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond, "a collaborator's edit is saved into the post, rendered")
 }
 
+// A PATCH of body_markdown while a live session is open reaches the
+// session as an op (the editors see it; an op made before it is kept) and
+// is saved at once, so the next live save does not overwrite it.
+func TestLiveAPI_PatchOfTheBodyGoesThroughTheSession(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, "sqlite", true)
+	google := authtest.NewProvider(t)
+	app := newAuthApp(t, db, google, func(c *config.Config) { c.LiveSaveIdle = time.Hour; c.LiveSaveEveryOps = 1 })
+	alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
+	post := livePost(t, alice, "hello world", "draft")
+	code, b := alice.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(post), bob.ID), nil, nil)
+	require.Equal(t, http.StatusNoContent, code, string(b))
+	code, _, b = submit(t, bob, post, 0, `["big "]`, "bob1", 1)
+	require.Equal(t, http.StatusOK, code, string(b))
+	body := func() string {
+		var p struct {
+			BodyMarkdown string `json:"body_markdown"`
+		}
+		code, b := alice.json(t, http.MethodGet, postPath(post), nil, &p)
+		require.Equal(t, http.StatusOK, code, string(b))
+		return p.BodyMarkdown
+	}
+	require.Eventually(t, func() bool { return body() == "big hello world" }, 10*time.Second, 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	bobWS, _, err := websocket.Dial(ctx, wsURL(app, post, issueTicket(t, bob, post), "&since=1"), nil)
+	require.NoError(t, err)
+	defer func() { _ = bobWS.CloseNow() }()
+
+	var patched struct {
+		BodyMarkdown string `json:"body_markdown"`
+	}
+	code, b = alice.json(t, http.MethodPatch, postPath(post), map[string]any{"body_markdown": "big hello there"}, &patched)
+	require.Equal(t, http.StatusOK, code, string(b))
+	assert.Equal(t, "big hello there", patched.BodyMarkdown)
+	m := readUntil(t, ctx, bobWS, "op", nil)
+	assert.Equal(t, int64(2), m.Rev, "the PATCH is the session's next op")
+	assert.JSONEq(t, `[10,{"d":5},"there"]`, string(m.Op))
+	rev, text := liveState(t, bob, post)
+	assert.Equal(t, int64(2), rev)
+	assert.Equal(t, "big hello there", text)
+
+	// Bob's op made before he saw the PATCH is transformed past it, and the
+	// live save that follows keeps the PATCH.
+	code, a, b := submit(t, bob, post, 1, `[3,"!"]`, "bob1", 2)
+	require.Equal(t, http.StatusOK, code, string(b))
+	assert.Equal(t, int64(3), a.Rev)
+	require.Eventually(t, func() bool { return body() == "big! hello there" }, 10*time.Second, 20*time.Millisecond)
+	_, text = liveState(t, alice, post)
+	assert.Equal(t, "big! hello there", text)
+}
+
 // wsURL is the socket address of post with ticket.
 func wsURL(app *authApp, post int64, ticket, extra string) string {
 	return "ws" + strings.TrimPrefix(app.URL, "http") + fmt.Sprintf("/api/v1/posts/%d/live?ticket=%s%s", post, ticket, extra)
@@ -257,7 +310,9 @@ type wsMsg struct {
 	ClientID string          `json:"client_id"`
 	Seq      int64           `json:"seq"`
 	Code     string          `json:"code"`
-	Editors  []struct {
+	// RetryAfter comes with rate_limited errors.
+	RetryAfter int64 `json:"retry_after"`
+	Editors    []struct {
 		UserID   int64  `json:"user_id"`
 		Name     string `json:"name"`
 		ClientID string `json:"client_id"`
@@ -377,6 +432,56 @@ func TestLiveSocket_TicketsOpsAndPresence(t *testing.T) {
 	}
 	assert.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "%v", err)
 	assert.Zero(t, app.Live.OpenSockets())
+}
+
+// Ops over the socket spend from the same per-user budget as POST
+// …/edits (RATE_LIMIT_LIVE_EDITS): past it, an op is refused with an error
+// message carrying retry_after, the socket stays open, and another user's
+// budget is untouched.
+func TestLiveSocket_OpsAreRateLimitedPerUser(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, "sqlite", true)
+	google := authtest.NewProvider(t)
+	app := newAuthApp(t, db, google, func(c *config.Config) {
+		var err error
+		c.RateLimits.LiveEdits, err = ratelimit.ParseLimit("live_edits", "3/1m")
+		require.NoError(t, err)
+	})
+	alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
+	post := livePost(t, alice, "", "draft")
+	code, b := alice.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(post), bob.ID), nil, nil)
+	require.Equal(t, http.StatusNoContent, code, string(b))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, _, err := websocket.Dial(ctx, wsURL(app, post, issueTicket(t, alice, post), "&since=0"), nil)
+	require.NoError(t, err)
+	defer func() { _ = a.CloseNow() }()
+
+	// One op over HTTP and two over the socket spend alice's 3.
+	code, _, b = submit(t, alice, post, 0, `["h"]`, "a-http", 1)
+	require.Equal(t, http.StatusOK, code, string(b))
+	for seq := int64(1); seq <= 2; seq++ {
+		require.NoError(t, a.Write(ctx, websocket.MessageText,
+			fmt.Appendf(nil, `{"type":"op","rev":%d,"op":["x"],"client_id":"a1","seq":%d}`, seq, seq)))
+		m := readUntil(t, ctx, a, "op", func(m wsMsg) bool { return m.ClientID == "a1" })
+		assert.Equal(t, seq+1, m.Rev)
+	}
+	require.NoError(t, a.Write(ctx, websocket.MessageText, []byte(`{"type":"op","rev":3,"op":["x"],"client_id":"a1","seq":3}`)))
+	e := readUntil(t, ctx, a, "error", nil)
+	assert.Equal(t, "rate_limited", e.Code)
+	assert.Equal(t, int64(3), e.Seq)
+	assert.GreaterOrEqual(t, e.RetryAfter, int64(1))
+	code, _, b = submit(t, alice, post, 3, `["y"]`, "a-http", 2)
+	assert.Equal(t, http.StatusTooManyRequests, code, "one budget for both doors: %s", b)
+
+	// Bob's ops still pass, and alice's socket is open: she receives his op.
+	code, _, b = submit(t, bob, post, 3, `["b"]`, "b-http", 1)
+	require.Equal(t, http.StatusOK, code, string(b))
+	m := readUntil(t, ctx, a, "op", nil)
+	assert.Equal(t, "b-http", m.ClientID)
+	rev, text := liveState(t, alice, post)
+	assert.Equal(t, int64(4), rev)
+	assert.Equal(t, "bxxh", text, "the refused op was not applied")
 }
 
 // The token filter lets one request through without a token: a WebSocket

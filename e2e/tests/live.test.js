@@ -34,7 +34,8 @@ async function signIn(name) {
 }
 
 before(async () => {
-  server = await startServer({ env: { LIVE_SAVE_IDLE: '300ms' } });
+  // Live ops unlimited: the resync test pushes 1,100 edits over HTTP.
+  server = await startServer({ env: { LIVE_SAVE_IDLE: '300ms', RATE_LIMIT_LIVE_EDITS: 'off' } });
   people.alice = await signIn('alice');
   people.bob = await signIn('bob');
 });
@@ -110,4 +111,72 @@ test('two authors type into one draft at once and end with the same text', async
   // not read (404, logged by Chromium), and then opens its live text.
   assert.deepEqual(bob.errors.filter((e) => !/Failed to load resource: .* 404/.test(e)), []);
   assert.ok(bob.errors.length <= 1, bob.errors.join('\n'));
+});
+
+test('an editor that fell behind the op log is refused, resyncs and keeps what it typed meanwhile', async () => {
+  const { alice, bob } = people;
+  const created = await alice.api('POST', '/api/v1/posts', { title: 'Resync', body_markdown: 'Hello world' });
+  assert.equal(created.status, 201);
+  const id = created.body.id;
+  assert.equal((await alice.api('PUT', `/api/v1/posts/${id}/collaborators/${bob.me.id}`)).status, 204);
+
+  // Bob's socket goes through a switch: while cut, his editor believes it
+  // is connected but nothing reaches the server or comes back.
+  let cut = false;
+  const sockets = [];
+  await bob.page.routeWebSocket(/\/live\?ticket=/, (ws) => {
+    sockets.push(ws);
+    if (!cut) ws.connectToServer();
+  });
+  for (const p of [alice, bob]) {
+    await p.page.goto(`${server.url}/posts/${id}/edit`);
+    await p.page.locator('#live-status', { hasText: 'Live' }).waitFor();
+  }
+  cut = true;
+  await sockets.at(-1).close(); // Bob reconnects, into the void
+  await bob.page.locator('#live-status', { hasText: 'Live' }).waitFor();
+  await bob.page.locator('#post-body').focus();
+  await bob.page.evaluate(() => document.querySelector('#post-body').setSelectionRange(0, 0));
+  await bob.page.keyboard.type('Bob offline. ', { delay: 20 });
+
+  // Meanwhile Alice types at the end and 1,100 more edits pass (each
+  // inserted then deleted): Bob's revision falls out of the op log (1,000).
+  await alice.page.locator('#post-body').focus();
+  await alice.page.evaluate(() => { const t = document.querySelector('#post-body'); t.setSelectionRange(t.value.length, t.value.length); });
+  await alice.page.keyboard.type(' (alice)', { delay: 20 });
+  const aliceText = 'Hello world (alice)';
+  await alice.page.waitForFunction((w) => document.querySelector('#post-body').value === w, aliceText);
+  let rev = (await alice.api('GET', `/api/v1/posts/${id}/live/state`)).body.rev;
+  for (let i = 1; i <= 1100; i++) {
+    const op = i % 2 ? ['x'] : [{ d: 1 }];
+    // A request the connection dropped is sent again: the server applies
+    // a client_id + seq once.
+    let res;
+    for (let attempt = 1; !res; attempt++) {
+      try {
+        res = await alice.api('POST', `/api/v1/posts/${id}/edits`, { rev, op, client_id: 'filler', seq: i });
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    rev = res.body.rev;
+  }
+
+  // Back online: the server refuses Bob's stale revision; his editor
+  // reloads the state, rebases what he typed and carries on.
+  cut = false;
+  await sockets.at(-1).close();
+  const want = 'Bob offline. ' + aliceText;
+  for (const p of [alice, bob]) {
+    await p.page.waitForFunction((w) => document.querySelector('#post-body').value === w, want, { timeout: 20000 });
+  }
+  await bob.page.locator('#live-status', { hasText: 'Live' }).waitFor();
+  // And keeps editing live.
+  await bob.page.keyboard.type('Back. ', { delay: 20 });
+  const after = 'Bob offline. Back. ' + aliceText;
+  await alice.page.waitForFunction((w) => document.querySelector('#post-body').value === w, after, { timeout: 15000 });
+  const state = await alice.api('GET', `/api/v1/posts/${id}/live/state`);
+  assert.equal(state.body.text, after);
+  assert.deepEqual(alice.errors, []);
 });

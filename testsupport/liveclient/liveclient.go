@@ -34,6 +34,11 @@ type Message struct {
 	Seq      int64           `json:"seq,omitempty"`
 	Code     string          `json:"code,omitempty"`
 	Message  string          `json:"message,omitempty"`
+	// RetryAfter comes with rate_limited, in seconds.
+	RetryAfter int64 `json:"retry_after,omitempty"`
+	// ReceivedAt is when the message was read off the socket (before
+	// this client's own processing, which the measurements leave out).
+	ReceivedAt time.Time `json:"-"`
 }
 
 // Editor is one editing session (one client_id).
@@ -56,8 +61,10 @@ type Editor struct {
 
 	// Latencies are send → own op received back, per op (first send).
 	Latencies []time.Duration
-	// Reconnects, Resends count connection drops and ops sent again.
-	Reconnects, Resends int
+	// Reconnects, Resends count connection drops and ops sent again;
+	// RateLimited the ops the server refused for the rate limit (each sent
+	// again after its retry_after).
+	Reconnects, Resends, RateLimited int
 	// OnSend, when set, is told of each op's first send.
 	OnSend func(id string, seq int64)
 	// lastSeq is the last seq seen per client: each must come once, in order.
@@ -100,10 +107,12 @@ func read(ctx context.Context, conn *websocket.Conn, ch chan<- Message) {
 		if err != nil {
 			return
 		}
+		at := time.Now()
 		var m Message
 		if json.Unmarshal(data, &m) != nil {
 			return
 		}
+		m.ReceivedAt = at
 		ch <- m
 	}
 }
@@ -188,6 +197,16 @@ func (e *Editor) Receive(ctx context.Context, m Message) error {
 	switch m.Type {
 	case "op":
 	case "error":
+		if m.Code == "rate_limited" && m.Seq == e.inSeq && e.sent != nil {
+			// As the browser does: wait, then send the same op again.
+			e.RateLimited++
+			select {
+			case <-time.After(time.Duration(max(m.RetryAfter, 1)) * time.Second):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return e.write(ctx, e.sent)
+		}
 		return fmt.Errorf("liveclient %s: server refused seq %d: %s: %s", e.ID, m.Seq, m.Code, m.Message)
 	default:
 		return nil // presence, state
@@ -204,7 +223,11 @@ func (e *Editor) Receive(ctx context.Context, m Message) error {
 		if m.Seq != e.inSeq || e.inflight == nil {
 			return fmt.Errorf("liveclient %s: acknowledged seq %d, in flight %d", e.ID, m.Seq, e.inSeq)
 		}
-		e.Latencies = append(e.Latencies, time.Since(e.sentAt))
+		at := m.ReceivedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		e.Latencies = append(e.Latencies, at.Sub(e.sentAt))
 		e.inflight, e.sent = nil, nil
 		if e.buffer != nil {
 			e.inflight, e.buffer = e.buffer, nil

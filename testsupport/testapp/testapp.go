@@ -117,6 +117,7 @@ func Start(t testing.TB, db *database.DB, google *authtest.Provider, opts Option
 		DB: db.Orm(), Loader: live.PostLoader{DB: db.Orm()}, Saver: postService, Tickets: postCache,
 		SaveIdle: cfg.LiveSaveIdle, SaveEveryOps: cfg.LiveSaveEveryOps, Log: log})
 	require.NoError(t, err)
+	postService.SetLiveText(liveService)
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
 		Posts:      postService, Comments: comments.NewService(db, postCache, postService, log), Metrics: opts.Metrics, Media: library,

@@ -229,6 +229,7 @@ export function diffOp(before, after) {
 export class LiveClient {
   constructor({ rev, text, clientId, send, seq = 0 }) {
     Object.assign(this, { rev, text, clientId, send, seq });
+    this.base = text; // the server's text at this.rev (for resync)
     this.inflight = null; // {rev, op, seq} as sent
     this.buffer = null;
   }
@@ -249,6 +250,7 @@ export class LiveClient {
   receive(entry) {
     if (entry.rev <= this.rev) return [];
     if (entry.rev !== this.rev + 1) throw Error(`missing revisions ${this.rev + 1}..${entry.rev - 1}`);
+    this.base = apply(this.base, entry.op);
     this.rev = entry.rev;
     if (this.inflight && entry.client_id === this.clientId && entry.seq === this.inflight.seq) {
       this.inflight = null;
@@ -275,6 +277,40 @@ export class LiveClient {
     if (this.inflight) this.send(this.#message(this.inflight));
   }
 
+  /**
+   * Starts again from the server's state {rev, text} after the server
+   * refused this client's op or stream (its revision too old for the op
+   * log, or ahead of a session restarted from the saved text). The edits
+   * not yet sequenced are kept: taken as one op on the last text this
+   * client had from the server, transformed past the difference between
+   * that text and the new one, and sent under a new seq.
+   *   applied: the op in flight was in fact applied (a resend the server
+   *     found applied long ago): only the buffer is rebased.
+   *   discard: the op in flight was refused for itself (it cannot apply):
+   *     every unsequenced edit is dropped.
+   * Returns the op turning the text on screen into the new one.
+   */
+  resync(state, { applied = false, discard = false } = {}) {
+    let from = this.base;
+    let mine = [];
+    if (!discard) {
+      if (this.inflight) {
+        if (applied) from = apply(from, this.inflight.pending);
+        else mine = this.inflight.pending;
+      }
+      if (this.buffer) mine = mine.length ? compose(mine, this.buffer) : this.buffer;
+    }
+    mine = normalize(mine);
+    if (mine.length) mine = transform(mine, diffOp(from, state.text), 'left');
+    const before = this.text;
+    Object.assign(this, { rev: state.rev, base: state.text, text: state.text, inflight: null, buffer: null });
+    if (mine.length) {
+      this.text = apply(state.text, mine);
+      this.#submit(mine);
+    }
+    return diffOp(before, this.text);
+  }
+
   /** Whether everything typed here has been sequenced. */
   get synced() { return !this.inflight && !this.buffer; }
 
@@ -299,7 +335,8 @@ export function backoff(attempt, random = Math.random) {
  * Keeps textarea and client in step: input events become local ops (held
  * while an IME composes, so a composition is never broken), remote ops are
  * written in place with the selection moved past them. Returns
- * remote(entry), to feed every sequenced entry through.
+ * remote(entry), to feed every sequenced entry through, with
+ * remote.resync(state, how) for client.resync.
  */
 export function bindTextarea(textarea, client) {
   let composing = false;
@@ -317,11 +354,12 @@ export function bindTextarea(textarea, client) {
   textarea.addEventListener('compositionend', () => {
     composing = false;
     flushInput();
-    while (held.length) show(client.receive(held.shift()));
+    while (held.length) held.shift()();
   });
   textarea.addEventListener('input', () => { if (!composing) flushInput(); });
-  return (entry) => {
-    if (composing) held.push(entry);
-    else show(client.receive(entry));
-  };
+  const whenIdle = (fn) => { if (composing) held.push(fn); else fn(); };
+  const remote = (entry) => whenIdle(() => show(client.receive(entry)));
+  /** client.resync(state, how), shown in place (after a composition ends). */
+  remote.resync = (state, how) => new Promise((done) => whenIdle(() => { show(client.resync(state, how)); done(); }));
+  return remote;
 }

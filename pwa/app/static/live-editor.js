@@ -29,6 +29,7 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
   let stopped = false;
   let attempt = 0;
   let timer = null;
+  let resyncing = null; // a resync in progress (a promise)
   const send = (m) => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'op', ...m })); };
   const client = new LiveClient({ rev: st.rev, text: st.text, clientId, send });
   textarea.value = st.text;
@@ -48,6 +49,8 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
   textarea.addEventListener('click', cursorSoon);
 
   async function connect() {
+    if (stopped) return;
+    if (resyncing) await resyncing;
     if (stopped) return;
     status('Connecting…');
     let ticket;
@@ -74,15 +77,65 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
         try { remote(m); } catch { ws.close(); } // a gap: reconnect from client.rev
       } else if (m.type === 'presence') {
         presence(m.editors || []);
-      } else if (m.type === 'error' && m.code === 'conflict' && m.seq === undefined) {
-        // This copy fell behind the server's op log: it cannot catch up.
-        stopped = true;
-        status('The text changed too much while this page was away. Copy anything unsent, then reload the page.');
-      } else if (m.type === 'error' && m.code !== 'validation_failed') {
-        status('The server refused an edit: ' + m.message);
+      } else if (m.type === 'error') {
+        refused(m);
       }
     };
     ws.onclose = () => { ws = null; if (!stopped) retry(); };
+  }
+
+  // The server refused the op in flight (m.seq) or, before closing, the
+  // stream itself. Nothing is left stuck: the op is sent again, or the
+  // client starts over from the live state with its edits rebased.
+  function refused(m) {
+    const mine = m.seq !== undefined && client.inflight && m.seq === client.inflight.seq;
+    if (m.seq !== undefined && !mine) return; // about an op already dealt with
+    if (m.code === 'rate_limited') {
+      status('Typing faster than the server takes; sending again shortly…');
+      setTimeout(() => { if (!stopped) client.resend(); }, Math.max(1, m.retry_after || 1) * 1000);
+    } else if (m.code === 'unavailable') {
+      setTimeout(() => { if (!stopped) client.resend(); }, backoff(2));
+    } else if (m.code === 'forbidden' || m.code === 'not_found' || m.code === 'unauthorized') {
+      stopped = true;
+      status('You can no longer edit this post.');
+      if (ws) ws.close(1000);
+    } else {
+      // conflict (this copy's revision is older than the op log, or ahead
+      // of a restarted session), or an op the server cannot apply.
+      resync({
+        applied: !!(m.fields && m.fields.seq),
+        discard: mine && m.code === 'validation_failed',
+        why: m.message,
+      });
+    }
+  }
+
+  // Reloads the live state, rebases the edits not yet sequenced onto it
+  // (collab.js resync) and reconnects from its revision. connect() waits
+  // for it.
+  function resync({ applied, discard, why }) {
+    if (resyncing) return resyncing;
+    status('Catching up with the others…');
+    resyncing = (async () => {
+      for (let n = 1; !stopped; n++) {
+        let fresh;
+        try {
+          fresh = await state(postId);
+        } catch {
+          await new Promise((r) => setTimeout(r, backoff(n)));
+          continue;
+        }
+        if (!fresh) { stopped = true; status('You can no longer edit this post.'); return; }
+        await remote.resync(fresh, { applied, discard });
+        if (discard) status('The server refused an edit (' + why + '); the text was reloaded.');
+        return;
+      }
+    })().finally(() => {
+      resyncing = null;
+      attempt = 0;
+      if (ws) ws.close(); // the stream restarts from the new revision
+    });
+    return resyncing;
   }
   function retry() {
     attempt += 1;

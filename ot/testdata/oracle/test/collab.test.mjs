@@ -195,3 +195,36 @@ test('the textarea keeps its selection past remote edits and holds them during I
   assert.equal(ta.value, '😅 hello 日本');
   assert.equal(client.text, '😅 hello 日本');
 });
+
+test('after a refusal the client resyncs from the live state and keeps its unsequenced edits', () => {
+  const sent = [];
+  const client = new collab.LiveClient({ rev: 3, text: 'Hello world', clientId: 'me', send: (m) => sent.push(m) });
+  client.local(['A: ']); // in flight, seq 1
+  client.local([14, '!']); // buffered
+  assert.equal(client.text, 'A: Hello world!');
+  // The server refuses seq 1 (rev 3 is older than its op log); meanwhile
+  // others made the text 'Hello there world' at rev 1500.
+  const onScreen = client.resync({ rev: 1500, text: 'Hello there world' });
+  assert.equal(client.text, 'A: Hello there world!');
+  assert.equal(collab.apply('A: Hello world!', onScreen), client.text, 'the op for the screen');
+  assert.deepEqual(sent.at(-1), { rev: 1500, op: ['A: ', 17, '!'], seq: 2, client_id: 'me' }, 'one op, a new seq');
+  // It goes on from there: its op comes back, then another's.
+  assert.deepEqual(client.receive({ rev: 1501, op: ['A: ', 17, '!'], client_id: 'me', seq: 2 }), []);
+  assert.ok(client.synced);
+  client.receive({ rev: 1502, op: [{ d: 3 }], client_id: 'other', seq: 9 });
+  assert.equal(client.text, 'Hello there world!');
+  assert.equal(client.base, client.text);
+
+  // The op in flight was applied long ago (fields.seq): only the buffer is rebased.
+  const c2 = new collab.LiveClient({ rev: 0, text: 'ab', clientId: 'c2', send: () => {} });
+  c2.local(['x']);
+  c2.local([3, 'y']);
+  c2.resync({ rev: 10, text: 'xab' }, { applied: true });
+  assert.equal(c2.text, 'xaby');
+  // The op in flight cannot apply (validation): every unsequenced edit goes.
+  const c3 = new collab.LiveClient({ rev: 0, text: 'ab', clientId: 'c3', send: () => {} });
+  c3.local(['x']);
+  c3.resync({ rev: 0, text: 'ab' }, { discard: true });
+  assert.equal(c3.text, 'ab');
+  assert.ok(c3.synced);
+});
