@@ -32,6 +32,13 @@ type Cache interface {
 	// anything that must be fresh the moment a write has answered is read
 	// through GetVersioned.
 	Get(ctx context.Context, keys ...string) ([][]byte, error)
+	// GetStable is Get for keys whose values seldom change and where a read
+	// a moment old does no harm (link previews): with Redis a replica
+	// answers from its own copy, which Redis's invalidation drops
+	// milliseconds after a change (client-side caching), so a hot read
+	// makes no round trip. Anything that must be fresh once a write has
+	// answered is read with Get or GetVersioned.
+	GetStable(ctx context.Context, keys ...string) ([][]byte, error)
 	// Set stores value under key for ttl.
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	// Add stores value under key for ttl only when key is absent, and

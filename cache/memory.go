@@ -43,6 +43,11 @@ func (m *Memory) Get(_ context.Context, keys ...string) ([][]byte, error) {
 	return out, nil
 }
 
+// GetStable implements Cache: in one process it is Get.
+func (m *Memory) GetStable(ctx context.Context, keys ...string) ([][]byte, error) {
+	return m.Get(ctx, keys...)
+}
+
 // GetVersioned implements Cache.
 func (m *Memory) GetVersioned(_ context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error) {
 	m.mu.Lock()

@@ -117,6 +117,12 @@ func (r *Redis) Get(ctx context.Context, keys ...string) ([][]byte, error) {
 	return out, nil
 }
 
+// GetStable implements Cache with client-side caching: a key this replica
+// has read is answered from its memory until Redis invalidates it.
+func (r *Redis) GetStable(ctx context.Context, keys ...string) ([][]byte, error) {
+	return r.getHeld(ctx, keys...)
+}
+
 // getHeld reads keys whose values never change once written (entries under
 // a version token) from this replica's memory when it holds them, the rest
 // from Redis in one pipelined batch.

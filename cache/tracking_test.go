@@ -214,3 +214,32 @@ func TestRedis_ConcurrentReplacementsNeverReadBack(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// GetStable answers a key this replica has read from its own memory, and
+// drops that copy when another replica changes the key (Redis's
+// invalidation, which arrives a moment after the write).
+func TestRedis_GetStableIsLocalUntilInvalidated(t *testing.T) {
+	srv := cachetest.StartServer(t)
+	rs := replicas(t, srv.URL, 2)
+	writer, reader := rs[0], rs[1]
+	ctx := context.Background()
+	require.NoError(t, writer.Set(ctx, "preview:a", []byte("one"), time.Minute))
+	got, err := reader.GetStable(ctx, "preview:a", "preview:absent")
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{[]byte("one"), nil}, got)
+
+	before := srv.CommandsProcessed(t)
+	for range 1000 {
+		got, err := reader.GetStable(ctx, "preview:a", "preview:absent")
+		require.NoError(t, err)
+		require.Equal(t, [][]byte{[]byte("one"), nil}, got)
+	}
+	assert.Less(t, srv.CommandsProcessed(t)-before, int64(20), "a held key went to Redis")
+
+	require.NoError(t, writer.Set(ctx, "preview:a", []byte("two"), time.Minute))
+	require.NoError(t, writer.Set(ctx, "preview:absent", []byte("now"), time.Minute))
+	require.Eventually(t, func() bool {
+		got, err := reader.GetStable(ctx, "preview:a", "preview:absent")
+		return err == nil && string(got[0]) == "two" && string(got[1]) == "now"
+	}, 5*time.Second, time.Millisecond)
+}

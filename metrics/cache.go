@@ -83,6 +83,17 @@ func (c *instrumentedCache) Get(ctx context.Context, keys ...string) ([][]byte, 
 	return vals, nil
 }
 
+func (c *instrumentedCache) GetStable(ctx context.Context, keys ...string) ([][]byte, error) {
+	vals, err := c.Cache.GetStable(ctx, keys...)
+	if err != nil {
+		return nil, c.failed("get", err)
+	}
+	if len(keys) > 0 {
+		c.count(keys[0], vals)
+	}
+	return vals, nil
+}
+
 func (c *instrumentedCache) GetVersioned(ctx context.Context, versionKey, prefix string, suffixes ...string) (string, [][]byte, error) {
 	tok, vals, err := c.Cache.GetVersioned(ctx, versionKey, prefix, suffixes...)
 	if err != nil {

@@ -30,7 +30,7 @@ func (s *Service) CachedCards(ctx context.Context, urls []string) (map[string]ma
 	if len(keys) == 0 {
 		return cards, nil
 	}
-	vals, err := s.cache.Get(ctx, keys...)
+	vals, err := s.cache.GetStable(ctx, keys...)
 	if err != nil {
 		s.log.Warn("previews: cache read for cards failed", "error", err)
 		return cards, nil // not "uncached": a broken cache is no reason to fetch

@@ -102,7 +102,9 @@ func (s *Service) Get(ctx context.Context, rawURL string) (Preview, error) {
 		return Preview{}, err
 	}
 	id := cacheID(pageURL)
-	if hit, ok := s.lookup(ctx, id); ok {
+	// A replica's own copy answers a hot preview (GetStable); the fetch
+	// path below re-reads from Redis itself before fetching.
+	if hit, ok := s.lookup(ctx, id, s.cache.GetStable); ok {
 		return hit.answer()
 	}
 	ch := s.flight.DoChan(id, func() (any, error) {
@@ -143,7 +145,7 @@ func (s *Service) fetchOnce(ctx context.Context, id, pageURL string) (cached, er
 		if got {
 			return s.fetchHoldingLock(ctx, id, pageURL, lockKey)
 		}
-		if hit, ok := s.lookup(ctx, id); ok {
+		if hit, ok := s.lookup(ctx, id, s.cache.Get); ok {
 			return hit, nil
 		}
 		if s.now().After(deadline) {
@@ -163,7 +165,7 @@ func (s *Service) fetchHoldingLock(ctx context.Context, id, pageURL, lockKey str
 		}
 	}()
 	// Another replica may have finished between our miss and our lock.
-	if hit, ok := s.lookup(ctx, id); ok {
+	if hit, ok := s.lookup(ctx, id, s.cache.Get); ok {
 		return hit, nil
 	}
 	return s.fetchAndStore(ctx, id, pageURL)
@@ -205,8 +207,8 @@ func (s *Service) storeImage(ctx context.Context, imageURL, pageURL string) stri
 	return local
 }
 
-func (s *Service) lookup(ctx context.Context, id string) (cached, bool) {
-	vals, err := s.cache.Get(ctx, cacheKeyPrefix+id)
+func (s *Service) lookup(ctx context.Context, id string, get func(context.Context, ...string) ([][]byte, error)) (cached, bool) {
+	vals, err := get(ctx, cacheKeyPrefix+id)
 	if err != nil {
 		s.log.Warn("previews: cache read failed", "error", err)
 		return cached{}, false
