@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
+
+	"golang.org/x/term"
 
 	"inkwell/cache"
+	"inkwell/config"
 	"inkwell/database"
 	"inkwell/media"
+	"inkwell/storage"
 )
 
 const mediaUsage = `usage: inkwell media reindex
@@ -33,28 +39,76 @@ func runMedia(ctx context.Context, args []string) error {
 	if len(args) != 1 || args[0] != "reindex" {
 		return fmt.Errorf("media needs a command\n\n%s", mediaUsage)
 	}
-	cfg, err := loadConfig()
+	lib, err := openLibrary(ctx, slog.Default())
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg, "default")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	svc, bucket, err := media.Open(ctx, cfg, db, c, slog.Default())
-	if err != nil {
-		return err
-	}
-	defer bucket.Close()
-	fmt.Printf("media reindex: reading %s\n", bucket.Location())
-	rep, err := svc.Reindex(ctx, func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) })
+	defer lib.Close()
+	fmt.Printf("media reindex: reading %s\n", lib.bucket.Location())
+	rep, err := lib.media.Reindex(ctx, func(f string, a ...any) { fmt.Printf("  "+f+"\n", a...) })
 	fmt.Printf("media reindex: %d originals, %d restored (%d without an index record), %d already present, %d of unknown users, %d unreadable\n",
 		rep.Objects, rep.Restored, rep.WithoutIndex, rep.Present, rep.NoOwner, rep.Unreadable)
 	return err
+}
+
+// library is what every `inkwell media` command opens: the configuration,
+// the database, the cache and the media library over its bucket.
+type library struct {
+	cfg    config.Config
+	db     *database.DB
+	cache  cache.Cache
+	media  *media.Service
+	bucket *storage.Bucket
+}
+
+// openLibrary opens a library (closing what it opened if a later step
+// fails); log is the library's logger.
+func openLibrary(ctx context.Context, log *slog.Logger) (_ *library, err error) {
+	l := &library{}
+	defer func() {
+		if err != nil {
+			l.Close()
+		}
+	}()
+	if l.cfg, err = loadConfig(); err != nil {
+		return nil, err
+	}
+	if l.db, err = database.Open(ctx, l.cfg, "default"); err != nil {
+		return nil, err
+	}
+	if l.cache, err = cache.New(ctx, l.cfg.RedisURL, l.cfg.CacheKeyPrefix); err != nil {
+		return nil, err
+	}
+	if l.media, l.bucket, err = media.Open(ctx, l.cfg, l.db, l.cache, log); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Close releases what openLibrary opened.
+func (l *library) Close() {
+	if l.bucket != nil {
+		_ = l.bucket.Close()
+	}
+	if l.cache != nil {
+		_ = l.cache.Close()
+	}
+	if l.db != nil {
+		_ = l.db.Close()
+	}
+}
+
+// progressMode resolves a --progress flag: "auto" is a bar on a terminal
+// and log lines otherwise.
+func progressMode(command, mode string, out io.Writer) (string, error) {
+	switch mode {
+	case "auto":
+		if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			return "bar", nil
+		}
+		return "log", nil
+	case "bar", "log", "none":
+		return mode, nil
+	}
+	return "", fmt.Errorf("%s: --progress %q: want auto, bar, log or none", command, mode)
 }

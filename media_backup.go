@@ -11,12 +11,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"inkwell/backup"
-	"inkwell/cache"
-	"inkwell/database"
-	"inkwell/media"
 	"inkwell/outbound"
 	"inkwell/posts"
 )
@@ -42,26 +38,13 @@ func runMediaBackup(ctx context.Context, args []string) error {
 	if fs.NArg() != 0 || *post < 0 {
 		return fmt.Errorf("media backup: unexpected arguments\n\n%s", mediaBackupUsage)
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	db, err := database.Open(ctx, cfg, "default")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	library, bucket, err := media.Open(ctx, cfg, db, c, log)
+	lib, err := openLibrary(ctx, log)
 	if err != nil {
 		return err
 	}
-	defer bucket.Close()
+	defer lib.Close()
+	cfg, db, c, library := lib.cfg, lib.db, lib.cache, lib.media
 	svc := backup.New(db, posts.NewService(db, c, log), library, outbound.New(outbound.PolicyFromConfig(cfg)),
 		backup.Options{PublicBaseURL: cfg.PublicBaseURL, MediaBaseURL: library.PublicBaseURL(), Log: log})
 
@@ -89,15 +72,9 @@ func runMediaBackup(ctx context.Context, args []string) error {
 // progressDisplay is a bar on a terminal (or with "bar") and a plain line
 // every few seconds otherwise, fed (done, total) by the run.
 func progressDisplay(mode string, out io.Writer) (func(done, total int), func(), error) {
-	switch mode {
-	case "auto":
-		mode = "log"
-		if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			mode = "bar"
-		}
-	case "bar", "log", "none":
-	default:
-		return nil, nil, fmt.Errorf("media backup: --progress %q: want auto, bar, log or none", mode)
+	mode, err := progressMode("media backup", mode, out)
+	if err != nil {
+		return nil, nil, err
 	}
 	switch mode {
 	case "bar":

@@ -11,10 +11,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
-	"inkwell/cache"
-	"inkwell/database"
 	"inkwell/media"
 )
 
@@ -39,25 +36,12 @@ func runMediaExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	lib, err := openLibrary(ctx, slog.Default())
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg, "default")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := cache.New(ctx, cfg.RedisURL, cfg.CacheKeyPrefix)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	svc, bucket, err := media.Open(ctx, cfg, db, c, slog.Default())
-	if err != nil {
-		return err
-	}
-	defer bucket.Close()
+	defer lib.Close()
+	svc, bucket := lib.media, lib.bucket
 	fmt.Printf("media export: %s → %s\n", bucket.Location(), dir)
 	rep, err := svc.Export(ctx, dir, media.ExportOptions{Progress: report.update,
 		Log: func(f string, a ...any) { report.log("media export: "+f, a...) }})
@@ -84,19 +68,13 @@ type exportReporter struct {
 
 func exportProgress(mode string, every time.Duration, out io.Writer) (*exportReporter, error) {
 	r := &exportReporter{out: out, every: every, start: time.Now()}
-	switch mode {
-	case "auto":
-		if term.IsTerminal(int(os.Stderr.Fd())) {
-			mode = "bar"
-		} else {
-			mode = "log"
-		}
-	case "bar", "log":
-	case "none":
+	mode, err := progressMode("media export", mode, out)
+	if err != nil {
+		return nil, err
+	}
+	if mode == "none" {
 		r.quiet = true
 		return r, nil
-	default:
-		return nil, fmt.Errorf("media export: --progress %q: want auto, bar, log or none", mode)
 	}
 	if mode == "bar" {
 		r.bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(out), progressbar.OptionShowBytes(true),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -75,6 +76,26 @@ func TestMediaBackupCLI_DryRunThenCopyThenNothingMore(t *testing.T) {
 			out, code = apptest.Run(t, env, "media", "backup", "--post", fmt.Sprint(p.ID+1))
 			assert.Equal(t, 1, code, out)
 			assert.Contains(t, out, fmt.Sprintf("no post %d", p.ID+1))
+
+			// `inkwell media export` writes the copy by owner and folder,
+			// with its manifest; a second run writes nothing again.
+			dir := t.TempDir()
+			out, code = apptest.Run(t, env, "media", "export", dir)
+			require.Equal(t, 0, code, out)
+			assert.Contains(t, out, "media export: 1 items, 1 written, 0 already there, 0 failed")
+			files, err := filepath.Glob(filepath.Join(dir, fmt.Sprint(u.ID), "backup", fmt.Sprint(p.ID), "*"))
+			require.NoError(t, err)
+			require.Len(t, files, 1, out)
+			st, err := os.Stat(files[0])
+			require.NoError(t, err)
+			assert.Equal(t, os.FileMode(0o644), st.Mode().Perm())
+			assert.FileExists(t, filepath.Join(dir, "manifest.jsonl"))
+			out, code = apptest.Run(t, env, "media", "export", "--progress", "none", dir)
+			require.Equal(t, 0, code, out)
+			assert.Contains(t, out, "media export: 1 items, 0 written, 1 already there, 0 failed")
+			out, code = apptest.Run(t, env, "media", "export", "--progress", "sideways", dir)
+			assert.Equal(t, 1, code, out)
+			assert.Contains(t, out, `--progress "sideways": want auto, bar, log or none`)
 		})
 	}
 }
