@@ -7,7 +7,6 @@ import (
 
 	"github.com/beego/beego/v2/client/orm"
 
-	"inkwell/apperror"
 	"inkwell/markdown"
 	"inkwell/models"
 )
@@ -53,20 +52,7 @@ func (s *Service) renderPostBody(ctx context.Context, id int64, body string) (st
 // when it does not exist or is someone else's draft, 403 when it is
 // someone else's published post (as an edit would answer).
 func (s *Service) AuthorPost(ctx context.Context, id, caller int64) (*models.Post, error) {
-	p, err := models.PostForUpdate(ctx, s.db.Orm(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, apperror.NotFound("no such post")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !visibleTo(p.Status, p.AuthorID, caller) {
-		return nil, apperror.NotFound("no such post")
-	}
-	if p.AuthorID != caller {
-		return nil, apperror.Forbidden("only the author may change this post")
-	}
-	return p, nil
+	return lockOwnPost(ctx, s.db.Orm(), id, caller)
 }
 
 // Rerender renders post id's markdown again with its current URL map and

@@ -132,10 +132,11 @@ func renderBodyWith(ctx context.Context, body string, opts markdown.RenderOption
 	return "", err
 }
 
-// lockOwnPost loads post id for a change by caller: 404 when it does not
-// exist or is someone else's draft, 403 when it is someone else's post.
-func lockOwnPost(ctx context.Context, tx orm.TxOrmer, id, caller int64) (*models.Post, error) {
-	p, err := models.PostForUpdate(ctx, tx, id)
+// lockOwnPost loads post id for a change by caller (locking its row when q
+// is a transaction): 404 when it does not exist or is someone else's
+// draft, 403 when it is someone else's post.
+func lockOwnPost(ctx context.Context, q orm.QueryExecutor, id, caller int64) (*models.Post, error) {
+	p, err := models.PostForUpdate(ctx, q, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, apperror.NotFound("no such post")
 	}
