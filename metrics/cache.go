@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,9 @@ type instrumentedCache struct {
 	cache.Cache
 	reads  *prometheus.CounterVec
 	errors *prometheus.CounterVec
+	// families holds each family's hit and miss counters once resolved
+	// (every cached read counts; a label lookup locks and hashes).
+	families sync.Map // family → *[2]prometheus.Counter
 }
 
 func family(key string) string {
@@ -57,11 +61,17 @@ func (c *instrumentedCache) count(key string, vals [][]byte) {
 		}
 	}
 	f := family(key)
+	v, ok := c.families.Load(f)
+	if !ok {
+		v, _ = c.families.LoadOrStore(f, &[2]prometheus.Counter{
+			c.reads.WithLabelValues(f, "hit"), c.reads.WithLabelValues(f, "miss")})
+	}
+	counters := v.(*[2]prometheus.Counter)
 	if hits > 0 {
-		c.reads.WithLabelValues(f, "hit").Add(float64(hits))
+		counters[0].Add(float64(hits))
 	}
 	if misses > 0 {
-		c.reads.WithLabelValues(f, "miss").Add(float64(misses))
+		counters[1].Add(float64(misses))
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/http/pprof"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,20 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// series holds each (route, method, code)'s counter and histogram
+	// once resolved: a label lookup hashes every value under a lock, and
+	// this runs for every request. Bounded as the labels are.
+	series sync.Map // seriesKey → httpSeries
+}
+
+type seriesKey struct {
+	route, method string
+	code          int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // Build describes the running binary for the inkwell_build_info series.
@@ -75,9 +90,9 @@ type routeKey struct{}
 // route is filled in by the router once it has matched the request.
 type route struct{ pattern string }
 
-// Start returns r carrying an empty route holder for SetRoute to fill.
-func (m *Metrics) Start(r *http.Request) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), routeKey{}, &route{}))
+// Start returns ctx carrying an empty route holder for SetRoute to fill.
+func (m *Metrics) Start(ctx context.Context) context.Context {
+	return context.WithValue(ctx, routeKey{}, &route{})
 }
 
 // SetRoute records the pattern the router matched for the request whose
@@ -94,9 +109,17 @@ func (m *Metrics) Done(r *http.Request, status int, elapsed time.Duration) {
 	if h, ok := r.Context().Value(routeKey{}).(*route); ok && h.pattern != "" {
 		pattern = h.pattern
 	}
-	method := normalMethod(r.Method)
-	m.requests.WithLabelValues(pattern, method, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(pattern, method).Observe(elapsed.Seconds())
+	k := seriesKey{route: pattern, method: normalMethod(r.Method), code: status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, httpSeries{
+			requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(status)),
+			duration: m.duration.WithLabelValues(k.route, k.method),
+		})
+	}
+	s := v.(httpSeries)
+	s.requests.Inc()
+	s.duration.Observe(elapsed.Seconds())
 }
 
 // normalMethod keeps the method label to the methods HTTP defines.

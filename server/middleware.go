@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,10 +15,10 @@ import (
 )
 
 // Observer sees every request the middleware serves (metrics): Start may
-// return the request carrying what Done will need; Done runs once the
+// return the request's context carrying what Done will need; Done runs once the
 // answer is written, with its status and the time it took.
 type Observer interface {
-	Start(r *http.Request) *http.Request
+	Start(ctx context.Context) context.Context
 	Done(r *http.Request, status int, elapsed time.Duration)
 }
 
@@ -54,15 +55,16 @@ func MiddlewareWith(log *slog.Logger, limits BodyLimits, obs Observer, next http
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		maxBodyBytes := limits.For(r)
 		start := time.Now()
-		if obs != nil {
-			r = obs.Start(r)
-		}
 		id := r.Header.Get("X-Request-Id")
 		if !logging.ValidRequestID(id) {
 			id = logging.NewRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(logging.WithRequestID(r.Context(), id))
+		ctx := logging.WithRequestID(r.Context(), id)
+		if obs != nil {
+			ctx = obs.Start(ctx)
+		}
+		r = r.WithContext(ctx) // one copy of the request for both
 		rec := &statusRecorder{ResponseWriter: w, beforeHeader: func(h http.Header) { secureHeaders(h, r) }}
 		defer func() {
 			if p := recover(); p != nil {
