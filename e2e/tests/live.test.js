@@ -210,6 +210,9 @@ test('publishing ends the live session: the other editor is told and keeps its t
   await bob.page.keyboard.type(' and after', { delay: 20 });
   assert.equal(await textOf(bob.page), want + ' and after');
   await alice.page.locator('#live-status', { hasText: 'published' }).waitFor({ timeout: 15000 });
+  // Alice's editor goes on alone, as for a published post.
+  await alice.page.getByRole('button', { name: 'Save changes' }).waitFor();
+  assert.equal(await alice.page.getByRole('button', { name: 'Save draft' }).isVisible(), false);
 
   // The public page shows exactly the text at publication.
   const page = await (await fetch(`${server.url}/posts/${id}`)).text();

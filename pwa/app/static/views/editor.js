@@ -177,7 +177,7 @@ export async function render(main, ctx) {
   for (const el of [title, tags, body]) el.addEventListener('input', keep);
 
   const summary = h('div', { 'aria-live': 'assertive' });
-  const isPublished = base.status === 'published';
+  let isPublished = base.status === 'published';
   const primary = h('button', { type: 'submit', class: 'button', value: 'published' }, isPublished ? 'Save changes' : 'Publish');
   const secondary = isPublished ? null : h('button', { type: 'submit', class: 'button button-secondary', value: 'draft' }, 'Save draft');
 
@@ -277,6 +277,10 @@ export async function render(main, ctx) {
         // collaborator's copy is kept on this device).
         live = null;
         liveEditors.textContent = '';
+        // The post is published now: saving keeps it published.
+        isPublished = true;
+        primary.textContent = 'Save changes';
+        secondary?.setAttribute('hidden', '');
         liveStatus.setAttribute('role', 'alert');
         liveStatus.classList.add('alert', 'alert-warn');
         keep();
