@@ -55,7 +55,7 @@ type EditsPage struct {
 // @Failure 401 unauthorized
 // @Failure 403 forbidden: a published post you do not edit
 // @Failure 404 not_found: no such post, or a draft you cannot see
-// @Failure 409 conflict: rev is older than the op log or ahead of the head; reload the state
+// @Failure 409 conflict: rev is older than the op log or ahead of the head, reload the state; or the post is not a draft (fields.status; live co-editing is for drafts)
 // @router /:id/edits [post]
 func (c *LiveController) Submit() {
 	id, err := c.PathID("post")
@@ -93,7 +93,7 @@ func (c *LiveController) Submit() {
 // @Failure 401 unauthorized
 // @Failure 403 forbidden: a published post you do not edit
 // @Failure 404 not_found: no such post, or a draft you cannot see
-// @Failure 409 conflict: since is older than the op log or ahead of the head; reload the state
+// @Failure 409 conflict: since is older than the op log or ahead of the head, reload the state; or the post is not a draft (fields.status)
 // @router /:id/edits [get]
 func (c *LiveController) Since() {
 	id, err := c.PathID("post")
@@ -120,10 +120,10 @@ func (c *LiveController) Since() {
 // State answers the live text.
 // @Title State
 // @Summary Live text
-// @Description The head revision and its text; a post nobody edits live starts from its body_markdown. Author and collaborators only.
+// @Description The head revision and its text; a post nobody edits live starts from its body_markdown. A post that is not a draft answers its saved body and starts no session (live co-editing is for drafts; status says which). Author and collaborators only.
 // @Security bearerAuth
 // @Param id path int true "post id"
-// @Success 200 {object} live.EditorState rev, text, and collaborators (the user ids the author invited; an extension)
+// @Success 200 {object} live.EditorState rev, text, collaborators (the user ids the author invited) and status (extensions)
 // @Failure 401 unauthorized
 // @Failure 403 forbidden: a published post you do not edit
 // @Failure 404 not_found: no such post, or a draft you cannot see
@@ -152,6 +152,7 @@ func (c *LiveController) State() {
 // @Failure 401 unauthorized
 // @Failure 403 forbidden: a published post you do not edit
 // @Failure 404 not_found: no such post, or a draft you cannot see
+// @Failure 409 conflict: the post is not a draft (fields.status; live co-editing is for drafts)
 // @router /:id/live/ticket [post]
 func (c *LiveController) Ticket() {
 	id, err := c.PathID("post")

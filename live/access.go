@@ -27,14 +27,36 @@ func EditRule(a models.PostEditAccess, caller int64) error {
 
 // CheckEditor applies EditRule to post postID for caller.
 func CheckEditor(ctx context.Context, q orm.QueryExecutor, postID, caller int64) error {
-	a, err := models.PostEditAccessFor(ctx, q, postID, caller)
-	if errors.Is(err, models.ErrNotFound) {
-		return apperror.NotFound("no such post")
-	}
+	_, err := editorAccess(ctx, q, postID, caller)
+	return err
+}
+
+// CheckDraftEditor is CheckEditor for what writes to a live session (a
+// ticket, an op): the post must also be a draft, else 409 NotDraft.
+func CheckDraftEditor(ctx context.Context, q orm.QueryExecutor, postID, caller int64) error {
+	a, err := editorAccess(ctx, q, postID, caller)
 	if err != nil {
 		return err
 	}
-	return EditRule(*a, caller)
+	if a.Status != models.PostDraft {
+		return NotDraft()
+	}
+	return nil
+}
+
+// editorAccess is CheckEditor that also returns what it read (the status).
+func editorAccess(ctx context.Context, q orm.QueryExecutor, postID, caller int64) (*models.PostEditAccess, error) {
+	a, err := models.PostEditAccessFor(ctx, q, postID, caller)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apperror.NotFound("no such post")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := EditRule(*a, caller); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // checkAuthor lets only the author manage collaborators: 404 for a draft
@@ -101,14 +123,18 @@ func Collaborators(ctx context.Context, q orm.QueryExecutor, postID, caller int6
 // PostLoader starts live sessions from the posts table (Loader).
 type PostLoader struct{ DB orm.QueryExecutor }
 
-// LoadLiveText implements Loader.
+// LoadLiveText implements Loader. A post that is not a draft starts no
+// session (409 NotDraft): live co-editing is for drafts.
 func (l PostLoader) LoadLiveText(ctx context.Context, postID int64) (string, int64, error) {
-	text, rev, err := models.LiveText(ctx, l.DB, postID)
+	text, rev, status, err := models.LiveText(ctx, l.DB, postID)
 	if errors.Is(err, models.ErrNotFound) {
 		return "", 0, apperror.NotFound("no such post")
 	}
 	if err != nil {
 		return "", 0, fmt.Errorf("live: %w", err)
+	}
+	if status != models.PostDraft {
+		return "", 0, NotDraft()
 	}
 	return text, rev, nil
 }

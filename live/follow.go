@@ -9,7 +9,8 @@ import (
 // revision: what a socket or a test client listens to.
 type Follower struct {
 	// C yields every entry after the starting revision, in revision order,
-	// each once; it is closed when the context ends or on an error.
+	// each once; it is closed when the context ends or on an error, or
+	// after an Ended entry (the session ended: the post was published).
 	C <-chan Entry
 
 	mu  sync.Mutex
@@ -52,7 +53,7 @@ func (s *Sequencer) Follow(ctx context.Context, postID, since int64) (*Follower,
 	f := &Follower{C: out}
 	last := since
 	send := func(e Entry) bool {
-		if e.Rev <= last {
+		if e.Rev <= last && !e.Ended {
 			return true
 		}
 		select {
@@ -97,6 +98,14 @@ func (s *Sequencer) Follow(ctx context.Context, postID, since int64) (*Follower,
 			case e := <-published:
 				ok := true
 				switch {
+				case e.Ended:
+					// The session ended at e.Rev: every op up to it, then
+					// the Ended entry, then nothing.
+					if e.Rev > last && !catchUp() {
+						return
+					}
+					send(e)
+					return
 				case e.Rev <= last:
 				case e.Rev == last+1:
 					ok = send(e)

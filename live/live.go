@@ -26,6 +26,9 @@ type Entry struct {
 	Op       ot.Op  `json:"op"`
 	ClientID string `json:"client_id"`
 	Seq      int64  `json:"seq"`
+	// Ended marks the last message of a session ended by a publication
+	// (Backend.end): no op follows it. It is published, never logged.
+	Ended bool `json:"ended,omitempty"`
 }
 
 // State is a post's live text at revision Rev.
@@ -80,7 +83,19 @@ var (
 	errNoFit = errors.New("live: the op does not fit the text")
 	// errTooLongText: the op would make the text longer than MaxTextChars.
 	errTooLongText = errors.New("live: the text would be too long")
+	// errEnded: the session was ended because the post was published
+	// (End); it takes no more ops until it is dropped for a new draft
+	// session.
+	errEnded = errors.New("live: the session ended: the post is no longer a draft")
 )
+
+// sessionInfo says whether a post has a live state and whether it was ended
+// (End), with its head revision.
+type sessionInfo struct {
+	Exists bool
+	Ended  bool
+	Head   int64
+}
 
 // SnapshotEvery is how many ops the Redis backend lets pass after its
 // stored text before a replica stores the text again (off the submit path):
@@ -129,13 +144,25 @@ type submitResult struct {
 type Backend interface {
 	// init stores st as the post's state unless one exists.
 	init(ctx context.Context, postID int64, st State) error
-	// exists says whether the post has a live state (a session).
-	exists(ctx context.Context, postID int64) (bool, error)
+	// info says whether the post has a live state (a session), whether
+	// it was ended, and its head.
+	info(ctx context.Context, postID int64) (sessionInfo, error)
+	// end marks the post's session ended, atomically with respect to
+	// submit (no op is appended after it), and publishes an Ended entry
+	// at the head to its listeners on every replica; existed is false
+	// when there was no session.
+	end(ctx context.Context, postID int64) (head int64, existed bool, err error)
+	// resume takes the ended mark off (a publication that failed after
+	// end).
+	resume(ctx context.Context, postID int64) error
+	// drop deletes the post's session if it is ended, so the next one
+	// starts from the saved post.
+	drop(ctx context.Context, postID int64) error
 	// submit transforms sub.Op past every entry after sub.Rev, checks it
 	// fits the text and keeps it within MaxTextChars, and appends it as
 	// the next revision, then publishes it; unless sub's client already
-	// sent sub.Seq (Duplicate). Errors: errMissing, errTooOld, errAhead,
-	// errNoFit, errTooLongText.
+	// sent sub.Seq (Duplicate). Errors: errMissing, errEnded, errTooOld,
+	// errAhead, errNoFit, errTooLongText.
 	submit(ctx context.Context, postID int64, sub Submission) (submitResult, error)
 	// read returns the head and the entries with rev > since (none for
 	// since < 0); errTooOld (with Head and Base) when since < Base,

@@ -20,6 +20,7 @@ type Memory struct {
 
 type memoryDoc struct {
 	state   State
+	ended   bool
 	base    int64
 	log     []Entry
 	clients map[string]Entry // each client's last entry
@@ -48,11 +49,48 @@ func (m *Memory) init(_ context.Context, postID int64, st State) error {
 	return nil
 }
 
-func (m *Memory) exists(_ context.Context, postID int64) (bool, error) {
+func (m *Memory) info(_ context.Context, postID int64) (sessionInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.docs[postID]
-	return d != nil && d.state.Rev >= 0, nil
+	if d == nil || d.state.Rev < 0 {
+		return sessionInfo{}, nil
+	}
+	return sessionInfo{Exists: true, Ended: d.ended, Head: d.state.Rev}, nil
+}
+
+func (m *Memory) end(_ context.Context, postID int64) (int64, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.docs[postID]
+	if d == nil || d.state.Rev < 0 {
+		return 0, false, nil
+	}
+	d.ended = true
+	for _, f := range d.subs {
+		f(Entry{Rev: d.state.Rev, Ended: true})
+	}
+	return d.state.Rev, true, nil
+}
+
+func (m *Memory) resume(_ context.Context, postID int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if d := m.docs[postID]; d != nil {
+		d.ended = false
+	}
+	return nil
+}
+
+func (m *Memory) drop(_ context.Context, postID int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if d := m.docs[postID]; d != nil && d.ended {
+		// Listeners stay subscribed to the post (a new session's ops
+		// reach them); the text, log and clients go.
+		d.state, d.ended, d.base, d.log, d.clients = State{Rev: -1}, false, 0, nil, map[string]Entry{}
+	}
+	return nil
 }
 
 func (m *Memory) read(_ context.Context, postID, since int64) (readResult, error) {
@@ -96,6 +134,9 @@ func (m *Memory) submit(_ context.Context, postID int64, sub Submission) (submit
 	}
 	if last, ok := d.clients[sub.ClientID]; ok && sub.Seq <= last.Seq {
 		return submitResult{Duplicate: true, Last: &last}, nil
+	}
+	if d.ended {
+		return submitResult{Head: d.state.Rev}, errEnded
 	}
 	switch {
 	case sub.Rev > d.state.Rev:

@@ -93,12 +93,60 @@ func (r *Redis) init(ctx context.Context, postID int64, st State) error {
 	return nil
 }
 
-func (r *Redis) exists(ctx context.Context, postID int64) (bool, error) {
-	n, err := r.client.Exists(ctx, r.keys(postID)[0]).Result()
+func (r *Redis) info(ctx context.Context, postID int64) (sessionInfo, error) {
+	v, err := r.client.HMGet(ctx, r.keys(postID)[0], "rev", "ended").Result()
 	if err != nil {
-		return false, fmt.Errorf("live: post %d: %w", postID, err)
+		return sessionInfo{}, fmt.Errorf("live: post %d: %w", postID, err)
 	}
-	return n > 0, nil
+	if v[0] == nil {
+		return sessionInfo{}, nil
+	}
+	head, _ := strconv.ParseInt(asString(v[0]), 10, 64)
+	return sessionInfo{Exists: true, Ended: v[1] != nil, Head: head}, nil
+}
+
+// endScript marks the session ended (submitScript refuses ops from then
+// on: one step, so no op lands after it) and publishes the Ended entry.
+var endScript = redis.NewScript(`
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if not rev then return {'missing'} end
+redis.call('HSET', KEYS[1], 'ended', '1')
+redis.call('PUBLISH', ARGV[1], '{"rev":' .. rev .. ',"op":[],"client_id":"","seq":0,"ended":true}')
+return {'ok', rev}
+`)
+
+func (r *Redis) end(ctx context.Context, postID int64) (int64, bool, error) {
+	res, err := endScript.Run(ctx, r.client, r.keys(postID)[:1], r.channel(postID)).Slice()
+	if err != nil {
+		return 0, false, fmt.Errorf("live: end post %d: %w", postID, err)
+	}
+	if asString(res[0]) == "missing" {
+		return 0, false, nil
+	}
+	head, _ := strconv.ParseInt(asString(res[1]), 10, 64)
+	return head, true, nil
+}
+
+func (r *Redis) resume(ctx context.Context, postID int64) error {
+	if err := r.client.HDel(ctx, r.keys(postID)[0], "ended").Err(); err != nil {
+		return fmt.Errorf("live: resume post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// dropScript deletes an ended session (and nothing else: a new session
+// another replica started meanwhile stays).
+var dropScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], 'ended') == 0 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1
+`)
+
+func (r *Redis) drop(ctx context.Context, postID int64) error {
+	if err := dropScript.Run(ctx, r.client, r.keys(postID)).Err(); err != nil {
+		return fmt.Errorf("live: drop post %d: %w", postID, err)
+	}
+	return nil
 }
 
 // readScript reads the head and the log after ARGV[1] in one consistent step.
@@ -196,19 +244,21 @@ func (r *Redis) snapshot(ctx context.Context, postID int64, st State) error {
 
 // submitScript is ShareDB's submit (submit-request.js and submit.lua) in
 // one step no other replica can interleave with, so it never has to be
-// retried: a client's op already applied answers "duplicate"; else the op
+// retried: a client's op already applied answers "duplicate"; an ended
+// session (endScript: the post was published) answers "ended"; else the op
 // is transformed past the log after its revision (luaOT), checked against
 // the head text's length, appended with the client's last entry, the log
 // trimmed (keeping MaxLog entries and everything after the stored text),
 // and the entry published. It answers the entry and how many ops the
 // stored text lags, so the caller can store a newer one off this path.
 var submitScript = redis.NewScript(luaOT + `
-local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'len', 'snaprev')
+local st = redis.call('HMGET', KEYS[1], 'rev', 'base', 'len', 'snaprev', 'ended')
 if not st[1] or not st[4] then return {'missing'} end
 local head, base, len, snaprev = tonumber(st[1]), tonumber(st[2]), tonumber(st[3]), tonumber(st[4])
 local since, client, seq = tonumber(ARGV[1]), ARGV[3], tonumber(ARGV[4])
 local c = redis.call('HMGET', KEYS[3], 's:' .. client, 'e:' .. client)
 if c[1] and seq <= tonumber(c[1]) then return {'duplicate', c[2]} end
+if st[5] then return {'ended', st[1]} end
 if since > head then return {'ahead', st[1]} end
 if since < base then return {'tooold', st[1]} end
 local op = parse(cjson.decode(ARGV[2]))
@@ -279,6 +329,8 @@ func (r *Redis) submit(ctx context.Context, postID int64, sub Submission) (submi
 		return out, errNoFit
 	case "toolong":
 		return out, errTooLongText
+	case "ended":
+		return out, errEnded
 	}
 	return submitResult{}, fmt.Errorf("live: submit to post %d: unexpected answer %v", postID, res)
 }

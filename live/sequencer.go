@@ -57,6 +57,8 @@ func (s *Sequencer) Submit(ctx context.Context, postID int64, sub Submission) (A
 				return Applied{}, err
 			}
 			continue
+		case errors.Is(err, errEnded):
+			return Applied{}, sessionEnded()
 		case errors.Is(err, errTooOld):
 			return Applied{}, tooFarBehind(sub.Rev, res.Head)
 		case errors.Is(err, errAhead):
@@ -235,6 +237,25 @@ func validateSubmission(sub Submission) error {
 		return apperror.Validation(fields)
 	}
 	return nil
+}
+
+// NotDraftMessage is the answer to a live edit of a post that is not a
+// draft: live co-editing is for drafts (docs/live.md, "Drafts only").
+const NotDraftMessage = "live co-editing is for drafts: switch the post back to draft to co-edit, or edit it alone"
+
+// NotDraft is the 409 for a post that is not a draft; fields.status tells
+// the client why (the editor switches to editing alone).
+func NotDraft() *apperror.Error {
+	return &apperror.Error{Code: apperror.CodeConflict, Message: NotDraftMessage,
+		Fields: map[string]string{"status": "not a draft"}}
+}
+
+// sessionEnded is NotDraft for an op refused by an ended session; it
+// wraps errEnded, so Service can tell it from other conflicts.
+func sessionEnded() error {
+	e := NotDraft()
+	e.Err = errEnded
+	return e
 }
 
 func tooFarBehind(rev, head int64) error {

@@ -33,7 +33,9 @@ import (
 //     who has the post open on this replica, whenever it changes.
 //   - {"type":"error","code","message","seq","retry_after"}: a submission
 //     was refused (the socket stays open; retry_after, in seconds, with
-//     rate_limited), or, before a close, why.
+//     rate_limited), or, before a close, why. A publication ends the
+//     session: every socket gets {"type":"error","code":"conflict",
+//     "fields":{"status":"not a draft"},"message"} and a normal close (1000).
 type socketIn struct {
 	Type     string          `json:"type"`
 	Rev      int64           `json:"rev"`
@@ -171,6 +173,10 @@ func (s *Service) ServeSocket(ctx context.Context, conn *websocket.Conn, postID,
 				}
 				return
 			}
+			if e.Ended {
+				s.closeEnded(ctx, conn)
+				return
+			}
 			if !writeJSON(ctx, conn, socketOp{Type: "op", Entry: e}) {
 				return
 			}
@@ -186,6 +192,10 @@ func (s *Service) ServeSocket(ctx context.Context, conn *websocket.Conn, postID,
 				return
 			}
 		case err := <-readDone:
+			if errors.Is(err, errEnded) { // an op found the session ended
+				s.closeEnded(ctx, conn)
+				return
+			}
 			if err != nil && websocket.CloseStatus(err) == -1 && !errors.Is(err, context.Canceled) {
 				_ = conn.Close(websocket.StatusInternalError, "")
 			}
@@ -210,7 +220,9 @@ func (s *Service) readLoop(ctx context.Context, so *socket) error {
 		}
 		switch in.Type {
 		case "", "op":
-			s.submitFromSocket(ctx, so, in)
+			if err := s.submitFromSocket(ctx, so, in); err != nil {
+				return err
+			}
 		case "cursor":
 			s.setCursor(so, in)
 		default:
@@ -219,7 +231,19 @@ func (s *Service) readLoop(ctx context.Context, so *socket) error {
 	}
 }
 
-func (s *Service) submitFromSocket(ctx context.Context, so *socket, in socketIn) {
+// closeEnded ends a socket whose session a publication ended: a last
+// error message (409 conflict, fields.status) and a normal close. The
+// client keeps its text and edits alone (live co-editing is for drafts).
+func (s *Service) closeEnded(ctx context.Context, conn *websocket.Conn) {
+	e := NotDraft()
+	writeJSON(ctx, conn, socketError{Type: "error", Code: e.Code, Message: e.Message, Fields: e.Fields})
+	_ = conn.Close(websocket.StatusNormalClosure, "not a draft")
+}
+
+// submitFromSocket submits one op; a refusal is sent to the client. It
+// answers errEnded when the session was ended (a publication), which
+// closes the socket.
+func (s *Service) submitFromSocket(ctx context.Context, so *socket, in socketIn) error {
 	refuse := func(err error) {
 		e, ok := apperror.As(err)
 		if !ok {
@@ -232,24 +256,29 @@ func (s *Service) submitFromSocket(ctx context.Context, so *socket, in socketIn)
 	op, err := ot.Parse(in.Op)
 	if err != nil {
 		refuse(apperror.Validation(map[string]string{"op": err.Error()}))
-		return
+		return nil
 	}
 	if time.Since(so.checkedAt) > socketRecheck {
 		if err := CheckEditor(ctx, s.DB, so.postID, so.editor.UserID); err != nil {
 			refuse(err)
-			return
+			return nil
 		}
 		so.checkedAt = time.Now()
 	}
 	if s.Limiter != nil {
 		if err := s.Limiter.AllowOp(ctx, so.editor.UserID); err != nil {
 			refuse(err)
-			return
+			return nil
 		}
 	}
-	if _, err := s.Seq.Submit(ctx, so.postID, Submission{Rev: in.Rev, Op: op, ClientID: in.ClientID, Seq: in.Seq}); err != nil {
+	_, err = s.Seq.Submit(ctx, so.postID, Submission{Rev: in.Rev, Op: op, ClientID: in.ClientID, Seq: in.Seq})
+	if errors.Is(err, errEnded) {
+		return errEnded
+	}
+	if err != nil {
 		refuse(err)
 	}
+	return nil
 }
 
 func (s *Service) setCursor(so *socket, in socketIn) {

@@ -85,21 +85,39 @@ func PostEditAccessFor(ctx context.Context, q orm.QueryExecutor, postID, userID 
 }
 
 // LiveText is where a post's live session starts: its body and the live
-// revision the body was saved at (0 when never saved live).
-func LiveText(ctx context.Context, q orm.QueryExecutor, postID int64) (body string, rev int64, err error) {
+// revision the body was saved at (0 when never saved live), and its status.
+func LiveText(ctx context.Context, q orm.QueryExecutor, postID int64) (body string, rev int64, status string, err error) {
 	var rows []struct {
-		Body string `orm:"column(body_markdown)"`
-		Rev  int64  `orm:"column(rev)"`
+		Body   string `orm:"column(body_markdown)"`
+		Rev    int64  `orm:"column(rev)"`
+		Status string `orm:"column(status)"`
 	}
-	_, err = q.RawWithCtx(ctx, `SELECT p.body_markdown, COALESCE(r.rev, 0) AS rev
+	_, err = q.RawWithCtx(ctx, `SELECT p.body_markdown, COALESCE(r.rev, 0) AS rev, p.status
 		FROM posts p LEFT JOIN post_live_revisions r ON r.post_id = p.id WHERE p.id = ?`, postID).QueryRows(&rows)
 	if err != nil {
-		return "", 0, fmt.Errorf("live: load text of post %d: %w", postID, err)
+		return "", 0, "", fmt.Errorf("live: load text of post %d: %w", postID, err)
 	}
 	if len(rows) == 0 {
-		return "", 0, ErrNotFound
+		return "", 0, "", ErrNotFound
 	}
-	return rows[0].Body, rows[0].Rev, nil
+	return rows[0].Body, rows[0].Rev, rows[0].Status, nil
+}
+
+// SetDraftLiveBody writes a live save's body into post id only while the
+// post is a draft (the condition is in the UPDATE, so a save racing a
+// publication can never write into the published post), and reports
+// whether it did.
+func SetDraftLiveBody(ctx context.Context, q orm.QueryExecutor, id int64, markdown, html string, at time.Time) (bool, error) {
+	res, err := q.RawWithCtx(ctx, "UPDATE posts SET body_markdown = ?, body_html = ?, updated_at = ? WHERE id = ? AND status = ?",
+		markdown, html, dbTime(at), id, PostDraft).Exec()
+	if err != nil {
+		return false, fmt.Errorf("live: save body of post %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("live: save body of post %d: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // RaiseLiveRevision records that postID's body is saved at live revision

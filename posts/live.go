@@ -22,6 +22,11 @@ import (
 // models.RaiseLiveRevision records rev only if it is above the saved one,
 // and the body is written only then, so an older text never replaces a
 // newer one. A post deleted meanwhile has nothing to save.
+//
+// Live co-editing is for drafts: a post that is no longer a draft (a
+// debounced save arriving after the post was published) is left alone,
+// its revision included; the publication itself wrote the session's last
+// text (Update). The body's UPDATE carries the condition too.
 func (s *Service) SaveLiveText(ctx context.Context, id int64, text string, rev int64) error {
 	in, err := UpdateInput{BodyMarkdown: &text}.validate()
 	if err != nil {
@@ -38,16 +43,22 @@ func (s *Service) SaveLiveText(ctx context.Context, id int64, text string, rev i
 		if errors.Is(err, models.ErrNotFound) {
 			return nil
 		}
-		if err != nil {
+		if err != nil || p.Status != models.PostDraft {
 			return err
 		}
 		raised, err := models.RaiseLiveRevision(ctx, tx, id, rev, s.now())
 		if err != nil || !raised || p.BodyMarkdown == text {
 			return err
 		}
-		p.BodyMarkdown, p.BodyHTML, p.UpdatedAt = text, html, s.now()
+		written, err := models.SetDraftLiveBody(ctx, tx, id, text, html, s.now())
+		if err != nil {
+			return err
+		}
+		if !written { // cannot happen under the row lock; roll the revision back
+			return fmt.Errorf("post %d stopped being a draft", id)
+		}
 		changed = true
-		return models.UpdatePost(ctx, tx, p)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("posts: live save of %d at rev %d: %w", id, rev, err)

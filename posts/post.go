@@ -73,6 +73,14 @@ type LiveText interface {
 	// ops made meanwhile are kept) and saves the session's text into the
 	// post at once. Without a session it does nothing.
 	ReplaceLiveText(ctx context.Context, id int64, body string) error
+	// EndLiveSession, when post id has an open live session, ends it for
+	// a publication: body (when not nil) first reaches the session as an
+	// op, then the session takes no more ops and its editors are told;
+	// it answers the session's last text and revision, which the
+	// publication writes. ended is false when there was no open session.
+	EndLiveSession(ctx context.Context, id int64, body *string) (text string, rev int64, ended bool, err error)
+	// ResumeLiveSession undoes EndLiveSession when the publication failed.
+	ResumeLiveSession(ctx context.Context, id int64) error
 }
 
 // SetLiveText makes body edits (Update) go through lt while a post has a

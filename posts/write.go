@@ -163,11 +163,60 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 	if err != nil {
 		return nil, err
 	}
+	// Live co-editing is for drafts: publishing a post with an open live
+	// session first ends the session and publishes its last text
+	// (docs/live.md, "Drafts only").
+	endedRev, endedLive, err := s.endLiveSessionToPublish(ctx, id, caller, &in)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, o, id, caller, in, endedLive, endedRev)
+}
+
+// endLiveSessionToPublish, for an update by the author that publishes a
+// draft with an open live session, ends the session and makes its last
+// text (with the update's body, if any, applied to it as an op) the body
+// to publish. It reports the session's last revision and whether it ended
+// one.
+func (s *Service) endLiveSessionToPublish(ctx context.Context, id, caller int64, in *UpdateInput) (int64, bool, error) {
+	if s.liveText == nil || in.Status == nil || *in.Status == models.PostDraft {
+		return 0, false, nil
+	}
+	// Only the author may publish: a stranger's request must not end the
+	// session (the transaction checks again under the lock).
+	cur, err := models.PostWithAuthorByID(ctx, s.db.Orm(), id)
+	if err != nil || cur.AuthorID != caller || cur.Status != models.PostDraft {
+		return 0, false, nil //nolint:nilerr // the update itself answers a missing or foreign post
+	}
+	text, rev, ended, err := s.liveText.EndLiveSession(ctx, id, in.BodyMarkdown)
+	if err != nil {
+		return 0, false, fmt.Errorf("posts: update %d: end the live session: %w", id, err)
+	}
+	if ended {
+		in.BodyMarkdown = &text
+	}
+	return rev, ended, nil
+}
+
+// resumeLive, when this update ended a live session (endedLive) but
+// failed with err before publishing, lets the session take ops again.
+func (s *Service) resumeLive(ctx context.Context, id int64, endedLive bool, err error) error {
+	if !endedLive {
+		return err
+	}
+	if rerr := s.liveText.ResumeLiveSession(context.WithoutCancel(ctx), id); rerr != nil {
+		return errors.Join(err, fmt.Errorf("resume the live session: %w", rerr))
+	}
+	return err
+}
+
+func (s *Service) update(ctx context.Context, o orm.Ormer, id, caller int64, in UpdateInput, endedLive bool, endedRev int64) (*Post, error) {
 	var html string
 	var uncachedCards []string
+	var err error
 	if in.BodyMarkdown != nil {
 		if html, uncachedCards, err = s.renderPostBody(ctx, id, *in.BodyMarkdown); err != nil {
-			return nil, fmt.Errorf("posts: update %d: %w", id, err)
+			return nil, fmt.Errorf("posts: update %d: %w", id, s.resumeLive(ctx, id, endedLive, err))
 		}
 	}
 	changed, statusChanged := false, false
@@ -196,6 +245,13 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 				p.PublishedAt = p.FirstPublishedAt
 			} else {
 				p.PublishedAt = nil
+			}
+		}
+		if endedLive {
+			// The published body is the session's text at endedRev: a
+			// session started again later (back to draft) begins after it.
+			if _, err := models.RaiseLiveRevision(ctx, tx, id, endedRev, s.now()); err != nil {
+				return err
 			}
 		}
 		var tagsChanged bool
@@ -231,7 +287,7 @@ func (s *Service) Update(ctx context.Context, id, caller int64, in UpdateInput) 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("posts: update %d by %d: %w", id, caller, err)
+		return nil, fmt.Errorf("posts: update %d by %d: %w", id, caller, s.resumeLive(ctx, id, endedLive, err))
 	}
 	if changed {
 		if err := s.invalidate(ctx, id); err != nil {

@@ -196,8 +196,18 @@ func TestLiveAPI_EditsStateAndWhoMayEdit(t *testing.T) {
 		assert.Equal(t, http.StatusNoContent, code, string(b))
 		code, _, b = submit(t, bob, published, 0, `["x"]`, "bob9", 1)
 		assert.Equal(t, http.StatusForbidden, code, string(b))
+		// carol edits the published post, but not live: live co-editing is
+		// for drafts (409, on every route that writes to a session).
 		code, _, b = submit(t, carol, published, 0, `["x"]`, "carol1", 1)
-		assert.Equal(t, http.StatusOK, code, string(b))
+		assert.Equal(t, http.StatusConflict, code, string(b))
+		assert.Contains(t, string(b), "live co-editing is for drafts")
+		code, b = carol.json(t, http.MethodPost, postPath(published)+"/live/ticket", nil, nil)
+		assert.Equal(t, http.StatusConflict, code, string(b))
+		code, b = carol.json(t, http.MethodGet, postPath(published)+"/edits?since=0", nil, nil)
+		assert.Equal(t, http.StatusConflict, code, string(b))
+		rev, text = liveState(t, carol, published)
+		assert.Equal(t, "pub", text, "the state of a published post is its saved body")
+		assert.Zero(t, rev)
 	})
 }
 
@@ -216,7 +226,7 @@ func TestLiveAPI_EditsAreSavedIntoThePost(t *testing.T) {
 	google := authtest.NewProvider(t)
 	app := newAuthApp(t, db, google, func(c *config.Config) { c.LiveSaveIdle = 50 * time.Millisecond; c.LiveSaveEveryOps = 100 })
 	alice, bob := signIn(t, app, google, "alice"), signIn(t, app, google, "bob")
-	post := livePost(t, alice, "start", "published")
+	post := livePost(t, alice, "start", "draft")
 	code, b := alice.json(t, http.MethodPut, fmt.Sprintf("%s/collaborators/%d", postPath(post), bob.ID), nil, nil)
 	require.Equal(t, http.StatusNoContent, code, string(b))
 	code, _, b = submit(t, bob, post, 0, `[5," **bob**"]`, "bob1", 1)

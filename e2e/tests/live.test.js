@@ -180,3 +180,46 @@ test('an editor that fell behind the op log is refused, resyncs and keeps what i
   assert.equal(state.body.text, after);
   assert.deepEqual(alice.errors, []);
 });
+
+test('publishing ends the live session: the other editor is told and keeps its text, the page shows the text at publication', async () => {
+  const { alice, bob } = people;
+  const [aliceErrors, bobErrors] = [alice.errors.length, bob.errors.length];
+  const created = await alice.api('POST', '/api/v1/posts', { title: 'Soon published', body_markdown: 'Draft text' });
+  assert.equal(created.status, 201);
+  const id = created.body.id;
+  assert.equal((await alice.api('PUT', `/api/v1/posts/${id}/collaborators/${bob.me.id}`)).status, 204);
+  for (const p of [alice, bob]) {
+    await p.page.goto(`${server.url}/posts/${id}/edit`);
+    await p.page.locator('#live-status', { hasText: 'Live' }).waitFor();
+  }
+  await bob.page.locator('#post-body').focus();
+  await bob.page.evaluate(() => { const t = document.querySelector('#post-body'); t.setSelectionRange(t.value.length, t.value.length); });
+  await bob.page.keyboard.type(' typed by bob', { delay: 30 });
+  const want = 'Draft text typed by bob';
+  await alice.page.waitForFunction((w) => document.querySelector('#post-body').value === w, want, { timeout: 15000 });
+
+  // Alice publishes (from elsewhere: the API): the post gets the session's text.
+  const published = await alice.api('PATCH', `/api/v1/posts/${id}`, { status: 'published' });
+  assert.equal(published.status, 200);
+  assert.equal(published.body.body_markdown, want);
+
+  // Bob's editor says the session ended and keeps his text; what he types
+  // now stays with him.
+  await bob.page.locator('#live-status', { hasText: 'published' }).waitFor({ timeout: 15000 });
+  assert.equal(await textOf(bob.page), want);
+  await bob.page.keyboard.type(' and after', { delay: 20 });
+  assert.equal(await textOf(bob.page), want + ' and after');
+  await alice.page.locator('#live-status', { hasText: 'published' }).waitFor({ timeout: 15000 });
+  // Alice's editor goes on alone, as for a published post.
+  await alice.page.getByRole('button', { name: 'Save changes' }).waitFor();
+  assert.equal(await alice.page.getByRole('button', { name: 'Save draft' }).isVisible(), false);
+
+  // The public page shows exactly the text at publication.
+  const page = await (await fetch(`${server.url}/posts/${id}`)).text();
+  assert.ok(page.includes(want), 'the published text is on the page');
+  assert.ok(!page.includes('and after'), 'nothing typed after the publication is');
+  await new Promise((r) => setTimeout(r, 700)); // past LIVE_SAVE_IDLE: no late save changes it
+  assert.equal((await alice.api('GET', `/api/v1/posts/${id}`)).body.body_markdown, want);
+  assert.deepEqual(alice.errors.slice(aliceErrors), []);
+  assert.deepEqual(bob.errors.slice(bobErrors).filter((e) => !/Failed to load resource: .* 404/.test(e)), []);
+});

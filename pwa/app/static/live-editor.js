@@ -8,7 +8,11 @@ import { request } from '/static/api.js';
 
 const enc = encodeURIComponent;
 
-/** The live state {rev, text, collaborators}, or null if the caller may not edit live. */
+/**
+ * The live state {rev, text, collaborators, status}, or null if the caller
+ * may not edit live. Live co-editing is for drafts: for another status the
+ * text is the saved body and no session exists.
+ */
 export async function state(postId) {
   try {
     const { data } = await request('GET', `/api/v1/posts/${enc(postId)}/live/state`);
@@ -19,11 +23,17 @@ export async function state(postId) {
   }
 }
 
+/** The message shown when a publication ended the session. */
+export const ENDED_MESSAGE = 'This post was published, and live co-editing is for drafts: the session has ended. Your text is kept here; you are now editing alone.';
+
 /**
  * Binds textarea to the post's live text from st. status(text) reports the
- * connection; presence(editors) who has the post open. Returns stop().
+ * connection; presence(editors) who has the post open; ended() is called
+ * once when the session ends because the post is no longer a draft (the
+ * textarea keeps its text; the caller switches to editing alone).
+ * Returns stop().
  */
-export function start(textarea, postId, st, { status = () => {}, presence = () => {} } = {}) {
+export function start(textarea, postId, st, { status = () => {}, presence = () => {}, ended = () => {} } = {}) {
   const clientId = 'c' + crypto.randomUUID().replaceAll('-', '').slice(0, 20);
   let ws = null;
   let stopped = false;
@@ -58,6 +68,7 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
       ({ data: { ticket } } = await request('POST', `/api/v1/posts/${enc(postId)}/live/ticket`));
     } catch (err) {
       if (err.status === 403 || err.status === 404) { status('You can no longer edit this post.'); return; }
+      if (err.status === 409) { end(); return; } // not a draft any more
       retry();
       return;
     }
@@ -88,6 +99,7 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
   // stream itself. Nothing is left stuck: the op is sent again, or the
   // client starts over from the live state with its edits rebased.
   function refused(m) {
+    if (m.code === 'conflict' && m.fields && m.fields.status) { end(); return; } // published: the session ended
     const mine = m.seq !== undefined && client.inflight && m.seq === client.inflight.seq;
     if (m.seq !== undefined && !mine) return; // about an op already dealt with
     if (m.code === 'rate_limited') {
@@ -126,6 +138,7 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
           continue;
         }
         if (!fresh) { stopped = true; status('You can no longer edit this post.'); return; }
+        if (fresh.status && fresh.status !== 'draft') { end(); return; }
         await remote.resync(fresh, { applied, discard });
         if (discard) status('The server refused an edit (' + why + '); the text was reloaded.');
         return;
@@ -136,6 +149,17 @@ export function start(textarea, postId, st, { status = () => {}, presence = () =
       if (ws) ws.close(); // the stream restarts from the new revision
     });
     return resyncing;
+  }
+  // The post stopped being a draft (published): no more live edits. The
+  // textarea keeps what this editor has, sent or not.
+  function end() {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    window.removeEventListener('online', online);
+    if (ws) ws.close(1000);
+    status(ENDED_MESSAGE);
+    ended();
   }
   function retry() {
     attempt += 1;

@@ -69,7 +69,8 @@ export async function render(main, ctx) {
   }
   if (server && navigator.onLine) {
     const st = await liveEditor.state(id).catch(() => null);
-    if (st && (st.collaborators || []).length > 0) live = st;
+    // Live co-editing is for drafts: a published post is edited alone.
+    if (st && (st.collaborators || []).length > 0 && (st.status || 'draft') === 'draft') live = st;
     const me = session.me();
     if (live && me && server.author?.id !== me.id) collaborator = true;
   }
@@ -176,7 +177,7 @@ export async function render(main, ctx) {
   for (const el of [title, tags, body]) el.addEventListener('input', keep);
 
   const summary = h('div', { 'aria-live': 'assertive' });
-  const isPublished = base.status === 'published';
+  let isPublished = base.status === 'published';
   const primary = h('button', { type: 'submit', class: 'button', value: 'published' }, isPublished ? 'Save changes' : 'Publish');
   const secondary = isPublished ? null : h('button', { type: 'submit', class: 'button button-secondary', value: 'draft' }, 'Save draft');
 
@@ -269,6 +270,20 @@ export async function render(main, ctx) {
       presence: (editors) => {
         const names = [...new Set(editors.filter((e) => !me || e.user_id !== me.id).map((e) => e.name || `user ${e.user_id}`))];
         liveEditors.textContent = names.length ? 'Also editing: ' + names.join(', ') : 'Nobody else is editing right now.';
+      },
+      ended: () => {
+        // Published meanwhile: the text stays in the textarea and this
+        // editor goes on alone (the author saves it as a normal edit; a
+        // collaborator's copy is kept on this device).
+        live = null;
+        liveEditors.textContent = '';
+        // The post is published now: saving keeps it published.
+        isPublished = true;
+        primary.textContent = 'Save changes';
+        secondary?.setAttribute('hidden', '');
+        liveStatus.setAttribute('role', 'alert');
+        liveStatus.classList.add('alert', 'alert-warn');
+        keep();
       },
     });
     const watch = setInterval(() => { if (!ctx.alive()) { clearInterval(watch); session_.stop(); } }, 1000);
