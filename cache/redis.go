@@ -188,8 +188,9 @@ func (r *Redis) ReplaceToken(ctx context.Context, versionKey string, token []byt
 // Set implements Cache.
 func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	// Other replicas learn of a changed version key only from
-	// ReplaceToken; this one at least reads its own writes.
-	r.fence.invalidate(r.prefix + key)
+	// ReplaceToken; this one at least reads its own writes. (Entries are
+	// set on every cache miss: only a key held as a token costs anything.)
+	r.fence.dropHeld(r.prefix + key)
 	cmd := r.client.B().Set().Key(r.prefix + key).Value(rueidis.BinaryString(value)).Px(ttl).Build()
 	if err := r.client.Do(ctx, cmd).Error(); err != nil {
 		return fmt.Errorf("redis: set %s: %w", key, err)
@@ -199,6 +200,8 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Add implements Cache with SET NX.
 func (r *Redis) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	// Add creates a missing token (cache.Token); a copy still held here of
+	// one that expired in Redis must not outlive it.
 	r.fence.invalidate(r.prefix + key)
 	cmd := r.client.B().Set().Key(r.prefix + key).Value(rueidis.BinaryString(value)).Nx().Px(ttl).Build()
 	err := r.client.Do(ctx, cmd).Error()
@@ -217,7 +220,7 @@ func (r *Redis) Delete(ctx context.Context, keys ...string) error {
 		return nil
 	}
 	for _, k := range keys {
-		r.fence.invalidate(r.prefix + k)
+		r.fence.dropHeld(r.prefix + k)
 	}
 	if err := r.client.Do(ctx, r.client.B().Del().Key(r.keys(keys)...).Build()).Error(); err != nil {
 		return fmt.Errorf("redis: delete %d keys: %w", len(keys), err)

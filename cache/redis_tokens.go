@@ -100,10 +100,11 @@ type localToken struct {
 // write fences.
 type tokenFence struct {
 	client rueidis.Client
-	// id names this replica's channel (own); inv is the shared
-	// invalidation channel; registry the hash of replicas holding a lease.
-	id, inv, own, registry string
-	base                   time.Time // monotonic origin of now()
+	// id names this replica's channel (own = replicas + id); inv is the
+	// shared invalidation channel; registry the hash of replicas holding a
+	// lease.
+	id, inv, replicas, own, registry string
+	base                             time.Time // monotonic origin of now()
 
 	mu     sync.Mutex // orders stores against invalidations (with gen)
 	gen    atomic.Uint64
@@ -145,7 +146,8 @@ func newTokenFence(client rueidis.Client, prefix string) *tokenFence {
 		acks:   make(chan string, 4096),
 		log:    slog.Default().With("component", "cache"),
 	}
-	f.own = prefix + "cache:replica:" + f.id
+	f.replicas = prefix + "cache:replica:"
+	f.own = f.replicas + f.id
 	f.registry = prefix + "cache:replicas"
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
@@ -198,6 +200,13 @@ func (f *tokenFence) invalidate(key string) {
 	f.gen.Add(1)
 	f.tokens.Remove(key)
 	f.mu.Unlock()
+}
+
+// dropHeld invalidates key only when this replica holds it as a token.
+func (f *tokenFence) dropHeld(key string) {
+	if f.tokens.Contains(key) {
+		f.invalidate(key)
+	}
 }
 
 // flush drops every local token and the lease: the subscription broke, so
@@ -304,8 +313,7 @@ func (f *tokenFence) acknowledge(ctx context.Context) {
 			return
 		case a := <-f.acks:
 			writer, seq, _ := strings.Cut(a, " ")
-			ch := strings.TrimSuffix(f.own, f.id) + writer
-			_ = f.client.Do(ctx, f.client.B().Publish().Channel(ch).Message("a "+seq).Build()).Error()
+			_ = f.client.Do(ctx, f.client.B().Publish().Channel(f.replicas+writer).Message("a "+seq).Build()).Error()
 		}
 	}
 }
