@@ -168,11 +168,11 @@ func runServe(ctx context.Context, args []string) error {
 	// post's visibility change retires its cached comments).
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Migrations: runner, Auth: authn,
 		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews, Backup: mediaBackup,
-		Lifecycle: lifecycle, Metrics: meter, Traced: tracer != nil, Limiter: limiter, Live: liveService})
+		Lifecycle: lifecycle, Metrics: meter, Tracing: tracer, Limiter: limiter, Live: liveService})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
 	// The server span starts once the client is known (Forwarded) and
 	// ends after the access line is written, so that line carries its ids.
-	handler := server.Forwarded(proxies, tracer.Handler(app.Handler(cfg.MaxBodyBytes)))
+	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	stopping := lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay)
 	// http.Server.Shutdown neither waits for nor closes hijacked
 	// connections: the live sockets are closed with 1001 when the listener

@@ -14,7 +14,11 @@
 # The three are run ROUNDS times (default 2) alternating, so a change in the
 # machine's load hits every variant alike; each is a fresh process (a fresh
 # dev-login token, a 2 s warm-up, then wrk -t2 -c64 -d$DURATION). Ratios are
-# to the mean of the uninstrumented runs. The app uses the in-process cache
+# to the mean of the uninstrumented runs. Besides requests/s, each run
+# reports the app's own CPU time per request (from /proc/PID/stat over the
+# wrk run): the app and wrk share the cores, so throughput moves with how
+# the scheduler splits them, while CPU per request is what instrumentation
+# adds to each request. The app uses the in-process cache
 # (REDIS_URL set: Redis) on MariaDB in a fresh database dropped at the end,
 # RUNMODE=test, access log to /dev/null. Ports 18316-18319.
 set -euo pipefail
@@ -79,14 +83,20 @@ stop_app() {
   kill "$app_pid"; wait "$app_pid" 2>/dev/null || true
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$app_pid/stat"; } # the app's user+system CPU, in clock ticks
+
 run_wrk() { # run_wrk NAME URL header
-  local out rps p99
+  local out rps p99 c0 c1 reqs cpu_us
+  c0="$(cpu_ticks)"
   out="$(wrk -t2 -c64 -d"$DURATION" --latency -H "$3" "$2")"
+  c1="$(cpu_ticks)"
+  reqs="$(awk '/ requests in / {print $1}' <<<"$out")"
+  cpu_us="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$out")"
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-  printf '%-34s %10s req/s   p99 %8.2f ms   non-2xx %s\n' "$1" "$rps" "$p99" "${non2xx:-0}"
-  echo "$1 $rps $p99" >>"$work/results"
+  printf '%-34s %10s req/s   p99 %8.2f ms   app CPU %6s us/req   non-2xx %s\n' "$1" "$rps" "$p99" "$cpu_us" "${non2xx:-0}"
+  echo "$1 $rps $p99 $cpu_us" >>"$work/results"
 }
 
 start_app uninstrumented
@@ -109,10 +119,12 @@ echo "load after: $(uptime | sed 's/.*load average/load average/')"
 kill "$sink_pid"; wait "$sink_pid" 2>/dev/null || true
 cat "$work/sink.out"
 
-awk '{ name = $1; rps[name] += $(NF-1); p99[name] += $NF; n[name]++ }
+awk '{ name = $1; rps[name] += $(NF-2); p99[name] += $(NF-1); cpu[name] += $NF; n[name]++ }
      END {
        base = rps["uninstrumented"] / n["uninstrumented"]; bp = p99["uninstrumented"] / n["uninstrumented"]
+       bc = cpu["uninstrumented"] / n["uninstrumented"]
        split("uninstrumented metrics metrics+tracing", order, " ")
        for (i = 1; i <= 3; i++) { v = order[i]; if (!n[v]) continue
-         printf "%-18s mean %9.0f req/s = %5.1f%% of uninstrumented, p99 %.2f ms (%.2fx)\n", v, rps[v]/n[v], 100 * rps[v]/n[v] / base, p99[v]/n[v], p99[v]/n[v]/bp }
+         printf "%-18s mean %9.0f req/s = %5.1f%% of uninstrumented, p99 %.2f ms (%.2fx), app CPU %.1f us/req (%+.1f%%)\n",
+           v, rps[v]/n[v], 100 * rps[v]/n[v] / base, p99[v]/n[v], p99[v]/n[v]/bp, cpu[v]/n[v], 100 * (cpu[v]/n[v] / bc - 1) }
      }' "$work/results"

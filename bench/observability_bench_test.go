@@ -116,8 +116,8 @@ func observedApp(b *testing.B, variant, sinkURL string) (http.Handler, string, s
 	}
 	app := routers.New(routers.Deps{Users: users.Directory{DB: db}, Ledger: ledger.NewService(db), Config: cfg, Log: log, DB: db, Auth: authn,
 		Migrations: &schema.Runner{DB: db.SQL, Dialect: db.Dialect},
-		Posts:      posts.NewService(db, postCache, log), Metrics: meter, Traced: tr != nil})
-	h := server.Forwarded(nil, tr.Handler(app.Handler(cfg.MaxBodyBytes)))
+		Posts:      posts.NewService(db, postCache, log), Metrics: meter, Tracing: tr})
+	h := server.Forwarded(nil, app.Handler(cfg.MaxBodyBytes))
 	token := "Bearer " + google.Token(b, "1001", "obs@example.com", "Obs")
 
 	body, _ := json.Marshal(map[string]any{"title": "A post", "status": "published", "tags": []string{"go"},

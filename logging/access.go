@@ -2,6 +2,7 @@ package logging
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"strconv"
@@ -82,9 +83,10 @@ func LogAccess(ctx context.Context, log *slog.Logger, level slog.Level, a *Acces
 	}
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		b = append(b, `,"trace_id":"`...)
-		b = append(b, sc.TraceID().String()...)
+		tid, sid := sc.TraceID(), sc.SpanID()
+		b = hex.AppendEncode(b, tid[:])
 		b = append(b, `","span_id":"`...)
-		b = append(b, sc.SpanID().String()...)
+		b = hex.AppendEncode(b, sid[:])
 		b = append(b, `","trace_sampled":`...)
 		b = strconv.AppendBool(b, sc.IsSampled())
 	}

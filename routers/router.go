@@ -8,6 +8,7 @@
 package routers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -71,9 +72,9 @@ type Deps struct {
 	Lifecycle *server.Lifecycle
 	// Metrics counts requests by route pattern (nil: not instrumented).
 	Metrics *metrics.Metrics
-	// Traced names each request's server span by its route pattern
-	// (tracing.SetRoute); set when tracing is on.
-	Traced bool
+	// Tracing opens each request's server span and names it by its route
+	// pattern (nil: tracing off).
+	Tracing *tracing.Tracing
 	// Limiter enforces Config.RateLimits (nil: an in-process one).
 	Limiter *ratelimit.Limiter
 	// Live is live co-editing (nil only in tests that do not reach it).
@@ -88,6 +89,7 @@ type App struct {
 	Server  *web.HttpServer
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	tracing *tracing.Tracing
 	site    *public.Site
 	// uploadBytes is the media upload route's body limit (0: no media).
 	uploadBytes int64
@@ -103,10 +105,9 @@ const uploadRoute = http.MethodPost + " /api/v1/media"
 // boundaries, part headers, the folder and name fields.
 const multipartOverhead = 64 << 10
 
-// ServeHTTP serves r with Beego, telling the error controller and panic
-// hook (which Beego builds without our fields) which app they answer for.
+// ServeHTTP serves r with Beego. It is served behind Handler's
+// middleware, which puts requestValues in r's context.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r = r.WithContext(controllers.WithSite(controllers.WithApp(r.Context(), a.log, a.Server.Handlers), a.site))
 	if r.Method+" "+strings.TrimSuffix(r.URL.Path, "/") == uploadRoute {
 		// Beego would parse the whole multipart body before routing; the
 		// upload controller streams it instead.
@@ -125,11 +126,20 @@ func (a *App) Handler(maxBodyBytes int64) http.Handler {
 		n := a.uploadBytes + multipartOverhead
 		limits.Routes = map[string]int64{uploadRoute: n, uploadRoute + "/": n}
 	}
-	var obs server.Observer
+	hooks := server.Hooks{Context: a.requestValues}
 	if a.metrics != nil {
-		obs = a.metrics
+		hooks.Observer = a.metrics
 	}
-	return server.MiddlewareWith(a.log, limits, obs, server.Deadline(a.requestTimeout, a))
+	if a.tracing != nil {
+		hooks.Tracer = a.tracing
+	}
+	return server.MiddlewareWith(a.log, limits, hooks, server.Deadline(a.requestTimeout, a))
+}
+
+// requestValues tells the error controller and panic hook (which Beego
+// builds without our fields) which app they answer for.
+func (a *App) requestValues(ctx context.Context) context.Context {
+	return controllers.WithSite(controllers.WithApp(ctx, a.log, a.Server.Handlers), a.site)
 }
 
 // New builds an app instance: every route with its controller's
@@ -140,7 +150,7 @@ func New(d Deps) *App {
 	// The installable web app: its screens, /shell.html, /static/*, /sw.js, /manifest.webmanifest (routers/pwa.go).
 	registerPWA(app)
 
-	if d.Metrics != nil || d.Traced {
+	if d.Metrics != nil || d.Tracing != nil {
 		// Once a route has matched, its pattern (not the raw path) labels
 		// the request's metrics and names its span; see metrics.Unmatched
 		// for the rest. Uninstrumented, the filter is not there at all.
@@ -231,7 +241,7 @@ func New(d Deps) *App {
 	app.Handler("/swagger", swagger.Handler("/swagger/", devLogin), true)
 
 	app.Handlers.Init()
-	return &App{Server: app, log: d.Log, metrics: d.Metrics, site: site, uploadBytes: uploadBytes, requestTimeout: d.Config.RequestTimeout}
+	return &App{Server: app, log: d.Log, metrics: d.Metrics, tracing: d.Tracing, site: site, uploadBytes: uploadBytes, requestTimeout: d.Config.RequestTimeout}
 }
 
 // RateRules gives the actions with their own budget their limit instead of

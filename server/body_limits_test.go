@@ -16,7 +16,7 @@ import (
 func TestBodyLimits_OneRouteMayTakeMoreEveryOtherKeepsTheDefault(t *testing.T) {
 	log, _ := newLogger()
 	limits := server.BodyLimits{Default: 100, Routes: map[string]int64{"POST /upload": 1000}}
-	h := server.MiddlewareWith(log, limits, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := server.MiddlewareWith(log, limits, server.Hooks{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A chunked body over the limit is cut while being read.
 		if _, err := io.ReadAll(r.Body); err != nil {
 			http.Error(w, "cut", http.StatusRequestEntityTooLarge)

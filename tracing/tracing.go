@@ -1,6 +1,6 @@
 // Package tracing is Inkwell's OpenTelemetry tracing, off unless
 // OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is
-// set. Off means off: no SDK, no exporter goroutine, no wrapped handler,
+// set. Off means off: no SDK, no exporter goroutine, no span per request,
 // driver or Redis client — a nil *Tracing, whose methods hand back what
 // they were given.
 //
@@ -13,7 +13,6 @@
 package tracing
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -42,6 +41,7 @@ const DefaultRatio = 0.1
 // Tracing is a running tracer provider; nil is tracing switched off.
 type Tracing struct {
 	tp         *sdktrace.TracerProvider
+	tracer     trace.Tracer // the server spans'
 	propagator propagation.TextMapPropagator
 }
 
@@ -95,6 +95,7 @@ func New(b Build, proc sdktrace.TracerProviderOption, sampler sdktrace.Sampler) 
 		tp:         sdktrace.NewTracerProvider(opts...),
 		propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
 	}
+	t.tracer = t.tp.Tracer("inkwell/tracing")
 	// Libraries that take the globals (and anything added later) see the
 	// same provider and propagator.
 	otel.SetTracerProvider(t.tp)
@@ -143,10 +144,16 @@ func (t *Tracing) Shutdown(timeout time.Duration) error {
 	return nil
 }
 
-// Handler starts a server span for every request next serves (joining
-// the caller's trace when it sends a traceparent). The span is named by
-// the method until the router names its route (SetRoute). Health probes
-// are not traced: they arrive every few seconds and say nothing.
+// serverSpan is the one option every request span is started with, built
+// once (a variadic option would cost an allocation per request).
+var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+
+// StartRequest starts a server span for r (joining the caller's trace
+// when it sends a traceparent) and returns ctx carrying it; the span is
+// named by the method until the router names its route (SetRoute).
+// server.MiddlewareWith calls it, and EndRequest once r is answered.
+// Health probes are not traced: they arrive every few seconds and say
+// nothing. A nil Tracing traces nothing.
 //
 // This is a few lines rather than otelhttp.NewHandler because of what an
 // unsampled request costs: otelhttp builds every request's attributes and
@@ -155,41 +162,58 @@ func (t *Tracing) Shutdown(timeout time.Duration) error {
 // and ~4 KB per request with nothing kept (BenchmarkObservedPostRead,
 // docs/operations.md). Here a request whose trace is not sampled gets a
 // non-recording span (its ids still reach the logs and outgoing calls)
-// and nothing else; attributes and the status are gathered only for the
-// spans that are kept. Names and attributes follow the OTel HTTP
-// semantic conventions, as otelhttp's do.
-func (t *Tracing) Handler(next http.Handler) http.Handler {
-	if t == nil {
-		return next
+// and nothing else; attributes and the status are set only on the spans
+// that are kept. Names and attributes follow the OTel HTTP semantic
+// conventions, as otelhttp's do.
+func (t *Tracing) StartRequest(ctx context.Context, r *http.Request) context.Context {
+	if t == nil || isProbe(r) {
+		return ctx
 	}
-	tracer := t.tp.Tracer("inkwell/tracing")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := tracer.Start(ctx, method(r.Method), trace.WithSpanKind(trace.SpanKindServer))
-		defer span.End()
-		if !span.IsRecording() {
-			next.ServeHTTP(w, r.WithContext(ctx))
-			return
-		}
+	// Looked up by their canonical keys first: Extract asks for
+	// "traceparent" and "baggage", which http.Header canonicalizes into a
+	// new string on every call (two allocations per request for nothing
+	// when, as mostly, the caller sends neither).
+	if r.Header["Traceparent"] != nil || r.Header["Baggage"] != nil {
+		ctx = t.propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	}
+	ctx, span := t.tracer.Start(ctx, method(r.Method), serverSpan...)
+	if span.IsRecording() {
 		span.SetAttributes(requestAttributes(r)...)
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			status := sw.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			span.SetAttributes(attribute.Int("http.response.status_code", status))
-			if status >= 500 {
-				span.SetStatus(codes.Error, "")
-			}
-		}()
-		next.ServeHTTP(sw, r.WithContext(ctx))
-	})
+	}
+	return ctx
 }
+
+// EndRequest ends the span StartRequest put in r's context, recording the
+// answer's status on a kept span (a 5xx marks it an error; 0 is a request
+// abandoned before any answer).
+func (t *Tracing) EndRequest(r *http.Request, status int) {
+	if t == nil || isProbe(r) {
+		return
+	}
+	span := trace.SpanFromContext(r.Context())
+	if span.IsRecording() {
+		if status != 0 {
+			span.SetAttributes(attribute.Int("http.response.status_code", status))
+		}
+		if status >= 500 || status == 0 {
+			span.SetStatus(codes.Error, "")
+		}
+	}
+	span.End()
+}
+
+// protocolVersion is HTTP's version as OTel names it: "1.1", "2".
+func protocolVersion(r *http.Request) string {
+	switch {
+	case r.ProtoMajor == 1 && r.ProtoMinor == 1:
+		return "1.1"
+	case r.ProtoMajor == 2:
+		return "2"
+	}
+	return fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)
+}
+
+func isProbe(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" }
 
 // requestAttributes describes a kept request (never its query string,
 // which may carry secrets).
@@ -209,51 +233,13 @@ func requestAttributes(r *http.Request) []attribute.KeyValue {
 		attribute.String("url.scheme", scheme),
 		attribute.String("server.address", r.Host),
 		attribute.String("client.address", client),
-		attribute.String("network.protocol.version", fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)),
+		attribute.String("network.protocol.version", protocolVersion(r)),
 	}
 	if ua := r.UserAgent(); ua != "" {
 		attrs = append(attrs, attribute.String("user_agent.original", ua))
 	}
 	return attrs
 }
-
-// statusWriter remembers the status for a kept span, keeping the
-// writer's optional interfaces reachable (streaming, upgrades).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	h, ok := s.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, fmt.Errorf("tracing: response writer cannot be hijacked")
-	}
-	return h.Hijack()
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // SetRoute names the request's server span "METHOD pattern" and records
 // http.route, once the router has matched pattern (Beego's, e.g.

@@ -2,7 +2,7 @@ package tracing_test
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,11 +10,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite"
 
+	"inkwell/server"
 	"inkwell/tracing"
 )
 
@@ -25,6 +27,13 @@ func newTracing(t *testing.T) (*tracing.Tracing, *tracetest.InMemoryExporter) {
 	tr := tracing.New(tracing.Build{Version: "v-test", Commit: "c0ffee"}, sdktrace.WithSyncer(exp), sdktrace.AlwaysSample())
 	t.Cleanup(func() { _ = tr.Shutdown(0) })
 	return tr, exp
+}
+
+// serve puts h behind the request middleware with tr as its tracer, as
+// routers.App.Handler does.
+func serve(tr *tracing.Tracing, h http.Handler) http.Handler {
+	return server.MiddlewareWith(slog.New(slog.DiscardHandler), server.BodyLimits{Default: 1 << 20},
+		server.Hooks{Tracer: tr}, h)
 }
 
 func byName(spans tracetest.SpanStubs, name string) *tracetest.SpanStub {
@@ -49,7 +58,7 @@ func names(spans tracetest.SpanStubs) []string {
 // with the request's context.
 func TestHandler_JoinsTheCallersTraceAndIsNamedByRoute(t *testing.T) {
 	tr, exp := newTracing(t)
-	h := tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := serve(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tracing.SetRoute(r.Context(), r.Method, "/api/v1/posts/:id")
 		_, child := tr.Provider().Tracer("test").Start(r.Context(), "work")
 		child.End()
@@ -92,7 +101,7 @@ func resourceAttr(s *tracetest.SpanStub, key string) string {
 // path, which would make one span name per URL.
 func TestHandler_UnroutedRequestIsNamedByMethodOnly(t *testing.T) {
 	tr, exp := newTracing(t)
-	h := tr.Handler(http.NotFoundHandler())
+	h := serve(tr, http.NotFoundHandler())
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/no/such/page/1", http.NoBody))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("BREW", "/x", http.NoBody))
 	assert.Equal(t, []string{"GET", "HTTP"}, names(exp.GetSpans()))
@@ -101,7 +110,7 @@ func TestHandler_UnroutedRequestIsNamedByMethodOnly(t *testing.T) {
 func TestHandler_HealthProbesAreNotTraced(t *testing.T) {
 	tr, exp := newTracing(t)
 	var sawSpan bool
-	h := tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := serve(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sawSpan = trace.SpanContextFromContext(r.Context()).IsValid()
 	}))
 	for _, p := range []string{"/healthz", "/readyz"} {
@@ -111,11 +120,13 @@ func TestHandler_HealthProbesAreNotTraced(t *testing.T) {
 	assert.Empty(t, exp.GetSpans())
 }
 
-// Off, everything is handed back as given: no wrapper, no provider.
+// Off, everything is handed back as given: no span, no provider.
 func TestOff_IsNil(t *testing.T) {
 	var tr *tracing.Tracing
-	h := http.NotFoundHandler()
-	assert.Equal(t, fmt.Sprintf("%p", h), fmt.Sprintf("%p", tr.Handler(h)))
+	req := httptest.NewRequest(http.MethodGet, "/p", http.NoBody)
+	ctx := context.WithValue(context.Background(), struct{}{}, 1)
+	assert.Equal(t, ctx, tr.StartRequest(ctx, req))
+	tr.EndRequest(req.WithContext(ctx), http.StatusOK)
 	assert.Nil(t, tr.Provider())
 	assert.NoError(t, tr.Shutdown(0))
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
@@ -170,7 +181,7 @@ func TestDefaultSampler_KeepsATenthAndFollowsTheParent(t *testing.T) {
 	s, err := tracing.SamplerFromEnv(func(string) string { return "" })
 	require.NoError(t, err)
 	tr := tracing.New(tracing.Build{}, sdktrace.WithSyncer(exp), s)
-	h := tr.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h := serve(tr, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	for range 2000 {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/p", http.NoBody))
 	}
@@ -218,26 +229,25 @@ func TestOpenSQL_StatementsAreChildSpans(t *testing.T) {
 }
 
 // A request whose trace is not kept still carries valid ids (for the logs
-// and outgoing calls) but costs nothing more: its writer is not wrapped.
-func TestHandler_UnsampledRequestGetsIDsAndNoWrapper(t *testing.T) {
+// and outgoing calls) but records nothing: no attributes are gathered.
+func TestHandler_UnsampledRequestGetsIDsAndRecordsNothing(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tr := tracing.New(tracing.Build{}, sdktrace.WithSyncer(exp), sdktrace.ParentBased(sdktrace.NeverSample()))
-	rec := httptest.NewRecorder()
-	var gotWriter http.ResponseWriter
-	var sc trace.SpanContext
-	tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotWriter, sc = w, trace.SpanContextFromContext(r.Context())
-	})).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/p", http.NoBody))
-	assert.Same(t, rec, gotWriter)
-	assert.True(t, sc.IsValid())
-	assert.False(t, sc.IsSampled())
+	var span trace.Span
+	serve(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		span = trace.SpanFromContext(r.Context())
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/p", http.NoBody))
+	require.NotNil(t, span)
+	assert.True(t, span.SpanContext().IsValid())
+	assert.False(t, span.SpanContext().IsSampled())
+	assert.False(t, span.IsRecording())
 	assert.Empty(t, exp.GetSpans())
 }
 
 // A kept request answered 5xx is an error span, with its status code.
 func TestHandler_ServerErrorMarksTheSpan(t *testing.T) {
 	tr, exp := newTracing(t)
-	tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serve(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/x?token=secret", http.NoBody))
 	spans := exp.GetSpans()
@@ -250,4 +260,31 @@ func TestHandler_ServerErrorMarksTheSpan(t *testing.T) {
 	assert.Equal(t, "503", attrs["http.response.status_code"])
 	assert.Equal(t, "/x", attrs["url.path"], "never the query string")
 	assert.Equal(t, "POST", attrs["http.request.method"])
+}
+
+// A handler that panics still ends its span: a plain panic answers 500
+// (an error span), and an aborted request (http.ErrAbortHandler, which the
+// middleware passes on to net/http) is an error span with no status.
+func TestHandler_PanicsEndTheSpan(t *testing.T) {
+	tr, exp := newTracing(t)
+	rec := httptest.NewRecorder()
+	serve(tr, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })).
+		ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", http.NoBody))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	spans := exp.GetSpans()
+	require.Len(t, spans, 1)
+	assert.Equal(t, "Error", spans[0].Status.Code.String())
+	assert.Contains(t, spans[0].Attributes, attribute.Int("http.response.status_code", 500))
+
+	exp.Reset()
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() {
+		serve(tr, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })).
+			ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/y", http.NoBody))
+	})
+	spans = exp.GetSpans()
+	require.Len(t, spans, 1, "the aborted request's span is ended")
+	assert.Equal(t, "Error", spans[0].Status.Code.String())
+	for _, a := range spans[0].Attributes {
+		assert.NotEqual(t, "http.response.status_code", string(a.Key))
+	}
 }
