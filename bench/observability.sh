@@ -11,20 +11,21 @@
 #                    OTLP/HTTP sink (bench/otlpsink), default sampler
 #                    (parentbased_traceidratio 0.1)
 #
-# The three are run ROUNDS times (default 2) alternating, so a change in the
+# The three are run ROUNDS times (default 5) alternating, so a change in the
 # machine's load hits every variant alike; each is a fresh process (a fresh
-# dev-login token, a 2 s warm-up, then wrk -t2 -c64 -d$DURATION). Ratios are
-# to the mean of the uninstrumented runs. Besides requests/s, each run
-# reports the app's own CPU time per request (from /proc/PID/stat over the
-# wrk run): the app and wrk share the cores, so throughput moves with how
-# the scheduler splits them, while CPU per request is what instrumentation
-# adds to each request. The app uses the in-process cache
-# (REDIS_URL set: Redis) on MariaDB in a fresh database dropped at the end,
-# RUNMODE=test, access log to /dev/null. Ports 18316-18319.
+# dev-login token, a 2 s warm-up, then wrk -t2 -c64 -d$DURATION). Each
+# variant is compared with the uninstrumented run of the same round, and the
+# median of those ratios is reported. Besides requests/s, each run reports
+# the app's own CPU time per request (from /proc/PID/stat over the wrk run):
+# the app and wrk share the cores, so throughput also moves with how the
+# scheduler splits them, while CPU per request is what instrumentation adds
+# to each request. The app uses the in-process cache (REDIS_URL set: Redis)
+# on MariaDB in a fresh database dropped at the end, RUNMODE=test, access
+# log to /dev/null. Ports 18316-18319.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${MYSQL_HOST:?set MYSQL_HOST (and MYSQL_USER, MYSQL_PASSWORD)}"
-DURATION="${DURATION:-10s}" ROUNDS="${ROUNDS:-2}"
+DURATION="${DURATION:-10s}" ROUNDS="${ROUNDS:-5}"
 APP_PORT=18316 METRICS_PORT=18317 SINK_PORT=18318
 work="$(mktemp -d /tmp/inkwell-obs.XXXXXX)"
 db="inkwell_obs_$(date +%s)"
@@ -119,12 +120,23 @@ echo "load after: $(uptime | sed 's/.*load average/load average/')"
 kill "$sink_pid"; wait "$sink_pid" 2>/dev/null || true
 cat "$work/sink.out"
 
-awk '{ name = $1; rps[name] += $(NF-2); p99[name] += $(NF-1); cpu[name] += $NF; n[name]++ }
+# Per variant: means over the rounds, and the median of the per-round
+# ratios to that round's uninstrumented run (one disturbed round moves a
+# mean, not a median).
+awk 'function median(a, n,   i, j, t) {
+       for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+     }
+     { v = $1; r = $3 + 0; rps[v, r] = $(NF-2); p99[v, r] = $(NF-1); cpu[v, r] = $NF; if (r > rounds) rounds = r }
      END {
-       base = rps["uninstrumented"] / n["uninstrumented"]; bp = p99["uninstrumented"] / n["uninstrumented"]
-       bc = cpu["uninstrumented"] / n["uninstrumented"]
        split("uninstrumented metrics metrics+tracing", order, " ")
-       for (i = 1; i <= 3; i++) { v = order[i]; if (!n[v]) continue
-         printf "%-18s mean %9.0f req/s = %5.1f%% of uninstrumented, p99 %.2f ms (%.2fx), app CPU %.1f us/req (%+.1f%%)\n",
-           v, rps[v]/n[v], 100 * rps[v]/n[v] / base, p99[v]/n[v], p99[v]/n[v]/bp, cpu[v]/n[v], 100 * (cpu[v]/n[v] / bc - 1) }
+       for (i = 1; i <= 3; i++) {
+         v = order[i]; sr = sp = sc = 0
+         for (r = 1; r <= rounds; r++) {
+           sr += rps[v, r]; sp += p99[v, r]; sc += cpu[v, r]
+           q[r] = rps[v, r] / rps["uninstrumented", r]; c[r] = cpu[v, r] / cpu["uninstrumented", r]
+         }
+         printf "%-16s mean %6.0f req/s, p99 %5.2f ms, CPU %5.1f us/req; per round vs uninstrumented, median: %5.1f%% of req/s, %+5.1f%% CPU per request\n",
+           v, sr / rounds, sp / rounds, sc / rounds, 100 * median(q, rounds), 100 * (median(c, rounds) - 1)
+       }
      }' "$work/results"
