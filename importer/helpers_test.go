@@ -77,12 +77,15 @@ func fileBytes(t testing.TB, name, content string) []byte {
 // place writes an export somewhere and returns its SOURCE argument.
 type place func(t *testing.T, files export) string
 
-// folder is a local folder source.
+// folder is a local folder source: one per test, so a folder made by
+// one subtest (and removed when it ends) is never written again by the
+// next one, where nothing would remove it.
 func folder() place {
+	var owner *testing.T
 	var dir string
 	return func(t *testing.T, files export) string {
-		if dir == "" {
-			dir = t.TempDir()
+		if owner != t {
+			owner, dir = t, t.TempDir()
 		}
 		for name, content := range files {
 			path := filepath.Join(dir, name)

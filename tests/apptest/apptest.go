@@ -75,6 +75,19 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
+// Main runs a package's tests and then removes the binary Binary built
+// (about 80 MB a run, which nothing else would delete). Call it from the
+// package's TestMain: os.Exit(apptest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if binPath != "" {
+		if err := os.RemoveAll(filepath.Dir(binPath)); err != nil {
+			fmt.Fprintln(os.Stderr, "apptest: remove the test binary:", err)
+		}
+	}
+	return code
+}
+
 // App is one running inkwell process.
 type App struct {
 	URL  string
