@@ -70,22 +70,22 @@ func TestHandler_JoinsTheCallersTraceAndIsNamedByRoute(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), req)
 
 	spans := exp.GetSpans()
-	server := byName(spans, "GET /api/v1/posts/:id")
-	require.NotNil(t, server, "spans: %v", names(spans))
-	assert.Equal(t, trace.SpanKindServer, server.SpanKind)
-	assert.Equal(t, traceID, server.SpanContext.TraceID().String())
-	assert.Equal(t, parentID, server.Parent.SpanID().String())
-	assert.True(t, server.Parent.IsRemote())
+	srv := byName(spans, "GET /api/v1/posts/:id")
+	require.NotNil(t, srv, "spans: %v", names(spans))
+	assert.Equal(t, trace.SpanKindServer, srv.SpanKind)
+	assert.Equal(t, traceID, srv.SpanContext.TraceID().String())
+	assert.Equal(t, parentID, srv.Parent.SpanID().String())
+	assert.True(t, srv.Parent.IsRemote())
 	attrs := map[string]string{}
-	for _, a := range server.Attributes {
+	for _, a := range srv.Attributes {
 		attrs[string(a.Key)] = a.Value.String()
 	}
 	assert.Equal(t, "/api/v1/posts/:id", attrs["http.route"])
 	assert.Equal(t, "418", attrs["http.response.status_code"])
 	work := byName(spans, "work")
 	require.NotNil(t, work)
-	assert.Equal(t, server.SpanContext.SpanID(), work.Parent.SpanID())
-	assert.Equal(t, "v-test", resourceAttr(server, "service.version"))
+	assert.Equal(t, srv.SpanContext.SpanID(), work.Parent.SpanID())
+	assert.Equal(t, "v-test", resourceAttr(srv, "service.version"))
 }
 
 func resourceAttr(s *tracetest.SpanStub, key string) string {
@@ -120,11 +120,13 @@ func TestHandler_HealthProbesAreNotTraced(t *testing.T) {
 	assert.Empty(t, exp.GetSpans())
 }
 
+type ctxKey struct{}
+
 // Off, everything is handed back as given: no span, no provider.
 func TestOff_IsNil(t *testing.T) {
 	var tr *tracing.Tracing
 	req := httptest.NewRequest(http.MethodGet, "/p", http.NoBody)
-	ctx := context.WithValue(context.Background(), struct{}{}, 1)
+	ctx := context.WithValue(context.Background(), ctxKey{}, 1)
 	assert.Equal(t, ctx, tr.StartRequest(ctx, req))
 	tr.EndRequest(req.WithContext(ctx), http.StatusOK)
 	assert.Nil(t, tr.Provider())
