@@ -22,12 +22,24 @@ import (
 	"inkwell/apperror"
 	"inkwell/database"
 	"inkwell/logging"
+	"inkwell/server"
 )
 
 // BaseController owns JSON rendering, the error envelope of docs/api.md and
 // "who is calling"; every controller embeds it.
 type BaseController struct {
 	web.Controller
+}
+
+// Init is Beego's set-up of the controller that answers a request. It also
+// records the route pattern Beego matched (e.g. /api/v1/posts/:id) as the
+// request's route, which labels its metrics and names its span
+// (server.SetRoute; a no-op when nothing observes the request).
+func (c *BaseController) Init(ctx *beecontext.Context, controllerName, actionName string, app any) {
+	c.Controller.Init(ctx, controllerName, actionName, app)
+	if p, ok := ctx.Input.GetData("RouterPattern").(string); ok {
+		server.SetRoute(ctx.Request.Context(), p)
+	}
 }
 
 // ErrorBody is docs/api.md's error envelope.

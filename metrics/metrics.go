@@ -22,6 +22,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"inkwell/server"
 )
 
 // Unmatched labels requests that never reached a route: unknown paths, and
@@ -84,30 +86,11 @@ func New(b Build) *Metrics {
 	return m
 }
 
-// routeKey finds a request's route holder in its context.
-type routeKey struct{}
-
-// route is filled in by the router once it has matched the request.
-type route struct{ pattern string }
-
-// Start returns ctx carrying an empty route holder for SetRoute to fill.
-func (m *Metrics) Start(ctx context.Context) context.Context {
-	return context.WithValue(ctx, routeKey{}, &route{})
-}
-
-// SetRoute records the pattern the router matched for the request whose
-// context is ctx (Beego's RouterPattern, e.g. /api/v1/posts/:id).
-func SetRoute(ctx context.Context, pattern string) {
-	if h, ok := ctx.Value(routeKey{}).(*route); ok {
-		h.pattern = pattern
-	}
-}
-
 // Done counts a finished request.
 func (m *Metrics) Done(r *http.Request, status int, elapsed time.Duration) {
-	pattern := Unmatched
-	if h, ok := r.Context().Value(routeKey{}).(*route); ok && h.pattern != "" {
-		pattern = h.pattern
+	pattern := server.RouteOf(r.Context())
+	if pattern == "" {
+		pattern = Unmatched
 	}
 	k := seriesKey{route: pattern, method: normalMethod(r.Method), code: status}
 	v, ok := m.series.Load(k)

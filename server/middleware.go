@@ -14,18 +14,18 @@ import (
 	"inkwell/logging"
 )
 
-// Observer sees every request the middleware serves (metrics): Start may
-// return the request's context carrying what Done will need; Done runs once the
-// answer is written, with its status and the time it took.
+// Observer sees every request the middleware serves (metrics): Done runs
+// once the answer is written, with its status and the time it took (the
+// route the request matched is RouteOf its context).
 type Observer interface {
-	Start(ctx context.Context) context.Context
 	Done(r *http.Request, status int, elapsed time.Duration)
 }
 
 // Tracer opens a span around every request the middleware serves
 // (tracing.Tracing). StartRequest returns the request's context carrying
 // its span, or ctx itself for a request it does not trace; EndRequest ends
-// that span, given the request as served (its context) and its status.
+// that span, given the request as served (its context: RouteOf names the
+// route it matched) and its status.
 //
 // It runs inside the middleware rather than as a handler around it: one
 // request copy and one stack frame fewer. Each request's stack peaks just
@@ -92,8 +92,8 @@ func MiddlewareWith(log *slog.Logger, limits BodyLimits, hooks Hooks, next http.
 			ctx = tracer.StartRequest(ctx, r)
 		}
 		ctx = logging.WithRequestID(ctx, id)
-		if obs != nil {
-			ctx = obs.Start(ctx)
+		if obs != nil || tracer != nil {
+			ctx = withRoute(ctx)
 		}
 		if withValues != nil {
 			ctx = withValues(ctx)

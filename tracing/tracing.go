@@ -149,8 +149,8 @@ func (t *Tracing) Shutdown(timeout time.Duration) error {
 var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 
 // StartRequest starts a server span for r (joining the caller's trace
-// when it sends a traceparent) and returns ctx carrying it; the span is
-// named by the method until the router names its route (SetRoute).
+// when it sends a traceparent) and returns ctx carrying it, named by the
+// method; EndRequest names it by the route the router matched.
 // server.MiddlewareWith calls it, and EndRequest once r is answered.
 // Health probes are not traced: they arrive every few seconds and say
 // nothing. A nil Tracing traces nothing.
@@ -183,15 +183,22 @@ func (t *Tracing) StartRequest(ctx context.Context, r *http.Request) context.Con
 	return ctx
 }
 
-// EndRequest ends the span StartRequest put in r's context, recording the
-// answer's status on a kept span (a 5xx marks it an error; 0 is a request
-// abandoned before any answer).
+// EndRequest ends the span StartRequest put in r's context. A kept span
+// is named "METHOD pattern" by the route the router matched
+// (server.RouteOf, e.g. GET /api/v1/posts/:id; never the raw path, so a
+// trace backend can group them) with http.route, and gets the answer's
+// status (a 5xx marks it an error; 0 is a request abandoned before any
+// answer).
 func (t *Tracing) EndRequest(r *http.Request, status int) {
 	if t == nil || isProbe(r) {
 		return
 	}
 	span := trace.SpanFromContext(r.Context())
 	if span.IsRecording() {
+		if pattern := server.RouteOf(r.Context()); pattern != "" {
+			span.SetName(method(r.Method) + " " + pattern)
+			span.SetAttributes(attribute.String("http.route", pattern))
+		}
 		if status != 0 {
 			span.SetAttributes(attribute.Int("http.response.status_code", status))
 		}
@@ -239,20 +246,6 @@ func requestAttributes(r *http.Request) []attribute.KeyValue {
 		attrs = append(attrs, attribute.String("user_agent.original", ua))
 	}
 	return attrs
-}
-
-// SetRoute names the request's server span "METHOD pattern" and records
-// http.route, once the router has matched pattern (Beego's, e.g.
-// /api/v1/posts/:id). Spans stay named by pattern, never by raw path, so a
-// trace backend can group them. Nothing happens when the request is not
-// traced or not sampled.
-func SetRoute(ctx context.Context, httpMethod, pattern string) {
-	span := trace.SpanFromContext(ctx)
-	if !span.IsRecording() {
-		return
-	}
-	span.SetName(method(httpMethod) + " " + pattern)
-	span.SetAttributes(attribute.String("http.route", pattern))
 }
 
 // method keeps span names to the methods HTTP defines.

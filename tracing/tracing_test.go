@@ -59,7 +59,7 @@ func names(spans tracetest.SpanStubs) []string {
 func TestHandler_JoinsTheCallersTraceAndIsNamedByRoute(t *testing.T) {
 	tr, exp := newTracing(t)
 	h := serve(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tracing.SetRoute(r.Context(), r.Method, "/api/v1/posts/:id")
+		server.SetRoute(r.Context(), "/api/v1/posts/:id")
 		_, child := tr.Provider().Tracer("test").Start(r.Context(), "work")
 		child.End()
 		w.WriteHeader(http.StatusTeapot)
