@@ -170,8 +170,9 @@ func runServe(ctx context.Context, args []string) error {
 		Posts: postService, Comments: comments.NewService(db, postCache, postService, log), Media: library, Previews: linkPreviews, Backup: mediaBackup,
 		Lifecycle: lifecycle, Metrics: meter, Tracing: tracer, Limiter: limiter, Live: liveService})
 	log.Info("starting inkwell", "runmode", cfg.RunMode, "db", cfg.DBDriver, "port", cfg.HTTPPort)
-	// The server span starts once the client is known (Forwarded) and
-	// ends after the access line is written, so that line carries its ids.
+	// The request middleware (app.Handler) opens the server span once the
+	// client is known (Forwarded) and ends it just before writing the
+	// access line, which carries its ids.
 	handler := server.Forwarded(proxies, app.Handler(cfg.MaxBodyBytes))
 	stopping := lifecycle.StopAfterDrain(ctx, log, cfg.ShutdownDrainDelay)
 	// http.Server.Shutdown neither waits for nor closes hijacked
